@@ -1,14 +1,14 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! aws-as: a venv for AWS IAM identities. See docs/ARCHITECTURE.md for the flow:
+//! config → identity chain → MFA → STS → cache → shell dialect.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+#[macro_use]
+pub mod error;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub mod activate;
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod mfa;
+pub mod resolve;
+pub mod shell;
+pub mod sts;

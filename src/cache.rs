@@ -1,0 +1,282 @@
+//! The credential cache: one JSON file per identity session in a private directory.
+//!
+//! - Directory 0700, files 0600; a directory or file that another user owns or can write is refused.
+//! - Reads take no lock: writes are atomic (temp file, fsync, rename), so a reader sees the old entry
+//!   or the new one, never half of one. That keeps the cache-hit path to one open and one read.
+//! - A miss takes the entry's exclusive lock and holds it across the STS call, so concurrent
+//!   switches to one cold identity make one STS call and share its result.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Credentials are renewed when less than this remains.
+pub const RENEW_BEFORE: Duration = Duration::minutes(5);
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    pub expiration: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Credentials({}, expires {})",
+            self.access_key_id, self.expiration
+        )
+    }
+}
+
+impl Credentials {
+    pub fn fresh(&self, now: DateTime<Utc>) -> bool {
+        self.expiration - now > RENEW_BEFORE
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Entry {
+    pub version: u32,
+    pub identity: String,
+    pub kind: String,
+    #[serde(flatten)]
+    pub credentials: Credentials,
+}
+
+const VERSION: u32 = 1;
+
+/// 64-bit FNV-1a: a stable hash for cache file names (std's hasher may change between releases).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+pub struct Cache {
+    dir: PathBuf,
+}
+
+pub struct Lock {
+    _file: File,
+}
+
+fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Refuse what another user could have written: credentials read from it would be theirs to choose.
+fn check_owner(path: &Path, meta: &fs::Metadata, what: &str) -> Result<()> {
+    if meta.uid() != euid() {
+        bail!(
+            "refusing the cache {what} {}: it belongs to another user (uid {}); remove it or set AWS_AS_CACHE_DIR",
+            path.display(),
+            meta.uid()
+        );
+    }
+    if meta.mode() & 0o022 != 0 {
+        bail!(
+            "refusing the cache {what} {}: others can write to it (mode {:o}); run chmod go-w on it",
+            path.display(),
+            meta.mode() & 0o7777
+        );
+    }
+    Ok(())
+}
+
+impl Cache {
+    /// `AWS_AS_CACHE_DIR`, else the user's cache directory (`~/.cache/aws-as` on Linux).
+    pub fn default_dir() -> Result<PathBuf> {
+        if let Some(dir) = std::env::var_os("AWS_AS_CACHE_DIR").filter(|d| !d.is_empty()) {
+            return Ok(PathBuf::from(dir));
+        }
+        directories::BaseDirs::new()
+            .map(|b| b.cache_dir().join("aws-as"))
+            .ok_or_else(|| {
+                Error::new("cannot find a home directory for the cache: set AWS_AS_CACHE_DIR")
+            })
+    }
+
+    /// Opens the cache directory without creating it (the hit path has nothing to create).
+    pub fn open(dir: PathBuf) -> Cache {
+        Cache { dir }
+    }
+
+    fn check_dir(&self) -> Result<()> {
+        let meta = fs::symlink_metadata(&self.dir).map_err(|e| {
+            Error::new(format!(
+                "cannot read the cache directory {}: {e}",
+                self.dir.display()
+            ))
+        })?;
+        if !meta.is_dir() {
+            bail!(
+                "the cache directory {} is not a directory: remove it or set AWS_AS_CACHE_DIR",
+                self.dir.display()
+            );
+        }
+        check_owner(&self.dir, &meta, "directory")
+    }
+
+    /// Creates the directory (0700) if needed and checks it.
+    fn ensure_dir(&self) -> Result<()> {
+        match fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.dir)
+        {
+            Ok(()) => {}
+            Err(e) => bail!(
+                "cannot create the cache directory {}: {e}",
+                self.dir.display()
+            ),
+        }
+        self.check_dir()
+    }
+
+    fn path(&self, key: &str, ext: &str) -> PathBuf {
+        self.dir
+            .join(format!("{:016x}.{ext}", fnv1a(key.as_bytes())))
+    }
+
+    /// The entry for `key`, if there is a readable one. A missing entry is `Ok(None)`; a corrupt
+    /// one is `Ok(None)` after a warning; one others could have written is an error.
+    pub fn read(&self, key: &str) -> Result<Option<Entry>> {
+        let path = self.path(key, "json");
+        let mut file = match OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                if fs::symlink_metadata(&path)
+                    .map(|m| m.file_type().is_symlink())
+                    .unwrap_or(false)
+                {
+                    bail!(
+                        "refusing the cache file {}: it is a symbolic link; remove it",
+                        path.display()
+                    );
+                }
+                warn(&format!(
+                    "ignoring unreadable cache entry {}: {e}",
+                    path.display()
+                ));
+                return Ok(None);
+            }
+        };
+        self.check_dir()?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::new(format!("cannot stat {}: {e}", path.display())))?;
+        check_owner(&path, &meta, "file")?;
+        let mut text = String::new();
+        if let Err(e) = file.read_to_string(&mut text) {
+            warn(&format!(
+                "ignoring unreadable cache entry {}: {e}",
+                path.display()
+            ));
+            return Ok(None);
+        }
+        match serde_json::from_str::<Entry>(&text) {
+            Ok(entry) if entry.version == VERSION => Ok(Some(entry)),
+            Ok(_) => Ok(None),
+            Err(e) => {
+                warn(&format!(
+                    "ignoring corrupt cache entry {} (line {}, column {}); it will be replaced",
+                    path.display(),
+                    e.line(),
+                    e.column()
+                ));
+                Ok(None)
+            }
+        }
+    }
+
+    /// Takes the exclusive lock of `key`'s entry; it is released when the `Lock` is dropped or the
+    /// process dies (the kernel drops flock locks with the descriptor, so a killed process never
+    /// leaves a stale lock).
+    pub fn lock(&self, key: &str) -> Result<Lock> {
+        self.ensure_dir()?;
+        let path = self.path(key, "lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+            .map_err(|e| {
+                Error::new(format!(
+                    "cannot open the cache lock {}: {e}",
+                    path.display()
+                ))
+            })?;
+        file.lock()
+            .map_err(|e| Error::new(format!("cannot lock {}: {e}", path.display())))?;
+        Ok(Lock { _file: file })
+    }
+
+    /// Atomically replaces `key`'s entry: a temp file in the same directory, fsync, rename, fsync
+    /// of the directory.
+    pub fn write(&self, key: &str, entry: &Entry) -> Result<()> {
+        self.ensure_dir()?;
+        let path = self.path(key, "json");
+        let tmp = self.dir.join(format!(
+            ".{}.{}.tmp",
+            path.file_stem().and_then(|s| s.to_str()).unwrap_or("entry"),
+            std::process::id()
+        ));
+        let fail = |e: std::io::Error| {
+            Error::new(format!(
+                "cannot write the cache entry {}: {e}",
+                path.display()
+            ))
+        };
+        let _ = fs::remove_file(&tmp);
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp)
+            .map_err(fail)?;
+        // The mode given to open() is filtered by the umask; 0600 is what we promise.
+        file.set_permissions(fs::Permissions::from_mode(0o600))
+            .map_err(fail)?;
+        let json = serde_json::to_vec_pretty(entry).expect("entries serialize");
+        let written = file.write_all(&json).and_then(|()| file.sync_all());
+        if let Err(e) = written.and_then(|()| fs::rename(&tmp, &path)) {
+            let _ = fs::remove_file(&tmp);
+            return Err(fail(e));
+        }
+        if let Ok(dir) = File::open(&self.dir) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+
+    pub fn new_entry(identity: &crate::config::Identity, credentials: Credentials) -> Entry {
+        Entry {
+            version: VERSION,
+            identity: identity.name.clone(),
+            kind: identity.kind_name().to_string(),
+            credentials,
+        }
+    }
+}
+
+pub fn warn(msg: &str) {
+    eprintln!("aws-as: warning: {msg}");
+}

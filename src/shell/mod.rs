@@ -1,0 +1,117 @@
+//! Shell dialects: how an environment change is written for each family of shells.
+//!
+//! An environment change is an ordered list of `(name, Some(value) | None)`; `None` unsets.
+//! Names are checked, never escaped; values are quoted by the dialect's own rule.
+
+mod csh;
+mod fish;
+mod posix;
+
+use crate::error::{Error, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Sh,
+    Bash,
+    Zsh,
+    Fish,
+    Csh,
+    Tcsh,
+}
+
+/// The quoting families: bash and zsh read POSIX statements; tcsh reads csh.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Posix,
+    Fish,
+    Csh,
+}
+
+impl Shell {
+    pub fn dialect(self) -> Dialect {
+        match self {
+            Shell::Sh | Shell::Bash | Shell::Zsh => Dialect::Posix,
+            Shell::Fish => Dialect::Fish,
+            Shell::Csh | Shell::Tcsh => Dialect::Csh,
+        }
+    }
+
+    /// The shell named by a path or program name such as `$SHELL` (`/usr/bin/zsh`, `-bash`).
+    pub fn from_program(program: &str) -> Option<Shell> {
+        let base = program.rsplit('/').next().unwrap_or(program);
+        match base.trim_start_matches('-') {
+            "bash" => Some(Shell::Bash),
+            "zsh" => Some(Shell::Zsh),
+            "sh" | "dash" | "ash" | "ksh" | "mksh" | "yash" | "posh" => Some(Shell::Sh),
+            "fish" => Some(Shell::Fish),
+            "csh" => Some(Shell::Csh),
+            "tcsh" => Some(Shell::Tcsh),
+            _ => None,
+        }
+    }
+}
+
+pub type Change = Vec<(&'static str, Option<String>)>;
+
+fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+impl Dialect {
+    /// A value as one word of this dialect, or an error when the dialect cannot carry it.
+    pub fn quote(self, value: &str) -> Result<String> {
+        match self {
+            Dialect::Posix => Ok(posix::quote(value)),
+            Dialect::Fish => Ok(fish::quote(value)),
+            Dialect::Csh => csh::quote(value),
+        }
+    }
+
+    /// Statements that apply `change`, each ending with a separator so they survive being joined
+    /// onto one line (csh's backquote substitution does that).
+    pub fn render(self, change: &Change) -> Result<String> {
+        let mut out = String::new();
+        for (name, value) in change {
+            if !valid_name(name) {
+                return Err(Error::new(format!(
+                    "internal: invalid variable name {name:?}"
+                )));
+            }
+            let line = match (self, value) {
+                (Dialect::Posix, Some(v)) => format!("export {name}={};\n", posix::quote(v)),
+                (Dialect::Posix, None) => format!("unset {name};\n"),
+                (Dialect::Fish, Some(v)) => format!("set -gx {name} {};\n", fish::quote(v)),
+                (Dialect::Fish, None) => format!("set -e {name};\n"),
+                (Dialect::Csh, Some(v)) => format!("setenv {name} {} ;\n", csh::quote(v)?),
+                (Dialect::Csh, None) => format!("unsetenv {name} ;\n"),
+            };
+            out.push_str(&line);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked_not_escaped() {
+        for bad in ["", "1A", "A-B", "A B", "A;B", "$A"] {
+            let change: Change = vec![(Box::leak(bad.to_string().into_boxed_str()), None)];
+            assert!(Dialect::Posix.render(&change).is_err(), "{bad:?}");
+        }
+        assert!(valid_name("AWS_AS_IDENTITY"));
+    }
+
+    #[test]
+    fn shells_from_programs() {
+        assert_eq!(Shell::from_program("/usr/bin/zsh"), Some(Shell::Zsh));
+        assert_eq!(Shell::from_program("-bash"), Some(Shell::Bash));
+        assert_eq!(Shell::from_program("/bin/dash"), Some(Shell::Sh));
+        assert_eq!(Shell::from_program("/usr/bin/tcsh"), Some(Shell::Tcsh));
+        assert_eq!(Shell::from_program("/usr/bin/nu"), None);
+    }
+}

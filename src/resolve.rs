@@ -56,22 +56,26 @@ impl<'a> Resolver<'a> {
         duration: Option<u32>,
     ) -> Result<Credentials> {
         let key = identity.fingerprint();
-        if let Some(entry) = self.cache.read(&key)? {
-            if entry.credentials.fresh(Utc::now()) {
-                return Ok(entry.credentials);
-            }
+        if let Some(credentials) = self.cached(&key)? {
+            return Ok(credentials);
         }
         let _lock = self.cache.lock(&key)?;
         // Another process may have filled the entry while this one waited for the lock.
-        if let Some(entry) = self.cache.read(&key)? {
-            if entry.credentials.fresh(Utc::now()) {
-                return Ok(entry.credentials);
-            }
+        if let Some(credentials) = self.cached(&key)? {
+            return Ok(credentials);
         }
         let credentials = self.call_sts(identity, duration)?;
         self.cache
             .write(&key, &Cache::new_entry(identity, credentials.clone()))?;
         Ok(credentials)
+    }
+
+    fn cached(&self, key: &str) -> Result<Option<Credentials>> {
+        Ok(self
+            .cache
+            .read(key)?
+            .map(|entry| entry.credentials)
+            .filter(|c| c.fresh(Utc::now())))
     }
 
     fn call_sts(&mut self, identity: &Identity, duration: Option<u32>) -> Result<Credentials> {

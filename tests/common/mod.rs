@@ -1,15 +1,703 @@
 //! Shared harness for the integration tests: a throwaway HOME with AWS config files, a local
-//! STS on loopback (moto, or the fault-injecting stub), and commands with a scrubbed environment.
-//! API contract (filled in by the test-infrastructure work):
+//! STS on loopback (moto, or the fault-injecting stub), real AWS clients, and commands with a
+//! scrubbed environment. Standard library only (plus `serde`/`serde_json`, which the crate
+//! already depends on). Everything listens on / talks to 127.0.0.1 only.
+//!
+//! Prerequisites come from `scripts/install-deps.sh` (the `.venv` with moto, boto3 and the AWS
+//! CLI; Go and Debian's aws-sdk-go for [`go_client`]).
 //!
 //! - `Sts::moto()`            start tests/support/sts.py in moto mode on 127.0.0.1:<free port>
-//! - `Sts::fault(mode)`       start it in fault mode (wrong-mfa, access-denied, ...)
+//! - `Sts::moto_with_delay(s)` same, but GetSessionToken/AssumeRole answer after `s` seconds
+//! - `Sts::fault(mode)`       start it in fault mode (wrong-mfa, access-denied, expired-keys,
+//!   expired-token, throttle-then-ok:N, http500, malformed, hang)
 //! - `sts.endpoint()`         "http://127.0.0.1:PORT"
-//! - `sts.calls()`            every STS request the server saw, in order (`Call`)
-//! - `Home::new()`            temp dir with .aws/config, .aws/credentials, cache dir
+//! - `sts.calls()`            every STS request the server saw, in order (`Call`);
+//!   `sts.count("AssumeRole")`, `sts.calls_of(action)`, `sts.reset()`
+//! - `closed_port_endpoint()` an http://127.0.0.1:PORT nobody listens on (connection refused)
+//! - `Home::new()`            temp dir (removed on drop unless AWS_AS_KEEP_TEST_DIRS is set)
+//!   with an empty `.aws/`; the cache dir `<home>/cache/aws-as` is NOT created (aws-as must)
+//! - `Home::standard(&sts)`   the standard fixture: profiles my-user1-dev (MFA user),
+//!   my-role1-dev (role in 111111111111 via my-user1-dev with MFA), my-role2-dev (role in
+//!   222222222222 chained from my-role1-dev), credentials for my-user1-dev; endpoint = sts
 //! - `home.config(text)` / `home.credentials(text)` write the files
-//! - `home.command(program)`  a `std::process::Command` with env cleared except PATH, with HOME,
-//!   AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_AS_CACHE_DIR set, and
-//!   AWS_ENDPOINT_URL_STS set when `home.with_sts(&sts)` was called.
-//! - `aws_as_bin()` / `aws_as_activate_bin()` paths of the built binaries.
+//! - `home.with_sts(&sts)` / `home.with_endpoint(url)` / `home.without_endpoint()`
+//! - `home.command(program)`  a `std::process::Command` with env cleared except PATH (with the
+//!   directory of the aws-as binaries prepended), with HOME, AWS_CONFIG_FILE,
+//!   AWS_SHARED_CREDENTIALS_FILE, AWS_AS_CACHE_DIR, AWS_EC2_METADATA_DISABLED=true, TERM=dumb,
+//!   LANG=C.UTF-8 set, current dir = home, and AWS_ENDPOINT_URL_STS set when an endpoint was
+//!   given. Never inherits the caller's AWS_* variables.
+//! - `run(cmd)` / `run_with_timeout(cmd, d)` / `run_with_input(cmd, bytes)` /
+//!   `try_run_with_timeout(cmd, d)` run it (stdin = /dev/null unless input), kill it on timeout;
+//!   `stdout_str(&out)` / `stderr_str(&out)`
+//! - `aws_as_bin()` / `aws_as_activate_bin()` paths of the built binaries
+//! - `python()`, `aws_cli()`: the venv's interpreter (boto3) and AWS CLI v1; `go_client()`:
+//!   tests/support/goclient built once per test process (aws-sdk-go v1; prints the caller ARN)
+//!
+//! Secrets: `Call`'s `Debug` redacts the session token, and nothing here prints stdout of a
+//! child (which may hold `export AWS_SECRET_ACCESS_KEY=...`) in a panic message.
 #![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Account of the standard fixture's user and first role.
+pub const ACCOUNT: &str = "111111111111";
+/// Account of the standard fixture's second (chained) role.
+pub const ACCOUNT2: &str = "222222222222";
+pub const USER_PROFILE: &str = "my-user1-dev";
+pub const ROLE1_PROFILE: &str = "my-role1-dev";
+pub const ROLE2_PROFILE: &str = "my-role2-dev";
+pub const MFA_SERIAL: &str = "arn:aws:iam::111111111111:mfa/my-user1";
+pub const ROLE1_ARN: &str = "arn:aws:iam::111111111111:role/my-role1";
+pub const ROLE2_ARN: &str = "arn:aws:iam::222222222222:role/my-role2";
+pub const ROLE1_SESSION_NAME: &str = "my-user1@dev";
+pub const USER_ACCESS_KEY_ID: &str = "AKIAUSER1EXAMPLE0001";
+pub const USER_SECRET_ACCESS_KEY: &str = "user1secret/EXAMPLEKEY+abc";
+
+pub const STANDARD_CONFIG: &str = "\
+[profile my-user1-dev]
+region = eu-west-1
+mfa_serial = arn:aws:iam::111111111111:mfa/my-user1
+[profile my-role1-dev]
+role_arn = arn:aws:iam::111111111111:role/my-role1
+source_profile = my-user1-dev
+mfa_serial = arn:aws:iam::111111111111:mfa/my-user1
+role_session_name = my-user1@dev
+[profile my-role2-dev]
+role_arn = arn:aws:iam::222222222222:role/my-role2
+source_profile = my-role1-dev
+region = us-west-2
+";
+
+pub const STANDARD_CREDENTIALS: &str = "\
+[my-user1-dev]
+aws_access_key_id = AKIAUSER1EXAMPLE0001
+aws_secret_access_key = user1secret/EXAMPLEKEY+abc
+";
+
+/// How long `Sts` startup may take (importing moto is slow on a cold machine).
+const STS_STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default limit for [`run`].
+pub const DEFAULT_RUN_TIMEOUT: Duration = Duration::from_secs(90);
+
+// ---------------------------------------------------------------------------------------------
+// Paths and binaries
+// ---------------------------------------------------------------------------------------------
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Cargo's target directory (CARGO_TARGET_DIR if set, else `<repo>/target`).
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                repo_root().join(dir)
+            }
+        }
+        _ => repo_root().join("target"),
+    }
+}
+
+pub fn aws_as_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_aws-as"))
+}
+
+pub fn aws_as_activate_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_aws-as-activate"))
+}
+
+/// The Python with moto and boto3: `$AWS_AS_TEST_PYTHON`, else `<repo>/.venv/bin/python`.
+pub fn python() -> PathBuf {
+    let path = match std::env::var_os("AWS_AS_TEST_PYTHON") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => repo_root().join(".venv/bin/python"),
+    };
+    if !path.exists() {
+        panic!(
+            "{} is missing: run scripts/install-deps.sh first",
+            path.display()
+        );
+    }
+    path
+}
+
+/// A program from the venv's bin directory (next to [`python`]), e.g. `venv_bin("aws")`.
+pub fn venv_bin(name: &str) -> PathBuf {
+    let py = python();
+    let path = py.parent().expect("python has a parent dir").join(name);
+    if !path.exists() {
+        panic!(
+            "{} is missing: run scripts/install-deps.sh first",
+            path.display()
+        );
+    }
+    path
+}
+
+/// The AWS CLI v1 from the venv (it honours AWS_ENDPOINT_URL_STS).
+pub fn aws_cli() -> PathBuf {
+    venv_bin("aws")
+}
+
+pub fn sts_script() -> PathBuf {
+    repo_root().join("tests/support/sts.py")
+}
+
+/// Builds tests/support/goclient once per test process into `<target>/test-goclient/goclient`
+/// (aws-sdk-go v1 from /usr/share/gocode, GOPATH mode) and returns its path. The client reads
+/// credentials from the environment, honours AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL and
+/// AWS_REGION, calls GetCallerIdentity and prints the ARN; on error it exits 1.
+pub fn go_client() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let out_dir = target_dir().join("test-goclient");
+            std::fs::create_dir_all(&out_dir).expect("create target/test-goclient");
+            let dest = out_dir.join("goclient");
+            // Build to a private name, then rename: other test binaries may build concurrently.
+            let tmp = out_dir.join(format!("goclient.{}.tmp", std::process::id()));
+            let output = Command::new("go")
+                .args(["build", "-o"])
+                .arg(&tmp)
+                .arg(".")
+                .current_dir(repo_root().join("tests/support/goclient"))
+                .env("GOPATH", "/usr/share/gocode")
+                .env("GO111MODULE", "off")
+                .env("GOFLAGS", "")
+                .env("CGO_ENABLED", "0")
+                .env("GOCACHE", target_dir().join("go-cache"))
+                .stdin(Stdio::null())
+                .output()
+                .unwrap_or_else(|e| {
+                    panic!("cannot run `go` ({e}): run scripts/install-deps.sh first")
+                });
+            if !output.status.success() {
+                let _ = std::fs::remove_file(&tmp);
+                panic!(
+                    "building tests/support/goclient failed ({}):\n{}",
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            std::fs::rename(&tmp, &dest).expect("rename goclient into place");
+            dest
+        })
+        .clone()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local STS
+// ---------------------------------------------------------------------------------------------
+
+/// One STS request as recorded by tests/support/sts.py.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Call {
+    /// The query-protocol Action ("GetSessionToken", "AssumeRole", ...); "" if none was sent.
+    #[serde(deserialize_with = "null_as_empty")]
+    pub action: String,
+    /// From the SigV4 Authorization header's Credential=.
+    pub access_key_id: Option<String>,
+    /// The X-Amz-Security-Token header, if any. Redacted in `Debug`.
+    pub security_token: Option<String>,
+    pub serial_number: Option<String>,
+    pub token_code: Option<String>,
+    pub role_arn: Option<String>,
+    pub role_session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub duration_seconds: Option<i64>,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::Deserialize;
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+impl fmt::Debug for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let token = self
+            .security_token
+            .as_ref()
+            .map(|t| format!("<redacted, {} chars>", t.len()));
+        f.debug_struct("Call")
+            .field("action", &self.action)
+            .field("access_key_id", &self.access_key_id)
+            .field("security_token", &token)
+            .field("serial_number", &self.serial_number)
+            .field("token_code", &self.token_code)
+            .field("role_arn", &self.role_arn)
+            .field("role_session_name", &self.role_session_name)
+            .field("external_id", &self.external_id)
+            .field("duration_seconds", &self.duration_seconds)
+            .finish()
+    }
+}
+
+/// tests/support/sts.py running on 127.0.0.1; killed on drop. It also exits by itself when
+/// this test process dies (it watches its stdin for EOF).
+pub struct Sts {
+    child: Child,
+    _stdin: ChildStdin,
+    port: u16,
+    stderr: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Sts {
+    /// moto's STS. Any role ARN can be assumed; GetCallerIdentity with role credentials
+    /// returns `arn:aws:sts::<role account>:assumed-role/<role name>/<session name>`.
+    pub fn moto() -> Sts {
+        Sts::start(&["moto"])
+    }
+
+    /// moto, but GetSessionToken and AssumeRole answer only after `secs` seconds.
+    pub fn moto_with_delay(secs: f64) -> Sts {
+        Sts::start(&["moto", "--delay", &secs.to_string()])
+    }
+
+    /// Fault mode: wrong-mfa, access-denied, expired-keys, expired-token, throttle-then-ok:N,
+    /// http500, malformed, hang. See tests/support/sts.py.
+    pub fn fault(mode: &str) -> Sts {
+        Sts::start(&["fault", mode])
+    }
+
+    fn start(args: &[&str]) -> Sts {
+        let mut child = Command::new(python())
+            .arg(sts_script())
+            .args(args)
+            .env("PYTHONUNBUFFERED", "1")
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start tests/support/sts.py: {e}"));
+        let stdin = child.stdin.take().expect("piped stdin");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr_pipe = child.stderr.take().expect("piped stderr");
+
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        {
+            let stderr = Arc::clone(&stderr);
+            thread::spawn(move || {
+                let mut pipe = stderr_pipe;
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    stderr.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+        }
+
+        // Read the `PORT n` line, then keep draining stdout (moto may print to it).
+        let (tx, rx) = mpsc::channel::<Result<String, String>>();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            let first = match reader.read_line(&mut line) {
+                Ok(0) => Err("stdout closed before the PORT line".to_string()),
+                Ok(_) => Ok(line.clone()),
+                Err(e) => Err(format!("reading stdout: {e}")),
+            };
+            let _ = tx.send(first);
+            let mut sink = Vec::new();
+            let _ = reader.read_to_end(&mut sink);
+        });
+
+        let mut sts = Sts {
+            child,
+            _stdin: stdin,
+            port: 0,
+            stderr,
+        };
+        let port = match rx.recv_timeout(STS_STARTUP_TIMEOUT) {
+            Ok(Ok(line)) => line
+                .strip_prefix("PORT ")
+                .and_then(|p| p.trim().parse::<u16>().ok())
+                .ok_or_else(|| format!("unexpected first line {line:?}")),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(format!(
+                "no PORT line within {}s",
+                STS_STARTUP_TIMEOUT.as_secs()
+            )),
+        };
+        match port {
+            Ok(port) => {
+                sts.port = port;
+                sts
+            }
+            Err(why) => {
+                let _ = sts.child.kill();
+                let status = sts.child.wait();
+                thread::sleep(Duration::from_millis(100)); // let the stderr reader finish
+                panic!(
+                    "tests/support/sts.py {} failed to start: {why} (exit: {status:?}).\n\
+                     Is the venv installed (scripts/install-deps.sh)? Its stderr:\n{}",
+                    args.join(" "),
+                    sts.stderr_output()
+                );
+            }
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// What the server wrote to stderr so far (tracebacks; never request contents).
+    pub fn stderr_output(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+    }
+
+    /// Every STS request seen so far, in arrival order.
+    pub fn calls(&self) -> Vec<Call> {
+        let body = self.http("GET", "/__calls");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("bad /__calls JSON ({e}): {body}"))
+    }
+
+    /// The recorded calls with this Action.
+    pub fn calls_of(&self, action: &str) -> Vec<Call> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.action == action)
+            .collect()
+    }
+
+    /// How many requests with this Action were seen.
+    pub fn count(&self, action: &str) -> usize {
+        self.calls_of(action).len()
+    }
+
+    /// Forget the recorded calls.
+    pub fn reset(&self) {
+        self.http("POST", "/__reset");
+    }
+
+    /// Minimal HTTP/1.0 request to the control endpoints; returns the body of a 200 answer.
+    fn http(&self, method: &str, path: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))
+            .unwrap_or_else(|e| panic!("connect to sts.py on port {}: {e}", self.port));
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream
+            .set_write_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.port
+        )
+        .expect("write HTTP request");
+        let mut response = Vec::new();
+        stream
+            .read_to_end(&mut response)
+            .unwrap_or_else(|e| panic!("{method} {path}: reading response: {e}"));
+        let response = String::from_utf8_lossy(&response).into_owned();
+        let (head, body) = response
+            .split_once("\r\n\r\n")
+            .unwrap_or_else(|| panic!("{method} {path}: malformed HTTP response: {response:?}"));
+        let status = head.lines().next().unwrap_or("");
+        if status.split_whitespace().nth(1) != Some("200") {
+            panic!("{method} {path}: {status}\n{body}");
+        }
+        body.to_string()
+    }
+}
+
+impl Drop for Sts {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `http://127.0.0.1:PORT` where nothing listens: binds a free port and closes it again.
+pub fn closed_port_endpoint() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Throwaway HOME
+// ---------------------------------------------------------------------------------------------
+
+/// A temporary home directory with `.aws/config`, `.aws/credentials` and an STS endpoint.
+/// Methods take `&self`, so both `home.with_sts(&sts);` and chaining work.
+pub struct Home {
+    dir: PathBuf,
+    endpoint: Mutex<Option<String>>,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let base = std::env::temp_dir();
+        loop {
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0);
+            let dir = base.join(format!(
+                "aws-as-test-{}-{}-{nanos:08x}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::SeqCst)
+            ));
+            match std::fs::create_dir(&dir) {
+                Ok(()) => {
+                    std::fs::create_dir(dir.join(".aws")).expect("create .aws");
+                    return Home {
+                        dir,
+                        endpoint: Mutex::new(None),
+                    };
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => panic!("create {}: {e}", dir.display()),
+            }
+        }
+    }
+
+    /// The standard fixture (see [`STANDARD_CONFIG`], [`STANDARD_CREDENTIALS`]) talking to `sts`.
+    pub fn standard(sts: &Sts) -> Home {
+        let home = Home::new();
+        home.config(STANDARD_CONFIG)
+            .credentials(STANDARD_CREDENTIALS)
+            .with_sts(sts);
+        home
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.join(".aws/config")
+    }
+
+    pub fn credentials_path(&self) -> PathBuf {
+        self.dir.join(".aws/credentials")
+    }
+
+    /// Writes `.aws/config`.
+    pub fn config(&self, text: &str) -> &Self {
+        std::fs::write(self.config_path(), text).expect("write .aws/config");
+        self
+    }
+
+    /// Writes `.aws/credentials`.
+    pub fn credentials(&self, text: &str) -> &Self {
+        std::fs::write(self.credentials_path(), text).expect("write .aws/credentials");
+        self
+    }
+
+    /// `<home>/cache/aws-as` (AWS_AS_CACHE_DIR). Not created here: aws-as must create it.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.dir.join("cache/aws-as")
+    }
+
+    /// Commands will get AWS_ENDPOINT_URL_STS = `sts.endpoint()`.
+    pub fn with_sts(&self, sts: &Sts) -> &Self {
+        self.with_endpoint(&sts.endpoint())
+    }
+
+    /// Commands will get AWS_ENDPOINT_URL_STS = `url`.
+    pub fn with_endpoint(&self, url: &str) -> &Self {
+        *self.endpoint.lock().unwrap() = Some(url.to_string());
+        self
+    }
+
+    /// Commands will get no AWS_ENDPOINT_URL_STS.
+    pub fn without_endpoint(&self) -> &Self {
+        *self.endpoint.lock().unwrap() = None;
+        self
+    }
+
+    pub fn endpoint(&self) -> Option<String> {
+        self.endpoint.lock().unwrap().clone()
+    }
+
+    /// The environment [`Home::command`] sets (besides PATH).
+    pub fn env(&self) -> HashMap<String, String> {
+        let mut env = HashMap::new();
+        let s = |p: PathBuf| p.to_string_lossy().into_owned();
+        env.insert("HOME".into(), s(self.dir.clone()));
+        env.insert("AWS_CONFIG_FILE".into(), s(self.config_path()));
+        env.insert(
+            "AWS_SHARED_CREDENTIALS_FILE".into(),
+            s(self.credentials_path()),
+        );
+        env.insert("AWS_AS_CACHE_DIR".into(), s(self.cache_dir()));
+        env.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+        env.insert("TERM".into(), "dumb".into());
+        env.insert("LANG".into(), "C.UTF-8".into());
+        if let Some(url) = self.endpoint() {
+            env.insert("AWS_ENDPOINT_URL_STS".into(), url);
+        }
+        env
+    }
+
+    /// `program` with a scrubbed environment: only PATH (with the aws-as binaries' directory
+    /// first) and [`Home::env`]; current directory = home. Add more with `.env(..)`.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear();
+        cmd.env("PATH", test_path());
+        cmd.envs(self.env());
+        cmd.current_dir(&self.dir);
+        cmd
+    }
+}
+
+impl Default for Home {
+    fn default() -> Self {
+        Home::new()
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        if std::env::var_os("AWS_AS_KEEP_TEST_DIRS").is_some() {
+            eprintln!("AWS_AS_KEEP_TEST_DIRS: keeping {}", self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// PATH for test commands: the directory holding aws-as / aws-as-activate, then the caller's PATH.
+pub fn test_path() -> std::ffi::OsString {
+    let bin_dir = aws_as_bin()
+        .parent()
+        .expect("binary has a parent dir")
+        .to_path_buf();
+    let mut dirs = vec![bin_dir];
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).expect("join PATH")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running processes
+// ---------------------------------------------------------------------------------------------
+
+/// Runs `cmd` with stdin = /dev/null, captures stdout and stderr, and kills it after
+/// [`DEFAULT_RUN_TIMEOUT`] (then panics).
+pub fn run(cmd: &mut Command) -> Output {
+    run_with_timeout(cmd, DEFAULT_RUN_TIMEOUT)
+}
+
+/// Like [`run`], but feeds `input` to the command's stdin (then closes it).
+pub fn run_with_input(cmd: &mut Command, input: &[u8]) -> Output {
+    let result = run_inner(cmd, Some(input), DEFAULT_RUN_TIMEOUT);
+    finish(cmd, result, DEFAULT_RUN_TIMEOUT)
+}
+
+/// Like [`run`], but panics (showing only stderr; stdout may hold secrets) when `cmd` has not
+/// finished within `timeout`.
+pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Output {
+    let result = run_inner(cmd, None, timeout);
+    finish(cmd, result, timeout)
+}
+
+/// Runs `cmd` (stdin = /dev/null) for at most `timeout`; returns `None` if it had to be killed.
+pub fn try_run_with_timeout(cmd: &mut Command, timeout: Duration) -> Option<Output> {
+    let (output, timed_out) = run_inner(cmd, None, timeout);
+    (!timed_out).then_some(output)
+}
+
+fn finish(cmd: &Command, (output, timed_out): (Output, bool), timeout: Duration) -> Output {
+    if timed_out {
+        panic!(
+            "{:?} did not finish within {:?} and was killed; stderr:\n{}",
+            cmd.get_program(),
+            timeout,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    output
+}
+
+fn run_inner(cmd: &mut Command, input: Option<&[u8]>, timeout: Duration) -> (Output, bool) {
+    cmd.stdin(if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot spawn {:?}: {e}", cmd.get_program()));
+    if let Some(input) = input {
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        let input = input.to_vec();
+        // A writer thread, so a child that does not read cannot block us.
+        thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+    }
+    let out_rx = drain(child.stdout.take().expect("piped stdout"));
+    let err_rx = drain(child.stderr.take().expect("piped stderr"));
+    let deadline = Instant::now() + timeout;
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait().expect("wait for child") {
+            Some(status) => break status,
+            None if Instant::now() >= deadline => {
+                timed_out = true;
+                let _ = child.kill();
+                break child.wait().expect("wait for killed child");
+            }
+            None => thread::sleep(Duration::from_millis(5)),
+        }
+    };
+    // Grandchildren may keep the pipes open; don't wait for them forever.
+    let collect =
+        |rx: mpsc::Receiver<Vec<u8>>| rx.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
+    let output = Output {
+        status,
+        stdout: collect(out_rx),
+        stderr: collect(err_rx),
+    };
+    (output, timed_out)
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = pipe.read_to_end(&mut buf);
+        let _ = tx.send(buf);
+    });
+    rx
+}
+
+pub fn stdout_str(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr_str(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

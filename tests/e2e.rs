@@ -629,3 +629,52 @@ fn every_dialect_carries_the_same_switch() {
     assert_eq!(fish, posix);
     assert_eq!(csh, posix);
 }
+
+#[test]
+fn profile_settings_reach_sts() {
+    let sts = Sts::moto();
+    let home = Home::new();
+    home.with_sts(&sts);
+    home.config(
+        "[profile plain]\n\
+         [profile partner]\nrole_arn = arn:aws:iam::333333333333:role/partner\nsource_profile = plain\n\
+         external_id = ext-42\nduration_seconds = 1800\nmfa_serial = arn:aws:iam::111111111111:mfa/plain\n",
+    )
+    .credentials("[plain]\naws_access_key_id = AKIAPLAIN\naws_secret_access_key = plainsecret\n");
+
+    // The role names an MFA device its source user does not: the user's session is made with it.
+    ok(&aws_as(
+        &home,
+        &["--mfa-code", "654321", "--duration", "7200", "partner"],
+    ));
+    let gst = &sts.calls_of("GetSessionToken")[0];
+    assert_eq!(
+        gst.serial_number.as_deref(),
+        Some("arn:aws:iam::111111111111:mfa/plain")
+    );
+    assert_eq!(gst.token_code.as_deref(), Some("654321"));
+    assert_eq!(
+        gst.duration_seconds,
+        Some(43200),
+        "--duration applies to the identity named"
+    );
+    let role = &sts.calls_of("AssumeRole")[0];
+    assert_eq!(role.external_id.as_deref(), Some("ext-42"));
+    assert_eq!(role.duration_seconds, Some(7200));
+    assert!(
+        role.role_session_name
+            .as_deref()
+            .unwrap()
+            .starts_with("aws-as-")
+    );
+
+    let mut shell = Shell::new(&home);
+    ok(&shell.aws_as(&["partner"]));
+    assert_eq!(shell.var("AWS_AS_IDENTITY"), Some("partner"));
+    assert_eq!(
+        shell.var("AWS_REGION"),
+        None,
+        "no region anywhere in the chain"
+    );
+    assert_eq!(sts.calls().len(), 2, "the second switch is a cache hit");
+}

@@ -1,0 +1,173 @@
+# aws-as activation for bash, printed by `aws-as-activate --shell bash`.
+# Use:  eval "$(aws-as-activate -s)"
+#
+# Quirks this file works around:
+# - Aliases do not expand in a non-interactive bash, so outside POSIX mode the command is a
+#   function literally named `aws-as`. In POSIX mode (`bash --posix`, `set -o posix`, bash run as
+#   sh) that name is invalid, but aliases do expand there: `__aws_as` plus an alias.
+# - `\builtin unalias` first, so an alias named like one of ours cannot hijack the definitions;
+#   `\builtin` and `\command` are never alias-expanded.
+# - `eval "$(cmd)"` succeeds when cmd fails: the output is captured first and evaluated only when
+#   the binary succeeded (it prints nothing on stdout when it fails).
+# - Prompt: with `promptvars` on (the default) PS1 holds the *reference* `${AWS_AS_IDENTITY:--}`.
+#   Backslash escapes are decoded before expansion and the result of an expansion is never
+#   expanded again, so a name is shown as text, never run, and no process is spawned. With
+#   promptvars off, the name is inserted as text with `\` doubled (and `!` doubled in POSIX mode,
+#   where `!` is the history number).
+# - The hook only re-adds the prefix when another tool rewrote PS1. It never replaces another
+#   tool's hook: PROMPT_COMMAND may be a string or (bash >= 5.1) an array, and bash-preexec wants
+#   its `precmd_functions`. We add one entry to whichever is in use and remove exactly that entry
+#   on deactivation. The hook returns the `$?` it found, for the hooks and the prompt after it.
+# - `set -euo pipefail` safe: every variable is read as `${VAR-}`, every failure is guarded.
+
+\builtin unalias aws-as aws-as-deactivate __aws_as __aws_as_deactivate __aws_as_prompt \
+    >/dev/null 2>&1 || :
+
+__aws_as() {
+    if (($# == 0)); then
+        \command '@AWS_AS@'
+        return
+    fi
+    case $1 in
+    -h | --help | -V | --version | help | list | exec | credential-process | completions)
+        # Human text: never captured, never evaluated.
+        \command '@AWS_AS@' "$@"
+        return
+        ;;
+    esac
+    \builtin local __aws_as_out
+    __aws_as_out=$(\command '@AWS_AS@' --shell bash "$@") || return
+    \builtin eval "$__aws_as_out"
+    if [[ -n ${__aws_as_prefix-} ]]; then
+        __aws_as_prompt
+    fi
+}
+
+__aws_as_prompt() {
+    \builtin local __aws_as_s=$? __aws_as_p
+    if \builtin shopt -q promptvars; then
+        # shellcheck disable=SC2016 # expanded by bash at each prompt, on purpose
+        __aws_as_p='(${AWS_AS_IDENTITY:--}) '
+    else
+        __aws_as_p=${AWS_AS_IDENTITY:--}
+        __aws_as_p=${__aws_as_p//\\/\\\\}
+        if [[ -o posix ]]; then
+            __aws_as_p=${__aws_as_p//!/!!}
+        fi
+        __aws_as_p="($__aws_as_p) "
+    fi
+    if [[ -n ${__aws_as_prefix-} && ${PS1-} == "$__aws_as_prefix"* ]]; then
+        PS1=$__aws_as_p${PS1#"$__aws_as_prefix"}
+    elif [[ ${PS1-} != "$__aws_as_p"* ]]; then
+        PS1=$__aws_as_p${PS1-}
+    fi
+    __aws_as_prefix=$__aws_as_p
+    return "$__aws_as_s"
+}
+
+# Prints the attributes of PROMPT_COMMAND ("a" for an array), empty when unset.
+__aws_as_pc_kind() {
+    \builtin local d
+    d=$(\builtin declare -p PROMPT_COMMAND 2>/dev/null) || return 0
+    d=${d#declare -}
+    \builtin printf '%s\n' "${d%% *}"
+}
+
+__aws_as_hook() {
+    \builtin local nl=$'\n'
+    if [[ -n ${__bp_imported-}${bash_preexec_imported-} ]]; then
+        # bash-preexec owns PROMPT_COMMAND and runs precmd_functions.
+        if [[ " ${precmd_functions[*]-} " != *" __aws_as_prompt "* ]]; then
+            precmd_functions+=(__aws_as_prompt)
+        fi
+    elif [[ $(__aws_as_pc_kind) == *a* ]]; then
+        if [[ " ${PROMPT_COMMAND[*]-} " != *" __aws_as_prompt "* ]]; then
+            PROMPT_COMMAND+=(__aws_as_prompt)
+        fi
+    elif [[ -z ${PROMPT_COMMAND-} ]]; then
+        if [[ -z ${PROMPT_COMMAND+x} ]]; then
+            __aws_as_pc_unset=1
+        fi
+        PROMPT_COMMAND=__aws_as_prompt
+    elif [[ $nl$PROMPT_COMMAND$nl != *"${nl}__aws_as_prompt$nl"* ]]; then
+        # A newline, not `;`: the string may end in a comment or a `;` of its own.
+        PROMPT_COMMAND+=${nl}__aws_as_prompt
+    fi
+}
+
+__aws_as_unhook() {
+    \builtin local nl=$'\n' i
+    for i in "${!precmd_functions[@]}"; do
+        if [[ ${precmd_functions[i]} == __aws_as_prompt ]]; then
+            \builtin unset -v 'precmd_functions[i]'
+        fi
+    done
+    if [[ $(__aws_as_pc_kind) == *a* ]]; then
+        for i in "${!PROMPT_COMMAND[@]}"; do
+            if [[ ${PROMPT_COMMAND[i]} == __aws_as_prompt ]]; then
+                \builtin unset -v 'PROMPT_COMMAND[i]'
+            fi
+        done
+    elif [[ ${PROMPT_COMMAND-} == __aws_as_prompt ]]; then
+        if [[ -n ${__aws_as_pc_unset-} ]]; then
+            \builtin unset -v PROMPT_COMMAND
+        else
+            PROMPT_COMMAND=
+        fi
+    elif [[ $nl${PROMPT_COMMAND-}$nl == *"${nl}__aws_as_prompt$nl"* ]]; then
+        i=$nl$PROMPT_COMMAND$nl
+        i=${i/"${nl}__aws_as_prompt$nl"/$nl}
+        i=${i#"$nl"}
+        PROMPT_COMMAND=${i%"$nl"}
+    fi
+}
+
+__aws_as_deactivate() {
+    \builtin local __aws_as_out
+    case $#:${1-} in
+    0:) ;;
+    1:--keep-creds) ;;
+    *)
+        \builtin printf '%s\n' 'usage: aws-as-deactivate [--keep-creds]' >&2
+        return 2
+        ;;
+    esac
+    if (($# == 0)); then
+        if ! __aws_as_out=$(\command '@AWS_AS@' --shell bash -); then
+            \builtin printf '%s\n' 'aws-as-deactivate: could not clear the credentials (aws-as-deactivate --keep-creds removes aws-as and keeps them)' >&2
+            return 1
+        fi
+        \builtin eval "$__aws_as_out"
+    fi
+    if [[ -n ${__aws_as_prefix-} ]]; then
+        __aws_as_unhook
+        if [[ ${PS1-} == "$__aws_as_prefix"* ]]; then
+            PS1=${PS1#"$__aws_as_prefix"}
+        fi
+        if [[ -n ${__aws_as_ps1_unset-} && -z ${PS1-} ]]; then
+            \builtin unset -v PS1
+        fi
+    fi
+    \builtin unset -v __aws_as_prefix __aws_as_ps1_unset __aws_as_pc_unset
+    \builtin unalias aws-as aws-as-deactivate >/dev/null 2>&1 || :
+    if [[ ! -o posix ]]; then
+        \builtin unset -f aws-as aws-as-deactivate
+    fi
+    \builtin unset -f __aws_as __aws_as_deactivate __aws_as_prompt __aws_as_hook \
+        __aws_as_unhook __aws_as_pc_kind
+}
+
+if [[ -o posix ]]; then
+    \builtin alias aws-as=__aws_as aws-as-deactivate=__aws_as_deactivate
+else
+    function aws-as { __aws_as "$@"; }
+    function aws-as-deactivate { __aws_as_deactivate "$@"; }
+fi
+
+if [[ ${AWS_AS_PROMPT-} != 0 ]]; then
+    if [[ -z ${__aws_as_prefix-} && -z ${PS1+x} ]]; then
+        __aws_as_ps1_unset=1
+    fi
+    __aws_as_hook
+    __aws_as_prompt
+fi

@@ -1,0 +1,92 @@
+# aws-as activation for POSIX sh (dash, ash, ksh, …), printed by `aws-as-activate --shell sh`.
+# Use:  eval "$(aws-as-activate -s)"
+#
+# Quirks this file works around:
+# - `aws-as` is not a valid function name in POSIX sh: the function is `__aws_as` and an alias
+#   `aws-as` names it (unlike bash, sh expands aliases in scripts too).
+# - `\unalias` first, so an alias named like one of ours cannot hijack the definitions below; a
+#   quoted `\command` is never alias-expanded.
+# - `eval "$(cmd)"` succeeds when cmd fails: the output is captured first and evaluated only when
+#   the binary succeeded (it prints nothing on stdout when it fails).
+# - No `local`, arrays, `[[`, `$'…'`: dash has none of them. Helper variables are `__aws_as_*`
+#   and are unset again.
+# - sh has no prompt hook, but PS1 is subjected to parameter expansion before each prompt (POSIX;
+#   Debian's dash does so). The prompt therefore holds the *reference* `${AWS_AS_IDENTITY:--}`: it
+#   follows every switch at no cost, and since the result of an expansion is never expanded again,
+#   an identity name is shown as text and never run.
+# - `set -eu` safe: every variable is read as `${VAR-}`, every command that may fail is guarded.
+
+\unalias aws-as >/dev/null 2>&1 || :
+\unalias aws-as-deactivate >/dev/null 2>&1 || :
+\unalias __aws_as >/dev/null 2>&1 || :
+\unalias __aws_as_deactivate >/dev/null 2>&1 || :
+
+__aws_as() {
+    if [ "$#" -eq 0 ]; then
+        \command '@AWS_AS@'
+        return
+    fi
+    case $1 in
+    -h | --help | -V | --version | help | list | exec | credential-process | completions)
+        # Human text: never captured, never evaluated.
+        \command '@AWS_AS@' "$@"
+        return
+        ;;
+    esac
+    if __aws_as_out=$(\command '@AWS_AS@' --shell sh "$@"); then
+        eval "$__aws_as_out"
+        unset __aws_as_out
+    else
+        set -- "$?"
+        unset __aws_as_out
+        return "$1"
+    fi
+}
+
+__aws_as_deactivate() {
+    case $#:${1-} in
+    0:) ;;
+    1:--keep-creds) ;;
+    *)
+        printf '%s\n' 'usage: aws-as-deactivate [--keep-creds]' >&2
+        return 2
+        ;;
+    esac
+    if [ "$#" -eq 0 ]; then
+        if __aws_as_out=$(\command '@AWS_AS@' --shell sh -); then
+            eval "$__aws_as_out"
+            unset __aws_as_out
+        else
+            unset __aws_as_out
+            printf '%s\n' 'aws-as-deactivate: could not clear the credentials (aws-as-deactivate --keep-creds removes aws-as and keeps them)' >&2
+            return 1
+        fi
+    fi
+    if [ -n "${__aws_as_prefix-}" ]; then
+        case ${PS1-} in
+        "$__aws_as_prefix"*) PS1=${PS1#"$__aws_as_prefix"} ;;
+        esac
+        if [ -n "${__aws_as_ps1_unset-}" ] && [ -z "${PS1-}" ]; then
+            unset PS1
+        fi
+    fi
+    unset __aws_as_prefix __aws_as_ps1_unset
+    \unalias aws-as >/dev/null 2>&1 || :
+    \unalias aws-as-deactivate >/dev/null 2>&1 || :
+    unset -f __aws_as __aws_as_deactivate
+}
+
+alias aws-as=__aws_as
+alias aws-as-deactivate=__aws_as_deactivate
+
+if [ "${AWS_AS_PROMPT-}" != 0 ]; then
+    if [ -z "${__aws_as_prefix-}" ] && [ -z "${PS1+x}" ]; then
+        __aws_as_ps1_unset=1
+    fi
+    # shellcheck disable=SC2016 # expanded by the shell at each prompt, on purpose
+    __aws_as_prefix='(${AWS_AS_IDENTITY:--}) '
+    case ${PS1-} in
+    "$__aws_as_prefix"*) ;;
+    *) PS1=$__aws_as_prefix${PS1-} ;;
+    esac
+fi

@@ -1,0 +1,108 @@
+# aws-as activation for zsh, printed by `aws-as-activate --shell zsh`.
+# Use:  eval "$(aws-as-activate -s)"
+#
+# Quirks this file works around:
+# - The user's options are unknown (ksh_arrays, no_unset, err_exit, sh_word_split, …): every
+#   function starts with `emulate -L zsh`, and the few top-level lines only read `${VAR-}`.
+# - zsh's eval parses the whole text before running any of it, so `unalias` cannot protect a later
+#   `name() {…}` in the same text from alias expansion: functions are defined with the `function`
+#   keyword, whose name is never alias-expanded; commands are written `\builtin`/`\command`.
+# - `eval "$(cmd)"` succeeds when cmd fails: the output is captured first and evaluated only when
+#   the binary succeeded (it prints nothing on stdout when it fails).
+# - Prompt: `%` is always an escape, `!` is one with prompt_bang, and `$…`/`` `…` `` are expanded
+#   with prompt_subst (and then `%` is decoded in the result). The name has `%` (and `!`) doubled;
+#   without prompt_subst it is inserted as text, with it PS1 references a variable holding it, since
+#   an expansion's result is never expanded again. Those options are read *before* `emulate -L zsh`.
+# - The hook is added with add-zsh-hook (never replaces another precmd hook), spawns nothing, only
+#   rewrites PS1 when the name or another tool changed it, and returns the `$?` it found.
+
+\builtin unalias aws-as aws-as-deactivate __aws_as_prompt >/dev/null 2>&1 || :
+
+function aws-as {
+    \builtin local -i __aws_as_subst=0 __aws_as_bang=0
+    if [[ -o promptsubst ]]; then __aws_as_subst=1; fi
+    if [[ -o promptbang ]]; then __aws_as_bang=1; fi
+    \builtin emulate -L zsh
+    if (( $# == 0 )); then
+        \command '@AWS_AS@'
+        return
+    fi
+    case $1 in
+    (-h | --help | -V | --version | help | list | exec | credential-process | completions)
+        # Human text: never captured, never evaluated.
+        \command '@AWS_AS@' "$@"
+        return
+        ;;
+    esac
+    \builtin local __aws_as_out
+    __aws_as_out=$(\command '@AWS_AS@' --shell zsh "$@") || return
+    \builtin eval "$__aws_as_out"
+    if [[ -n ${__aws_as_prefix-} ]]; then
+        __aws_as_prompt $__aws_as_subst $__aws_as_bang
+    fi
+}
+
+# __aws_as_prompt [SUBST BANG]: put "(NAME) " in front of PS1. As a precmd hook it reads the
+# prompt options itself; the wrapper passes them, as it runs under `emulate -L zsh`.
+function __aws_as_prompt {
+    \builtin local -i __aws_as_s=$? __aws_as_subst=0 __aws_as_bang=0
+    if (( $# == 2 )); then
+        __aws_as_subst=$1 __aws_as_bang=$2
+    else
+        if [[ -o promptsubst ]]; then __aws_as_subst=1; fi
+        if [[ -o promptbang ]]; then __aws_as_bang=1; fi
+    fi
+    \builtin emulate -L zsh
+    \builtin local n=${AWS_AS_IDENTITY:--} p
+    n=${n//\%/%%}
+    if (( __aws_as_bang )); then n=${n//\!/!!}; fi
+    if (( __aws_as_subst )); then
+        \builtin typeset -g __aws_as_psname=$n
+        p='(${__aws_as_psname}) '
+    else
+        p="($n) "
+    fi
+    if [[ -n ${__aws_as_prefix-} && $PS1 == "$__aws_as_prefix"* ]]; then
+        PS1=$p${PS1#"$__aws_as_prefix"}
+    elif [[ $PS1 != "$p"* ]]; then
+        PS1=$p$PS1
+    fi
+    \builtin typeset -g __aws_as_prefix=$p
+    return $__aws_as_s
+}
+
+function aws-as-deactivate {
+    \builtin emulate -L zsh
+    \builtin local __aws_as_out
+    case $#:${1-} in
+    (0:) ;;
+    (1:--keep-creds) ;;
+    (*)
+        \builtin print -ru2 -- 'usage: aws-as-deactivate [--keep-creds]'
+        return 2
+        ;;
+    esac
+    if (( $# == 0 )); then
+        if ! __aws_as_out=$(\command '@AWS_AS@' --shell zsh -); then
+            \builtin print -ru2 -- 'aws-as-deactivate: could not clear the credentials (aws-as-deactivate --keep-creds removes aws-as and keeps them)'
+            return 1
+        fi
+        \builtin eval "$__aws_as_out"
+    fi
+    if [[ -n ${__aws_as_prefix-} ]]; then
+        if (( ${+functions[add-zsh-hook]} )); then
+            add-zsh-hook -d precmd __aws_as_prompt
+        fi
+        if [[ $PS1 == "$__aws_as_prefix"* ]]; then
+            PS1=${PS1#"$__aws_as_prefix"}
+        fi
+    fi
+    \builtin unset __aws_as_prefix __aws_as_psname
+    \builtin unfunction aws-as aws-as-deactivate __aws_as_prompt
+}
+
+if [[ ${AWS_AS_PROMPT-} != 0 ]]; then
+    \builtin autoload -Uz add-zsh-hook
+    add-zsh-hook precmd __aws_as_prompt
+    __aws_as_prompt
+fi

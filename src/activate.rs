@@ -1,0 +1,291 @@
+//! `aws-as-activate`: prints the shell code that installs the `aws-as` and `aws-as-deactivate`
+//! commands (and the prompt) in the running shell.
+//!
+//! ```text
+//! eval "$(aws-as-activate -s)"              # bash, zsh, sh/dash
+//! eval "`aws-as-activate -c`"               # csh, tcsh
+//! aws-as-activate --shell fish | source     # fish
+//! ```
+//!
+//! The scripts are real files in `shell/`, one per dialect, embedded at build time. Each holds
+//! the placeholder `'@AWS_AS@'` (quotes included, so the file stays valid shell for shellcheck and
+//! `fish --no-execute`), replaced by the quoted absolute path of the `aws-as` binary;
+//! `shell/dispatch.sh` (what `-s` prints) holds `'@AWS_AS_ACTIVATE@'` for this program.
+//!
+//! The `aws-as` binary is the one next to this executable, or `aws-as` on PATH when there is none.
+//! The environment variable `AWS_AS_BIN` overrides that path (for tests and for packagers who
+//! install the two binaries in different directories).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+const POSIX: &str = include_str!("../shell/posix.sh");
+const BASH: &str = include_str!("../shell/bash.bash");
+const ZSH: &str = include_str!("../shell/zsh.zsh");
+const FISH: &str = include_str!("../shell/fish.fish");
+const TCSH: &str = include_str!("../shell/tcsh.csh");
+const DISPATCH: &str = include_str!("../shell/dispatch.sh");
+
+const BIN_PLACEHOLDER: &str = "'@AWS_AS@'";
+const SELF_PLACEHOLDER: &str = "'@AWS_AS_ACTIVATE@'";
+
+/// The dialects `--shell` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Sh,
+    Fish,
+    Csh,
+    Tcsh,
+}
+
+/// What to print: one dialect's script, or the Bourne dispatcher of `-s`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Bourne,
+    Dialect(Shell),
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "aws-as-activate",
+    version,
+    about = "Print the shell code that installs the aws-as command in the current shell",
+    after_help = "Use:\n  eval \"$(aws-as-activate -s)\"            bash, zsh, sh\n  \
+                  eval \"`aws-as-activate -c`\"            csh, tcsh\n  \
+                  aws-as-activate --shell fish | source   fish\n\n\
+                  Without an option the dialect follows $SHELL, as ssh-agent does.\n\
+                  AWS_AS_PROMPT=0 before activation leaves the prompt alone.\n\
+                  AWS_AS_BIN overrides the path of the aws-as binary (tests, packaging)."
+)]
+struct Cli {
+    /// Bourne shell code (bash, zsh, sh), like ssh-agent -s
+    #[arg(short = 's', conflicts_with_all = ["csh", "shell"])]
+    sh: bool,
+    /// C shell code (csh, tcsh), like ssh-agent -c
+    #[arg(short = 'c', conflicts_with = "shell")]
+    csh: bool,
+    /// Code for this shell
+    #[arg(long, value_enum, value_name = "SHELL")]
+    shell: Option<Shell>,
+}
+
+/// Entry point of the `aws-as-activate` binary; returns the exit code.
+pub fn main() -> i32 {
+    run(std::env::args_os().collect())
+}
+
+fn run(args: Vec<OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                print!("{e}");
+                return 0;
+            }
+            let text = e.to_string();
+            let line = text.lines().next().unwrap_or("invalid arguments");
+            let line = line.strip_prefix("error: ").unwrap_or(line);
+            eprintln!("aws-as-activate: {line}");
+            return 2;
+        }
+    };
+    let target = if cli.sh {
+        Target::Bourne
+    } else if cli.csh {
+        Target::Dialect(Shell::Tcsh)
+    } else if let Some(shell) = cli.shell {
+        Target::Dialect(shell)
+    } else {
+        target_from_shell_var(std::env::var_os("SHELL"))
+    };
+    match render(target, &aws_as_path(), &self_path()) {
+        Ok(script) => {
+            print!("{script}");
+            0
+        }
+        Err(e) => {
+            eprintln!("aws-as-activate: {e}");
+            2
+        }
+    }
+}
+
+/// As ssh-agent: a `$SHELL` ending in `csh` gets C shell code, fish gets fish, anything else
+/// (bash, zsh, dash, unknown, unset) the Bourne dispatcher, which picks by the running shell.
+pub fn target_from_shell_var(shell: Option<OsString>) -> Target {
+    let shell = shell.unwrap_or_default();
+    let path = PathBuf::from(shell);
+    let base = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if base == "fish" {
+        Target::Dialect(Shell::Fish)
+    } else if base.ends_with("csh") {
+        Target::Dialect(Shell::Tcsh)
+    } else {
+        Target::Bourne
+    }
+}
+
+/// The aws-as binary: `$AWS_AS_BIN`, else the `aws-as` next to this executable, else `aws-as`.
+fn aws_as_path() -> OsString {
+    if let Some(bin) = std::env::var_os("AWS_AS_BIN").filter(|b| !b.is_empty()) {
+        return bin;
+    }
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(dir) = exe.parent()
+    {
+        let candidate = dir.join(format!("aws-as{}", std::env::consts::EXE_SUFFIX));
+        if candidate.is_file() {
+            return candidate.into_os_string();
+        }
+    }
+    OsString::from("aws-as")
+}
+
+fn self_path() -> OsString {
+    std::env::current_exe()
+        .map(PathBuf::into_os_string)
+        .unwrap_or_else(|_| OsString::from("aws-as-activate"))
+}
+
+/// The script for `target`, with the binaries' paths quoted for that dialect.
+pub fn render(target: Target, aws_as: &OsString, activate: &OsString) -> Result<String, String> {
+    let utf8 = |p: &OsString| {
+        p.to_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("path is not valid UTF-8: {}", p.to_string_lossy()))
+    };
+    let aws_as = utf8(aws_as)?;
+    Ok(match target {
+        Target::Bourne => DISPATCH.replace(SELF_PLACEHOLDER, &posix_quote(&utf8(activate)?)),
+        Target::Dialect(Shell::Sh) => POSIX.replace(BIN_PLACEHOLDER, &posix_quote(&aws_as)),
+        Target::Dialect(Shell::Bash) => BASH.replace(BIN_PLACEHOLDER, &posix_quote(&aws_as)),
+        Target::Dialect(Shell::Zsh) => ZSH.replace(BIN_PLACEHOLDER, &posix_quote(&aws_as)),
+        Target::Dialect(Shell::Fish) => FISH.replace(BIN_PLACEHOLDER, &fish_quote(&aws_as)),
+        Target::Dialect(Shell::Csh | Shell::Tcsh) => {
+            csh_statements(TCSH).replace(BIN_PLACEHOLDER, &csh_quote(&aws_as)?)
+        }
+    })
+}
+
+/// `eval "`…`"` joins the lines of the C shell script into one line, where a comment would swallow
+/// everything after it: keep only the statements (each ends with ` ;`).
+fn csh_statements(script: &str) -> String {
+    script
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// POSIX sh, bash, zsh: single quotes, `'` as `'\''`.
+pub fn posix_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// fish: inside single quotes only `\\` and `\'` are escapes.
+pub fn fish_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\\', r"\\").replace('\'', r"\'"))
+}
+
+/// csh/tcsh: single quotes; `!` (history, even inside quotes), `'` and `\` written outside the
+/// quotes with a backslash. Control characters (a newline cannot survive) are refused.
+pub fn csh_quote(s: &str) -> Result<String, String> {
+    if s.chars().any(char::is_control) {
+        return Err(format!(
+            "cannot quote for csh, it holds a control character: {s:?}"
+        ));
+    }
+    let mut out = String::new();
+    let mut open = false;
+    for c in s.chars() {
+        if matches!(c, '!' | '\'' | '\\') {
+            if open {
+                out.push('\'');
+                open = false;
+            }
+            out.push('\\');
+            out.push(c);
+        } else {
+            if !open {
+                out.push('\'');
+                open = true;
+            }
+            out.push(c);
+        }
+    }
+    if open {
+        out.push('\'');
+    }
+    if out.is_empty() {
+        out.push_str("''");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(posix_quote("/a b/it's"), r"'/a b/it'\''s'");
+        assert_eq!(fish_quote(r"/a\b/it's"), r"'/a\\b/it\'s'");
+        assert_eq!(csh_quote("/a b/x!y").unwrap(), r"'/a b/x'\!'y'");
+        assert_eq!(csh_quote(r"it's\").unwrap(), r"'it'\''s'\\");
+        assert_eq!(csh_quote("").unwrap(), "''");
+        assert!(csh_quote("a\nb").is_err());
+    }
+
+    #[test]
+    fn every_template_has_its_placeholder() {
+        for t in [POSIX, BASH, ZSH, FISH, TCSH] {
+            assert!(t.contains(BIN_PLACEHOLDER));
+        }
+        assert!(DISPATCH.contains(SELF_PLACEHOLDER));
+    }
+
+    #[test]
+    fn csh_script_has_no_comment_and_statements_end_with_semicolons() {
+        let s = csh_statements(TCSH);
+        for line in s.lines() {
+            assert!(!line.trim_start().starts_with('#'), "{line}");
+            assert!(line.ends_with(" ;"), "{line}");
+        }
+        // `!` is history substitution even in single quotes: only the alias' `\!*` may appear.
+        assert!(!s.replace("\\!*", "").contains('!'));
+    }
+
+    #[test]
+    fn shell_var() {
+        let t = |s: &str| target_from_shell_var(Some(s.into()));
+        assert_eq!(t("/usr/bin/fish"), Target::Dialect(Shell::Fish));
+        assert_eq!(t("/bin/tcsh"), Target::Dialect(Shell::Tcsh));
+        assert_eq!(t("/bin/csh"), Target::Dialect(Shell::Tcsh));
+        assert_eq!(t("/bin/bash"), Target::Bourne);
+        assert_eq!(t("/usr/bin/weird"), Target::Bourne);
+        assert_eq!(target_from_shell_var(None), Target::Bourne);
+    }
+
+    #[test]
+    fn arguments() {
+        let r = |a: &[&str]| {
+            let mut v = vec![OsString::from("aws-as-activate")];
+            v.extend(a.iter().map(OsString::from));
+            Cli::try_parse_from(v)
+        };
+        assert!(r(&["-s"]).unwrap().sh);
+        assert!(r(&["-c"]).unwrap().csh);
+        assert_eq!(r(&["--shell", "fish"]).unwrap().shell, Some(Shell::Fish));
+        assert!(r(&["-s", "-c"]).is_err());
+        assert!(r(&["--shell", "pwsh"]).is_err());
+        assert!(r(&["extra"]).is_err());
+    }
+}

@@ -19,7 +19,10 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
+
+use crate::shell::Dialect;
+pub use crate::shell::Shell;
 
 const POSIX: &str = include_str!("../shell/posix.sh");
 const BASH: &str = include_str!("../shell/bash.bash");
@@ -30,17 +33,6 @@ const DISPATCH: &str = include_str!("../shell/dispatch.sh");
 
 const BIN_PLACEHOLDER: &str = "'@AWS_AS@'";
 const SELF_PLACEHOLDER: &str = "'@AWS_AS_ACTIVATE@'";
-
-/// The dialects `--shell` accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Sh,
-    Fish,
-    Csh,
-    Tcsh,
-}
 
 /// What to print: one dialect's script, or the Bourne dispatcher of `-s`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,14 +155,24 @@ pub fn render(target: Target, aws_as: &OsString, activate: &OsString) -> Result<
             .ok_or_else(|| format!("path is not valid UTF-8: {}", p.to_string_lossy()))
     };
     let aws_as = utf8(aws_as)?;
+    let quote = |dialect: Dialect, path: &str| {
+        dialect
+            .quote(path)
+            .map_err(|e| format!("cannot put the path {path:?} in a shell script: {e}"))
+    };
     Ok(match target {
-        Target::Bourne => DISPATCH.replace(SELF_PLACEHOLDER, &posix_quote(&utf8(activate)?)),
-        Target::Dialect(Shell::Sh) => POSIX.replace(BIN_PLACEHOLDER, &posix_quote(&aws_as)),
-        Target::Dialect(Shell::Bash) => BASH.replace(BIN_PLACEHOLDER, &posix_quote(&aws_as)),
-        Target::Dialect(Shell::Zsh) => ZSH.replace(BIN_PLACEHOLDER, &posix_quote(&aws_as)),
-        Target::Dialect(Shell::Fish) => FISH.replace(BIN_PLACEHOLDER, &fish_quote(&aws_as)),
-        Target::Dialect(Shell::Csh | Shell::Tcsh) => {
-            csh_statements(TCSH).replace(BIN_PLACEHOLDER, &csh_quote(&aws_as)?)
+        Target::Bourne => {
+            DISPATCH.replace(SELF_PLACEHOLDER, &quote(Dialect::Posix, &utf8(activate)?)?)
+        }
+        Target::Dialect(shell) => {
+            let script = match shell {
+                Shell::Sh => POSIX.to_string(),
+                Shell::Bash => BASH.to_string(),
+                Shell::Zsh => ZSH.to_string(),
+                Shell::Fish => FISH.to_string(),
+                Shell::Csh | Shell::Tcsh => csh_statements(TCSH),
+            };
+            script.replace(BIN_PLACEHOLDER, &quote(shell.dialect(), &aws_as)?)
         }
     })
 }
@@ -185,64 +187,9 @@ fn csh_statements(script: &str) -> String {
         .collect()
 }
 
-/// POSIX sh, bash, zsh: single quotes, `'` as `'\''`.
-pub fn posix_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
-/// fish: inside single quotes only `\\` and `\'` are escapes.
-pub fn fish_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\\', r"\\").replace('\'', r"\'"))
-}
-
-/// csh/tcsh: single quotes; `!` (history, even inside quotes), `'` and `\` written outside the
-/// quotes with a backslash. Control characters (a newline cannot survive) are refused.
-pub fn csh_quote(s: &str) -> Result<String, String> {
-    if s.chars().any(char::is_control) {
-        return Err(format!(
-            "cannot quote for csh, it holds a control character: {s:?}"
-        ));
-    }
-    let mut out = String::new();
-    let mut open = false;
-    for c in s.chars() {
-        if matches!(c, '!' | '\'' | '\\') {
-            if open {
-                out.push('\'');
-                open = false;
-            }
-            out.push('\\');
-            out.push(c);
-        } else {
-            if !open {
-                out.push('\'');
-                open = true;
-            }
-            out.push(c);
-        }
-    }
-    if open {
-        out.push('\'');
-    }
-    if out.is_empty() {
-        out.push_str("''");
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoting() {
-        assert_eq!(posix_quote("/a b/it's"), r"'/a b/it'\''s'");
-        assert_eq!(fish_quote(r"/a\b/it's"), r"'/a\\b/it\'s'");
-        assert_eq!(csh_quote("/a b/x!y").unwrap(), r"'/a b/x'\!'y'");
-        assert_eq!(csh_quote(r"it's\").unwrap(), r"'it'\''s'\\");
-        assert_eq!(csh_quote("").unwrap(), "''");
-        assert!(csh_quote("a\nb").is_err());
-    }
 
     #[test]
     fn every_template_has_its_placeholder() {

@@ -678,3 +678,138 @@ fn profile_settings_reach_sts() {
     );
     assert_eq!(sts.calls().len(), 2, "the second switch is a cache hit");
 }
+
+/// The real binary through activation in each real shell, under the strictest options that shell
+/// allows: switch user → role → role chain → back → `-` → deactivate, reading the variables at
+/// each step as the shell holds them.
+#[test]
+fn activation_with_the_real_binary_in_every_shell() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    // Prime the MFA session so every shell below switches without a code.
+    ok(&aws_as(&home, &["--mfa-code", "123456", USER_PROFILE]));
+    let posix_steps = format!(
+        "aws-as {USER_PROFILE}; echo \"1 $AWS_AS_IDENTITY $AWS_REGION\"; \
+         aws-as {ROLE1_PROFILE}; echo \"2 $AWS_AS_IDENTITY $AWS_REGION\"; \
+         aws-as {ROLE2_PROFILE}; echo \"3 $AWS_AS_IDENTITY $AWS_REGION\"; \
+         if aws-as nope 2>/dev/null; then echo bad; fi; echo \"4 $AWS_AS_IDENTITY\"; \
+         aws-as -; echo \"5 ${{AWS_ACCESS_KEY_ID-none}}\"; \
+         aws-as {ROLE1_PROFILE}; aws-as-deactivate --keep-creds; echo \"6 ${{AWS_AS_IDENTITY-}}\"; \
+         aws-as-deactivate 2>/dev/null || echo 7 gone\n"
+    );
+    let expected = format!(
+        "1 {USER_PROFILE} eu-west-1\n2 {ROLE1_PROFILE} eu-west-1\n3 {ROLE2_PROFILE} us-west-2\n\
+         4 {ROLE2_PROFILE}\n5 none\n6 {ROLE1_PROFILE}\n7 gone\n"
+    );
+    let activate = "eval \"$(aws-as-activate -s)\"\n";
+    let cases: Vec<(&str, Vec<&str>, String)> = vec![
+        (
+            "bash",
+            vec!["-euo", "pipefail", "-c"],
+            format!("{activate}{posix_steps}"),
+        ),
+        (
+            "bash",
+            vec!["--posix", "-eu", "-c"],
+            format!("{activate}{posix_steps}"),
+        ),
+        (
+            "zsh",
+            vec!["-eu", "-o", "ksh_arrays", "-c"],
+            format!("{activate}{posix_steps}"),
+        ),
+        (
+            "dash",
+            vec!["-eu", "-c"],
+            format!("{activate}{posix_steps}"),
+        ),
+        (
+            "fish",
+            vec!["--no-config", "-c"],
+            format!(
+                "aws-as-activate --shell fish | source\n{}",
+                posix_steps
+                    .replace("; ", "\n")
+                    .replace(
+                        "if aws-as nope 2>/dev/null\nthen echo bad\nfi",
+                        "aws-as nope 2>/dev/null; and echo bad"
+                    )
+                    .replace(
+                        "${AWS_ACCESS_KEY_ID-none}",
+                        "$(set -q AWS_ACCESS_KEY_ID; and echo set; or echo none)"
+                    )
+                    .replace("${AWS_AS_IDENTITY-}", "$AWS_AS_IDENTITY")
+                    .replace("|| echo", "; or echo")
+            ),
+        ),
+        // csh expands aliases when it parses a line, so the alias the activation defines is only
+        // seen on later lines: one statement per line, from a file, as in a .tcshrc.
+        (
+            "tcsh",
+            vec!["-f"],
+            format!(
+                "eval \"`aws-as-activate -c`\"\naws-as {USER_PROFILE}\necho \"1 $AWS_AS_IDENTITY $AWS_REGION\"\n\
+                 aws-as {ROLE1_PROFILE}\necho \"2 $AWS_AS_IDENTITY $AWS_REGION\"\n\
+                 aws-as {ROLE2_PROFILE}\necho \"3 $AWS_AS_IDENTITY $AWS_REGION\"\n\
+                 aws-as nope >& /dev/null\necho \"4 $AWS_AS_IDENTITY\"\n\
+                 aws-as -\nif (! $?AWS_ACCESS_KEY_ID) echo 5 none\n\
+                 aws-as {ROLE1_PROFILE}\naws-as-deactivate --keep-creds\necho \"6 $AWS_AS_IDENTITY\"\n\
+                 if (\"`alias aws-as-deactivate`\" == \"\") echo 7 gone\n"
+            ),
+        ),
+    ];
+    for (shell, args, script) in cases {
+        let mut cmd = home.command(shell);
+        cmd.args(&args);
+        if args.last() == Some(&"-c") {
+            cmd.arg(&script);
+        } else {
+            let file = home.path().join(format!("steps.{shell}"));
+            std::fs::write(&file, &script).unwrap();
+            cmd.arg(file);
+        }
+        let out = run(&mut cmd);
+        assert_eq!(
+            stdout_str(&out),
+            expected,
+            "{shell} {args:?}: stderr: {}",
+            stderr_str(&out)
+        );
+        assert!(
+            out.status.success(),
+            "{shell} {args:?}: {}",
+            stderr_str(&out)
+        );
+    }
+    assert_eq!(
+        sts.count("GetSessionToken"),
+        1,
+        "one MFA session served every shell"
+    );
+}
+
+/// The MFA prompt goes to the terminal, re-asks for anything but 6 digits, and never reaches the
+/// captured stdout.
+#[test]
+fn mfa_prompt_on_the_terminal() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    // `script` gives the command a pseudo-terminal as its controlling terminal; what is typed is
+    // fed through it.
+    let mut cmd = home.command("script");
+    cmd.args([
+        "-qec",
+        &format!("out=$(aws-as {USER_PROFILE}) && eval \"$out\" && echo \"now: $AWS_AS_IDENTITY\""),
+        "/dev/null",
+    ]);
+    let out = run_with_input(&mut cmd, b"12ab\n123456\n");
+    let screen = stdout_str(&out);
+    ok(&out);
+    let prompt = format!("Enter MFA code for {MFA_SERIAL}:");
+    assert_eq!(screen.matches(&prompt).count(), 2, "{screen}");
+    assert!(screen.contains("an MFA code is 6 digits"), "{screen}");
+    assert!(screen.contains(&format!("now: {USER_PROFILE}")), "{screen}");
+    let gst = sts.calls_of("GetSessionToken");
+    assert_eq!(gst.len(), 1);
+    assert_eq!(gst[0].token_code.as_deref(), Some("123456"));
+}

@@ -61,7 +61,7 @@ print("ok")
     let call = &calls[0];
     assert_eq!(call.action, "GetSessionToken");
     assert_eq!(call.access_key_id.as_deref(), Some(USER_ACCESS_KEY_ID));
-    assert_eq!(call.security_token, None);
+    assert!(call.security_token.is_none(), "no session token expected");
     assert_eq!(call.serial_number.as_deref(), Some(MFA_SERIAL));
     assert_eq!(call.token_code.as_deref(), Some("123456"));
     assert_eq!(call.duration_seconds, Some(900));
@@ -195,7 +195,11 @@ fn go_client_prints_assumed_role_arn() {
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert_eq!(calls[0].action, "GetCallerIdentity");
     assert_eq!(calls[0].access_key_id.as_deref(), Some(id.as_str()));
-    assert_eq!(calls[0].security_token.as_deref(), Some(token.as_str()));
+    // Not assert_eq!: a failure must not print the session token.
+    assert!(
+        calls[0].security_token.as_deref() == Some(token.as_str()),
+        "GetCallerIdentity was not signed with the role's session token"
+    );
 }
 
 #[test]

@@ -111,6 +111,9 @@ impl Identity {
     }
 }
 
+/// Session lengths STS accepts (GetSessionToken's range; AssumeRole's is narrower and STS says so).
+pub const DURATION_RANGE: std::ops::RangeInclusive<u32> = 900..=129_600;
+
 pub struct Config {
     profiles: ProfileSet,
 }
@@ -182,11 +185,16 @@ impl Config {
         let get = |key: &str| get(profile, key);
         let duration_seconds = match get("duration_seconds") {
             None => None,
-            Some(v) => Some(v.parse::<u32>().map_err(|_| {
-                Error::new(format!(
-                    "profile {name:?}: duration_seconds = {v:?} is not a number of seconds"
-                ))
-            })?),
+            Some(v) => Some(
+                v.parse::<u32>()
+                    .ok()
+                    .filter(|d| DURATION_RANGE.contains(d))
+                    .ok_or_else(|| {
+                        Error::new(format!(
+                            "profile {name:?}: duration_seconds = {v:?} is not a number of seconds from 900 to 129600: fix it in the profile"
+                        ))
+                    })?,
+            ),
         };
         let region = get("region");
 

@@ -12,3 +12,13 @@ pub mod mfa;
 pub mod resolve;
 pub mod shell;
 pub mod sts;
+
+/// An environment variable that is set and not empty: an empty one counts as unset everywhere.
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The STS endpoint override the SDK will use (`AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`).
+pub fn sts_endpoint() -> Option<String> {
+    env_var("AWS_ENDPOINT_URL_STS").or_else(|| env_var("AWS_ENDPOINT_URL"))
+}

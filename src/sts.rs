@@ -19,20 +19,16 @@ pub struct Sts {
 
 /// How long one STS call may take in all, retries included (`AWS_AS_STS_TIMEOUT`, seconds).
 fn operation_timeout() -> Duration {
-    std::env::var("AWS_AS_STS_TIMEOUT")
-        .ok()
+    crate::env_var("AWS_AS_STS_TIMEOUT")
         .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map(Duration::from_secs_f64)
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
         .unwrap_or(Duration::from_secs(30))
 }
 
 /// Where the SDK will send the call, for error messages.
 fn endpoint() -> String {
-    ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        .unwrap_or_else(|| "the STS endpoint".to_string())
+    crate::sts_endpoint().unwrap_or_else(|| "the STS endpoint".to_string())
 }
 
 /// What the user can do about an STS error: one line naming the profile, the STS error code and a fix.

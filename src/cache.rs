@@ -46,6 +46,8 @@ impl Credentials {
 #[derive(Serialize, Deserialize)]
 pub struct Entry {
     pub version: u32,
+    /// The whole cache key: the file name is only a hash of it, so a read compares this.
+    pub key: String,
     pub identity: String,
     pub kind: String,
     #[serde(flatten)]
@@ -74,8 +76,9 @@ fn euid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
-/// Refuse what another user could have written: credentials read from it would be theirs to choose.
-fn check_owner(path: &Path, meta: &fs::Metadata, what: &str) -> Result<()> {
+/// Refuse what another user could have written: credentials read from it would be theirs to
+/// choose. `forbidden` are the mode bits others must not have.
+fn check_owner(path: &Path, meta: &fs::Metadata, what: &str, forbidden: u32) -> Result<()> {
     if meta.uid() != euid() {
         bail!(
             "refusing the cache {what} {}: it belongs to another user (uid {}); remove it or set AWS_AS_CACHE_DIR",
@@ -83,11 +86,21 @@ fn check_owner(path: &Path, meta: &fs::Metadata, what: &str) -> Result<()> {
             meta.uid()
         );
     }
-    if meta.mode() & 0o022 != 0 {
+    if meta.mode() & forbidden != 0 {
         bail!(
-            "refusing the cache {what} {}: others can write to it (mode {:o}); run chmod go-w on it",
+            "refusing the cache {what} {}: others can {} it (mode {:o}); run chmod {} on it",
             path.display(),
-            meta.mode() & 0o7777
+            if forbidden & 0o044 != 0 {
+                "read or write"
+            } else {
+                "write to"
+            },
+            meta.mode() & 0o7777,
+            if forbidden & 0o044 != 0 {
+                "600"
+            } else {
+                "go-w"
+            },
         );
     }
     Ok(())
@@ -124,7 +137,7 @@ impl Cache {
                 self.dir.display()
             );
         }
-        check_owner(&self.dir, &meta, "directory")
+        check_owner(&self.dir, &meta, "directory", 0o022)
     }
 
     /// Creates the directory (0700) if needed and checks it.
@@ -151,10 +164,15 @@ impl Cache {
     /// The entry for `key`, if there is a readable one. A missing entry is `Ok(None)`; a corrupt
     /// one is `Ok(None)` after a warning; one others could have written is an error.
     pub fn read(&self, key: &str) -> Result<Option<Entry>> {
+        // The directory first: in one others can write, even opening a planted FIFO could hang.
+        match fs::symlink_metadata(&self.dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            _ => self.check_dir()?,
+        }
         let path = self.path(key, "json");
         let mut file = match OpenOptions::new()
             .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(&path)
         {
             Ok(f) => f,
@@ -176,11 +194,16 @@ impl Cache {
                 return Ok(None);
             }
         };
-        self.check_dir()?;
         let meta = file
             .metadata()
             .map_err(|e| Error::new(format!("cannot stat {}: {e}", path.display())))?;
-        check_owner(&path, &meta, "file")?;
+        if !meta.is_file() {
+            bail!(
+                "refusing the cache file {}: it is not a regular file; remove it",
+                path.display()
+            );
+        }
+        check_owner(&path, &meta, "file", 0o077)?;
         let mut text = String::new();
         if let Err(e) = file.read_to_string(&mut text) {
             warn(&format!(
@@ -190,7 +213,7 @@ impl Cache {
             return Ok(None);
         }
         match serde_json::from_str::<Entry>(&text) {
-            Ok(entry) if entry.version == VERSION => Ok(Some(entry)),
+            Ok(entry) if entry.version == VERSION && entry.key == key => Ok(Some(entry)),
             Ok(_) => Ok(None),
             Err(e) => {
                 warn(&format!(
@@ -267,9 +290,14 @@ impl Cache {
         Ok(())
     }
 
-    pub fn new_entry(identity: &crate::config::Identity, credentials: Credentials) -> Entry {
+    pub fn new_entry(
+        identity: &crate::config::Identity,
+        key: &str,
+        credentials: Credentials,
+    ) -> Entry {
         Entry {
             version: VERSION,
+            key: key.to_string(),
             identity: identity.name.clone(),
             kind: identity.kind_name().to_string(),
             credentials,

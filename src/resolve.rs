@@ -24,12 +24,8 @@ fn sts_region(identity: &Identity) -> String {
     identity
         .region
         .clone()
-        .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
-        .or_else(|| {
-            std::env::var("AWS_DEFAULT_REGION")
-                .ok()
-                .filter(|r| !r.is_empty())
-        })
+        .or_else(|| crate::env_var("AWS_REGION"))
+        .or_else(|| crate::env_var("AWS_DEFAULT_REGION"))
         .unwrap_or_else(|| "us-east-1".to_string())
 }
 
@@ -55,7 +51,12 @@ impl<'a> Resolver<'a> {
         identity: &Identity,
         duration: Option<u32>,
     ) -> Result<Credentials> {
-        let key = identity.fingerprint();
+        // Sessions from one STS endpoint (a local test server, say) are never served for another.
+        let key = format!(
+            "{}\0endpoint={}",
+            identity.fingerprint(),
+            crate::sts_endpoint().unwrap_or_default()
+        );
         if let Some(credentials) = self.cached(&key)? {
             return Ok(credentials);
         }
@@ -66,7 +67,7 @@ impl<'a> Resolver<'a> {
         }
         let credentials = self.call_sts(identity, duration)?;
         self.cache
-            .write(&key, &Cache::new_entry(identity, credentials.clone()))?;
+            .write(&key, &Cache::new_entry(identity, &key, credentials.clone()))?;
         Ok(credentials)
     }
 

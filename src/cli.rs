@@ -25,9 +25,10 @@ struct Cli {
     /// Identity (a profile of ~/.aws/config) to switch to, or `-` to remove what aws-as set
     name: Option<String>,
 
-    /// Dialect of the printed statements
-    #[arg(long, value_enum, default_value = "sh")]
-    shell: Shell,
+    /// Dialect of the printed statements [default: sh]. Output is then only ever shell code:
+    /// help, version and status text go to stderr.
+    #[arg(long, value_enum)]
+    shell: Option<Shell>,
 
     /// MFA code to use instead of asking on the terminal
     #[arg(long, value_name = "CODE")]
@@ -48,26 +49,56 @@ const CREDENTIAL_VARS: [&str; 4] = [
 /// Variables that would compete with the credentials in SDKs.
 const COMPETING_VARS: [&str; 3] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
+use crate::env_var as env;
 
 pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Regions: aws-as records the region it set in AWS_AS_REGION, so that leaving an identity only
-/// removes a region aws-as put there, never one the user set.
-fn release_region(change: &mut Change) {
-    let Some(ours) = env("AWS_AS_REGION") else {
-        return;
-    };
-    for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
-        if env(var).as_deref() == Some(ours.as_str()) {
-            change.push((var, None));
+/// Region variables and where aws-as keeps the user's own value while an identity's is in force.
+const REGION_VARS: [(&str, &str); 2] = [
+    ("AWS_REGION", "AWS_AS_SAVED_REGION"),
+    ("AWS_DEFAULT_REGION", "AWS_AS_SAVED_DEFAULT_REGION"),
+];
+
+/// Unsets `var` only if the shell has it, so the output says only what changes.
+fn unset(change: &mut Change, var: &'static str) {
+    if std::env::var_os(var).is_some() {
+        change.push((var, None));
+    }
+}
+
+/// Sets the identity's region, or puts back the user's own. aws-as records the region it set in
+/// AWS_AS_REGION: a region variable holding that value is aws-as's, and the user's value is the
+/// one saved when aws-as replaced it; any other value is the user's and stays.
+fn set_region(change: &mut Change, region: Option<&str>) {
+    let ours = env("AWS_AS_REGION");
+    for (var, saved) in REGION_VARS {
+        let users = if ours.is_some() && env(var) == ours {
+            env(saved)
+        } else {
+            env(var)
+        };
+        match region {
+            Some(r) => {
+                change.push((var, Some(r.to_string())));
+                match users {
+                    Some(u) => change.push((saved, Some(u))),
+                    None => unset(change, saved),
+                }
+            }
+            None => {
+                if users != env(var) {
+                    change.push((var, users));
+                }
+                unset(change, saved);
+            }
         }
     }
-    change.push(("AWS_AS_REGION", None));
+    match region {
+        Some(r) => change.push(("AWS_AS_REGION", Some(r.to_string()))),
+        None => unset(change, "AWS_AS_REGION"),
+    }
 }
 
 pub fn switch_change(identity: &Identity, credentials: &Credentials) -> Change {
@@ -83,23 +114,25 @@ pub fn switch_change(identity: &Identity, credentials: &Credentials) -> Change {
             Some(rfc3339(credentials.expiration)),
         ),
     ];
-    match &identity.region {
-        Some(region) => {
-            for var in ["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_AS_REGION"] {
-                change.push((var, Some(region.clone())));
-            }
-        }
-        None => release_region(&mut change),
+    set_region(&mut change, identity.region.as_deref());
+    for var in COMPETING_VARS {
+        unset(&mut change, var);
     }
-    change.extend(COMPETING_VARS.iter().map(|v| (*v, None)));
     change.push(("AWS_AS_IDENTITY", Some(identity.name.clone())));
     change
 }
 
+/// What `aws-as -` prints: credentials go only if aws-as put them there (an identity is active);
+/// credentials the user exported by hand are theirs.
 pub fn clear_change() -> Change {
-    let mut change: Change = CREDENTIAL_VARS.iter().map(|v| (*v, None)).collect();
-    release_region(&mut change);
-    change.push(("AWS_AS_IDENTITY", None));
+    let mut change = Change::new();
+    if env("AWS_AS_IDENTITY").is_some() {
+        for var in CREDENTIAL_VARS {
+            unset(&mut change, var);
+        }
+    }
+    set_region(&mut change, None);
+    unset(&mut change, "AWS_AS_IDENTITY");
     change
 }
 
@@ -132,8 +165,12 @@ fn status() -> String {
 }
 
 fn run(cli: Cli) -> Result<String> {
-    let dialect = cli.shell.dialect();
+    let dialect = cli.shell.unwrap_or(Shell::Sh).dialect();
     let Some(name) = cli.name else {
+        if cli.shell.is_some() {
+            eprint!("{}", status());
+            return Ok(String::new());
+        }
         return Ok(status());
     };
     if name == "-" {
@@ -148,7 +185,34 @@ fn run(cli: Cli) -> Result<String> {
 }
 
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            // With --shell the caller evals stdout (the activation's wrapper always passes it):
+            // help and version text must not become shell code there.
+            let captured = args.iter().any(|a| {
+                a.to_str()
+                    .is_some_and(|a| a == "--shell" || a.starts_with("--shell="))
+            });
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                if captured {
+                    eprint!("{e}");
+                } else {
+                    print!("{e}");
+                }
+                return 0;
+            }
+            let text = e.to_string();
+            let line = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!(
+                "aws-as: {} (see aws-as --help)",
+                line.trim_start_matches("error: ")
+            );
+            return 2;
+        }
+    };
     match run(cli) {
         Ok(out) => {
             // Printed only once everything succeeded: on failure stdout stays empty, so an eval of

@@ -262,12 +262,109 @@ fn region_the_user_set_is_left_alone() {
         "`aws-as -` removes only its own"
     );
 
-    // A region aws-as set goes away when switching to an identity without one.
+    // An identity's region replaces the user's while it is active; leaving it (for an identity
+    // without a region, or with `-`) puts the user's back, and removes what the user never had.
     ok(&shell.aws_as(&["--mfa-code", "123456", USER_PROFILE]));
     assert_eq!(shell.var("AWS_REGION"), Some("eu-west-1"));
+    assert_eq!(shell.var("AWS_DEFAULT_REGION"), Some("eu-west-1"));
+    ok(&shell.aws_as(&[ROLE2_PROFILE]));
+    assert_eq!(shell.var("AWS_REGION"), Some("us-west-2"));
     ok(&shell.aws_as(&["no-region"]));
-    assert_eq!(shell.var("AWS_REGION"), None);
+    assert_eq!(shell.var("AWS_REGION"), Some("ap-south-1"));
     assert_eq!(shell.var("AWS_DEFAULT_REGION"), None);
+    ok(&shell.aws_as(&[USER_PROFILE]));
+    ok(&shell.aws_as(&["-"]));
+    assert_eq!(shell.var("AWS_REGION"), Some("ap-south-1"));
+    assert_eq!(shell.var("AWS_DEFAULT_REGION"), None);
+    // A region the user changes by hand while an identity is active is theirs and stays.
+    ok(&shell.aws_as(&[USER_PROFILE]));
+    shell.vars.insert("AWS_REGION".into(), "sa-east-1".into());
+    ok(&shell.aws_as(&["-"]));
+    assert_eq!(shell.var("AWS_REGION"), Some("sa-east-1"));
+    assert_eq!(
+        shell
+            .vars
+            .keys()
+            .filter(|k| k.starts_with("AWS_AS_"))
+            .count(),
+        0,
+        "{:?}",
+        shell.vars
+    );
+}
+
+#[test]
+fn credentials_the_user_exported_are_theirs() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let mut shell = Shell::new(&home);
+    shell
+        .vars
+        .insert("AWS_ACCESS_KEY_ID".into(), "AKIAMINE".into());
+    shell
+        .vars
+        .insert("AWS_SECRET_ACCESS_KEY".into(), "minesecret".into());
+    let before = shell.vars.clone();
+    let out = aws_as_env(&home, &shell.vars, &["-"]);
+    ok(&out);
+    assert_eq!(stdout_str(&out), "", "nothing of aws-as's to remove");
+    ok(&shell.aws_as(&["-"]));
+    assert_eq!(shell.vars, before);
+}
+
+fn aws_as_env(home: &Home, vars: &BTreeMap<String, String>, args: &[&str]) -> Output {
+    let mut cmd = home.command(aws_as_bin());
+    cmd.envs(vars).args(args);
+    run(&mut cmd)
+}
+
+#[test]
+fn text_for_humans_never_reaches_a_captured_stdout() {
+    let home = Home::standard(&Sts::moto());
+    // With --shell (what the activation's wrapper passes) stdout is being eval'd.
+    for args in [
+        &["--shell", "bash", "x", "--help"][..],
+        &["--shell", "zsh", "--mfa-code", "1", "-V"],
+        &["--shell=fish", "-h"],
+        &["--shell", "sh"],
+    ] {
+        let mut vars = BTreeMap::new();
+        vars.insert("AWS_AS_IDENTITY".to_string(), "x".to_string());
+        let out = aws_as_env(&home, &vars, args);
+        assert!(out.status.success(), "{args:?}");
+        assert_eq!(stdout_str(&out), "", "{args:?}");
+        assert!(
+            !stderr_str(&out).is_empty(),
+            "{args:?}: the text goes to stderr"
+        );
+    }
+    // Standalone, help is ordinary output.
+    let out = aws_as(&home, &["--help"]);
+    assert!(stdout_str(&out).contains("Usage"));
+    assert_fails_cleanly(&aws_as(&home, &["--bogus"]), &["--bogus", "aws-as --help"]);
+}
+
+#[test]
+fn out_of_range_settings_are_errors_not_crashes() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let mut cmd = home.command(aws_as_bin());
+    cmd.env("AWS_AS_STS_TIMEOUT", "1e300")
+        .args(["--mfa-code", "123456", USER_PROFILE]);
+    ok(&run(&mut cmd));
+    home.config(&STANDARD_CONFIG.replace(
+        "role_session_name",
+        "duration_seconds = 4294967295
+role_session_name",
+    ));
+    assert_fails_cleanly(
+        &aws_as(&home, &[ROLE1_PROFILE]),
+        &["duration_seconds", "900 to 129600"],
+    );
+    assert_fails_cleanly(
+        &aws_as(&home, &["--duration", "60", ROLE1_PROFILE]),
+        &["--duration"],
+    );
 }
 
 /// Runs the binary itself (no shell): its stdout must be empty when it fails.
@@ -585,10 +682,29 @@ fn a_corrupt_entry_is_a_miss_and_a_writable_cache_is_refused() {
         serde_json::from_str(&std::fs::read_to_string(&user_path).unwrap()).unwrap();
     assert_eq!(user_after, user_before, "other entries untouched");
 
+    // An entry filed under another key (a hash collision, a copied file) is a miss, not a hit.
+    let (role_path, _) = entry_of(&cache_entries(&home), ROLE1_PROFILE).clone();
+    let saved_user = std::fs::read(&user_path).unwrap();
+    std::fs::copy(&role_path, &user_path).unwrap();
+    sts.reset();
+    ok(&aws_as(&home, &["--mfa-code", "123456", USER_PROFILE]));
+    assert_eq!(
+        sts.count("GetSessionToken"),
+        1,
+        "the role's credentials were not served as the user's"
+    );
+    std::fs::write(&user_path, saved_user).unwrap();
+    let role_path = &role_path;
+
+    std::fs::set_permissions(role_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_fails_cleanly(
+        &aws_as(&home, &[ROLE1_PROFILE]),
+        &["refusing", "others can read", "chmod 600"],
+    );
     std::fs::set_permissions(role_path, std::fs::Permissions::from_mode(0o666)).unwrap();
     assert_fails_cleanly(
         &aws_as(&home, &[ROLE1_PROFILE]),
-        &["refusing", "others can write", "chmod"],
+        &["refusing", "others can read or write", "chmod"],
     );
     std::fs::set_permissions(role_path, std::fs::Permissions::from_mode(0o600)).unwrap();
     std::fs::set_permissions(home.cache_dir(), std::fs::Permissions::from_mode(0o777)).unwrap();

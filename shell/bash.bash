@@ -29,18 +29,35 @@ __aws_as() {
         return
     fi
     case $1 in
-    -h | --help | -V | --version | help | list | exec | credential-process | completions)
+    -h | --help | -V | --version)
         # Human text: never captured, never evaluated.
         \command '@AWS_AS@' "$@"
         return
         ;;
     esac
-    \builtin local __aws_as_out
-    __aws_as_out=$(\command '@AWS_AS@' --shell bash "$@") || return
-    \builtin eval "$__aws_as_out"
-    if [[ -n ${__aws_as_prefix-} ]]; then
-        __aws_as_prompt
+    # The user's `set -x` / `set -v` would print the credentials: both off in here (the group's
+    # 2>/dev/null hides the trace of switching them off). `local -` (bash >= 4.4) gives the
+    # user's options back on return; older bash restores them from __aws_as_xv.
+    {
+        \builtin local __aws_as_out __aws_as_s=0 __aws_as_xv=${-//[^xv]/}
+        if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
+            \builtin local -
+            __aws_as_xv=
+        fi
+        \builtin set +xv
+    } 2>/dev/null
+    if __aws_as_out=$(\command '@AWS_AS@' --shell bash "$@"); then
+        \builtin eval "$__aws_as_out"
+        if [[ -n ${__aws_as_prefix-} ]]; then
+            __aws_as_prompt
+        fi
+    else
+        __aws_as_s=$?
     fi
+    if [[ -n $__aws_as_xv ]]; then
+        \builtin set -"$__aws_as_xv"
+    fi
+    return "$__aws_as_s"
 }
 
 __aws_as_prompt() {

@@ -20,11 +20,14 @@ function aws-as --description 'Switch this shell to an AWS identity (aws-as -h)'
         return
     end
     switch $argv[1]
-        case -h --help -V --version help list exec credential-process completions
+        case -h --help -V --version
             # Human text: never captured, never evaluated.
             command '@AWS_AS@' $argv
             return
     end
+    # The user's `set fish_trace 1` would print the credentials: an empty local fish_trace hides
+    # the global one in this function and in what it sources, and is gone on return.
+    set -l fish_trace
     set -l __aws_as_out (command '@AWS_AS@' --shell fish $argv)
     or return
     string join \n -- $__aws_as_out | source

@@ -27,20 +27,31 @@ __aws_as() {
         return
     fi
     case $1 in
-    -h | --help | -V | --version | help | list | exec | credential-process | completions)
+    -h | --help | -V | --version)
         # Human text: never captured, never evaluated.
         \command '@AWS_AS@' "$@"
         return
         ;;
     esac
+    # The user's `set -x` / `set -v` would print the credentials: both off in here (the group's
+    # 2>/dev/null hides the trace of switching them off), back on before every return.
+    {
+        __aws_as_xv=
+        case $- in *x*) __aws_as_xv=x ;; esac
+        case $- in *v*) __aws_as_xv=${__aws_as_xv}v ;; esac
+        set +xv
+    } 2>/dev/null
     if __aws_as_out=$(\command '@AWS_AS@' --shell sh "$@"); then
         eval "$__aws_as_out"
-        unset __aws_as_out
+        set -- 0 "$__aws_as_xv"
     else
-        set -- "$?"
-        unset __aws_as_out
-        return "$1"
+        set -- "$?" "$__aws_as_xv"
     fi
+    unset __aws_as_out __aws_as_xv
+    if [ -n "$2" ]; then
+        set -"$2"
+    fi
+    return "$1"
 }
 
 __aws_as_deactivate() {

@@ -20,13 +20,15 @@
 # - Prompt (tcsh only): `%$VAR` in the prompt inserts the value of VAR as text, with no `%`, `!`
 #   or `\` decoding, so the prefix is the constant `(%$__aws_as_n) ` and the hook only copies
 #   AWS_AS_IDENTITY (or `-`) into __aws_as_n: nothing spawned, a name never decoded or run.
+# - `set echo` / `set verbose` would print the evaluated `setenv AWS_SECRET_ACCESS_KEY …`: the
+#   alias unsets both around the eval and sets again those that were set (`$__aws_as_xv`).
 # - precmd: an existing `precmd` alias is kept and runs first; ours is appended. Deactivation puts
 #   the old alias back (or removes ours). If another tool rewrote the prompt, the hook prefixes the
 #   new prompt; deactivation restores the prompt only if it is still the one aws-as set.
 
 set __aws_as_bin = '@AWS_AS@' __aws_as_d = '$' ;
 
-alias aws-as 'set __aws_as_a = ( \!* ) ; set __aws_as_1 = ( $__aws_as_a:q "" ) ; set __aws_as_h = 0 ; if ( $#__aws_as_a == 0 ) set __aws_as_h = 1 ; if ( "$__aws_as_1[1]" == "-h" || "$__aws_as_1[1]" == "--help" || "$__aws_as_1[1]" == "-V" || "$__aws_as_1[1]" == "--version" || "$__aws_as_1[1]" == "help" || "$__aws_as_1[1]" == "list" || "$__aws_as_1[1]" == "exec" || "$__aws_as_1[1]" == "credential-process" || "$__aws_as_1[1]" == "completions" ) set __aws_as_h = 1 ; if ( $__aws_as_h == 1 ) $__aws_as_bin:q $__aws_as_a:q ; if ( $__aws_as_h == 0 ) eval "`${__aws_as_d}__aws_as_bin:q --shell tcsh ${__aws_as_d}__aws_as_a:q`" ; if ( $?__aws_as_last ) eval __aws_as_prompt ; unset __aws_as_a __aws_as_1 __aws_as_h' ;
+alias aws-as 'set __aws_as_a = ( \!* ) ; set __aws_as_1 = ( $__aws_as_a:q "" ) ; set __aws_as_h = 0 ; if ( $#__aws_as_a == 0 ) set __aws_as_h = 1 ; if ( "$__aws_as_1[1]" == "-h" || "$__aws_as_1[1]" == "--help" || "$__aws_as_1[1]" == "-V" || "$__aws_as_1[1]" == "--version" ) set __aws_as_h = 1 ; if ( $__aws_as_h == 1 ) $__aws_as_bin:q $__aws_as_a:q ; set __aws_as_xv = ( $?echo $?verbose ) ; unset echo verbose ; if ( $__aws_as_h == 0 ) eval "`${__aws_as_d}__aws_as_bin:q --shell tcsh ${__aws_as_d}__aws_as_a:q`" ; if ( $?__aws_as_last ) eval __aws_as_prompt ; unset __aws_as_a __aws_as_1 __aws_as_h ; if ( $__aws_as_xv[2] ) set verbose ; if ( $__aws_as_xv[1] ) set echo ; unset __aws_as_xv' ;
 
 alias aws-as-deactivate 'set __aws_as_a = ( \!* ) ; set __aws_as_h = 2 ; if ( $#__aws_as_a == 0 ) set __aws_as_h = 0 ; if ( "$__aws_as_a" == "--keep-creds" ) set __aws_as_h = 1 ; if ( $__aws_as_h == 2 ) echo "usage: aws-as-deactivate [--keep-creds]" > /dev/stderr ; if ( $__aws_as_h == 0 ) eval "`${__aws_as_d}__aws_as_bin:q --shell tcsh -`" ; if ( $__aws_as_h < 2 ) eval __aws_as_remove ; unset __aws_as_a __aws_as_h' ;
 

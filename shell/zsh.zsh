@@ -23,12 +23,15 @@ function aws-as {
     if [[ -o promptsubst ]]; then __aws_as_subst=1; fi
     if [[ -o promptbang ]]; then __aws_as_bang=1; fi
     \builtin emulate -L zsh
+    # The user's `set -x` / `set -v` would print the credentials, and `emulate -L zsh` leaves
+    # xtrace on: both off in here, the user's options come back on return (localoptions).
+    \builtin setopt localoptions noxtrace noverbose
     if (( $# == 0 )); then
         \command '@AWS_AS@'
         return
     fi
     case $1 in
-    (-h | --help | -V | --version | help | list | exec | credential-process | completions)
+    (-h | --help | -V | --version)
         # Human text: never captured, never evaluated.
         \command '@AWS_AS@' "$@"
         return

@@ -210,8 +210,9 @@ aws-as dev
 echo "1 id=${AWS_AS_IDENTITY-unset} key=${AWS_ACCESS_KEY_ID-unset} secret=${AWS_SECRET_ACCESS_KEY-unset}"
 aws-as bad || echo "2 failed=$? id=${AWS_AS_IDENTITY-unset} token=${AWS_SESSION_TOKEN-unset}"
 aws-as
+aws-as --version
 aws-as list
-echo "3 evaled=${AWS_AS_EVALED-no}"
+echo "3 evaled=${AWS_AS_EVALED-no} id=${AWS_AS_IDENTITY-unset}"
 aws-as -
 echo "4 id=${AWS_AS_IDENTITY-unset} key=${AWS_ACCESS_KEY_ID-unset}"
 aws-as --mfa-code 123456 dev2
@@ -241,7 +242,7 @@ fn bourne_expected(env: &Env) -> String {
         "1 id=dev key=AKIAFAKE secret=secret with spaces and 'quotes'\n\
          2 failed=1 id=dev token=token-dev\n\
          {human}{human}\
-         3 evaled=no\n\
+         3 evaled=no id=list\n\
          4 id=unset key=unset\n\
          5 id=dev2\n\
          6 id=unset key=unset\n\
@@ -265,8 +266,15 @@ fn check_bourne(argv: &[&str]) {
     assert_eq!(code, 0, "{argv:?}");
     assert!(!env.exists("evaled"));
     let calls = env.calls();
-    assert!(calls.contains("\nlist\n"), "{calls}");
-    assert!(calls.contains("--shell") && !calls.contains("--shell sh list"));
+    // `list` is an identity like any other (the binary has no such subcommand).
+    assert!(calls.contains("\n--version\n"), "{calls}");
+    assert!(!calls.contains("\nlist\n"), "{calls}");
+    assert!(
+        calls
+            .lines()
+            .any(|l| l.starts_with("--shell ") && l.ends_with(" list")),
+        "{calls}"
+    );
 }
 
 #[test]
@@ -315,6 +323,151 @@ fn dash_plain() {
 #[test]
 fn dash_strict() {
     check_bourne(&["dash", "-eu"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The user's own tracing (`set -x`, `set -v`, fish_trace, tcsh `set echo verbose`) must never
+// print the credentials, and must be the same after a switch (or a failed one) as before.
+
+/// Pieces of what the fake binary prints (key, secret, token), that a trace would show.
+const LEAKS: &[&str] = &["AKIAFAKE", "secret with spaces", "token-"];
+
+fn assert_no_leak(what: &str, err: &str) {
+    for leak in LEAKS {
+        assert!(
+            !err.contains(leak),
+            "{what}: {leak:?} traced on stderr:\n{err}"
+        );
+    }
+}
+
+const BOURNE_TRACE_SCRIPT: &str = r#"flags() {
+    f=
+    case $- in *x*) f=x ;; esac
+    case $- in *v*) f=${f}v ;; esac
+    echo "$1 id=${AWS_AS_IDENTITY-unset} flags=$f"
+}
+eval "$("$ACT" -s)"
+set -xv
+aws-as dev
+flags 1
+aws-as bad || flags "2 failed=$?"
+aws-as list
+flags 3
+set +v
+aws-as dev2
+flags 4
+set +x
+set -v
+aws-as dev
+flags 5
+set +v
+aws-as-deactivate
+flags 6
+"#;
+
+fn check_bourne_trace(argv: &[&str]) {
+    if !have(argv[0]) {
+        println!("skipped: {} is not installed", argv[0]);
+        return;
+    }
+    let env = Env::new();
+    let (out, err, code) = env.script(argv, BOURNE_TRACE_SCRIPT);
+    assert_eq!(
+        out,
+        "1 id=dev flags=xv\n2 failed=1 id=dev flags=xv\n3 id=list flags=xv\n\
+         4 id=dev2 flags=x\n5 id=dev flags=v\n6 id=unset flags=\n",
+        "stdout of {argv:?}, stderr:\n{err}"
+    );
+    assert_eq!(code, 0, "{argv:?}:\n{err}");
+    assert_no_leak(&format!("{argv:?}"), &err);
+    // The trace was really on: the calls around the switches are in it.
+    assert!(err.contains("flags 4"), "{argv:?}:\n{err}");
+    assert!(err.contains("no such identity: 'bad'"), "{argv:?}:\n{err}");
+}
+
+#[test]
+fn bash_trace_hides_credentials() {
+    check_bourne_trace(&["bash"]);
+    check_bourne_trace(&["bash", "-eu", "-o", "pipefail"]);
+    check_bourne_trace(&["bash", "--posix"]);
+}
+#[test]
+fn zsh_trace_hides_credentials() {
+    check_bourne_trace(&["zsh", "-f"]);
+    check_bourne_trace(&["zsh", "-f", "-eu", "-o", "ksh_arrays"]);
+}
+#[test]
+fn dash_trace_hides_credentials() {
+    check_bourne_trace(&["dash"]);
+    check_bourne_trace(&["dash", "-eu"]);
+}
+
+#[test]
+fn fish_trace_hides_credentials() {
+    if !have("fish") {
+        println!("skipped: fish is not installed");
+        return;
+    }
+    let env = Env::new();
+    let script = r#"function flags
+    set -l id unset
+    set -q AWS_AS_IDENTITY; and set id $AWS_AS_IDENTITY
+    echo "$argv[1] id=$id trace=$fish_trace"
+end
+$ACT --shell fish | source
+set fish_trace 1
+aws-as dev
+flags 1
+aws-as bad; or flags "2 failed=$status"
+aws-as list
+flags 3
+set -e fish_trace
+flags 4
+"#;
+    let (out, err, code) = env.script(&["fish", "--no-config"], script);
+    assert_eq!(
+        out, "1 id=dev trace=1\n2 failed=1 id=dev trace=1\n3 id=list trace=1\n4 id=list trace=\n",
+        "stderr:\n{err}"
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_no_leak("fish", &err);
+    assert!(err.contains("flags 3"), "{err}");
+}
+
+#[test]
+fn tcsh_echo_verbose_hide_credentials() {
+    if !have("tcsh") {
+        println!("skipped: tcsh is not installed");
+        return;
+    }
+    let env = Env::new();
+    let script = r#"eval "`$ACT:q -c`"
+set echo verbose
+aws-as dev
+echo "1 id=$AWS_AS_IDENTITY echo=$?echo verbose=$?verbose"
+aws-as bad
+echo "2 id=$AWS_AS_IDENTITY echo=$?echo verbose=$?verbose"
+aws-as list
+echo "3 id=$AWS_AS_IDENTITY echo=$?echo verbose=$?verbose"
+unset verbose
+aws-as dev2
+echo "4 id=$AWS_AS_IDENTITY echo=$?echo verbose=$?verbose"
+unset echo
+set verbose
+aws-as dev
+echo "5 id=$AWS_AS_IDENTITY echo=$?echo verbose=$?verbose"
+"#;
+    let (out, err, code) = env.script(&["tcsh", "-f"], script);
+    assert_eq!(
+        out,
+        "1 id=dev echo=1 verbose=1\n2 id=dev echo=1 verbose=1\n3 id=list echo=1 verbose=1\n\
+         4 id=dev2 echo=1 verbose=0\n5 id=dev echo=0 verbose=1\n",
+        "stderr:\n{err}"
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_no_leak("tcsh", &err);
+    assert!(err.contains("aws-as dev2"), "{err}");
 }
 
 /// `--shell bash` etc. print the full script, and `-s` picks it from the running shell.
@@ -531,8 +684,9 @@ aws-as dev
 echo "1 id="(v AWS_AS_IDENTITY)" key="(v AWS_ACCESS_KEY_ID)" secret="(v AWS_SECRET_ACCESS_KEY)
 aws-as bad; or begin; set -l s $status; echo "2 failed=$s id="(v AWS_AS_IDENTITY); end
 aws-as
+aws-as --version
 aws-as list
-echo "3 evaled="(v AWS_AS_EVALED)
+echo "3 evaled="(v AWS_AS_EVALED)" id="(v AWS_AS_IDENTITY)
 aws-as -
 echo "4 id="(v AWS_AS_IDENTITY)" key="(v AWS_ACCESS_KEY_ID)
 aws-as --mfa-code 123456 dev2; and echo "5 ok id="(v AWS_AS_IDENTITY)
@@ -563,11 +717,12 @@ fn fish_switch_and_deactivate() {
     );
     let want = format!(
         "1 id=dev key=AKIAFAKE secret=secret with spaces and 'quotes'\n\
-         2 failed=1 id=dev\n{human}{human}3 evaled=unset\n4 id=unset key=unset\n\
+         2 failed=1 id=dev\n{human}{human}3 evaled=unset id=list\n4 id=unset key=unset\n\
          5 ok id=dev2\n6 id=unset key=unset\n7 id=dev key=AKIAFAKE\n8 done\n"
     );
     assert_eq!(out, want);
     assert_eq!(code, 0);
+    assert!(env.calls().contains("--shell fish list\n"));
 }
 
 #[test]
@@ -618,8 +773,9 @@ echo "1 id=$AWS_AS_IDENTITY key=$AWS_ACCESS_KEY_ID secret=$AWS_SECRET_ACCESS_KEY
 aws-as bad
 echo "2 id=$AWS_AS_IDENTITY"
 aws-as
+aws-as --version
 aws-as list
-echo "3 evaled=$?AWS_AS_EVALED"
+echo "3 evaled=$?AWS_AS_EVALED id=$AWS_AS_IDENTITY"
 aws-as -
 echo "4 id=$?AWS_AS_IDENTITY key=$?AWS_ACCESS_KEY_ID"
 aws-as --mfa-code 123456 dev2
@@ -645,12 +801,13 @@ echo "8 done"
     );
     let want = format!(
         "1 id=dev key=AKIAFAKE secret=secret with spaces and 'quotes'\n2 id=dev\n\
-         {human}{human}3 evaled=0\n4 id=0 key=0\n5 id=dev2\n\
+         {human}{human}3 evaled=0 id=list\n4 id=0 key=0\n5 id=dev2\n\
          x$(touch F)`touch F`'%n\\w!!\n6 id=0 key=0\n7 id=dev key=AKIAFAKE\n8 done\n"
     );
     assert_eq!(out, want);
     assert_eq!(code, 0);
     assert!(!env.exists("F"));
+    assert!(env.calls().contains("--shell tcsh list\n"));
 }
 
 #[test]

@@ -124,20 +124,24 @@ impl Cache {
         Cache { dir }
     }
 
-    fn check_dir(&self) -> Result<()> {
-        let meta = fs::symlink_metadata(&self.dir).map_err(|e| {
-            Error::new(format!(
+    /// Checks the directory; `Ok(false)` when it does not exist (yet).
+    fn check_dir(&self) -> Result<bool> {
+        let meta = match fs::symlink_metadata(&self.dir) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => bail!(
                 "cannot read the cache directory {}: {e}",
                 self.dir.display()
-            ))
-        })?;
+            ),
+        };
         if !meta.is_dir() {
             bail!(
                 "the cache directory {} is not a directory: remove it or set AWS_AS_CACHE_DIR",
                 self.dir.display()
             );
         }
-        check_owner(&self.dir, &meta, "directory", 0o022)
+        check_owner(&self.dir, &meta, "directory", 0o022)?;
+        Ok(true)
     }
 
     /// Creates the directory (0700) if needed and checks it.
@@ -153,7 +157,8 @@ impl Cache {
                 self.dir.display()
             ),
         }
-        self.check_dir()
+        self.check_dir()?;
+        Ok(())
     }
 
     fn path(&self, key: &str, ext: &str) -> PathBuf {
@@ -165,9 +170,8 @@ impl Cache {
     /// one is `Ok(None)` after a warning; one others could have written is an error.
     pub fn read(&self, key: &str) -> Result<Option<Entry>> {
         // The directory first: in one others can write, even opening a planted FIFO could hang.
-        match fs::symlink_metadata(&self.dir) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            _ => self.check_dir()?,
+        if !self.check_dir()? {
+            return Ok(None);
         }
         let path = self.path(key, "json");
         let mut file = match OpenOptions::new()

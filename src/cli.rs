@@ -6,7 +6,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Parser;
 
 use crate::cache::{Cache, Credentials};
-use crate::config::{Config, Identity};
+use crate::config::{Config, DURATION_RANGE, Identity};
+use crate::env_var as env;
 use crate::error::Result;
 use crate::resolve::Resolver;
 use crate::shell::{Change, Shell};
@@ -35,7 +36,8 @@ struct Cli {
     mfa_code: Option<String>,
 
     /// Session length in seconds, when a new session is made
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(900..=129_600))]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32)
+        .range(i64::from(*DURATION_RANGE.start())..=i64::from(*DURATION_RANGE.end())))]
     duration: Option<u32>,
 }
 
@@ -48,8 +50,6 @@ const CREDENTIAL_VARS: [&str; 4] = [
 ];
 /// Variables that would compete with the credentials in SDKs.
 const COMPETING_VARS: [&str; 3] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
-
-use crate::env_var as env;
 
 pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)

@@ -154,7 +154,6 @@ pub fn render(target: Target, aws_as: &OsString, activate: &OsString) -> Result<
             .map(str::to_owned)
             .ok_or_else(|| format!("path is not valid UTF-8: {}", p.to_string_lossy()))
     };
-    let aws_as = utf8(aws_as)?;
     let quote = |dialect: Dialect, path: &str| {
         dialect
             .quote(path)
@@ -172,7 +171,7 @@ pub fn render(target: Target, aws_as: &OsString, activate: &OsString) -> Result<
                 Shell::Fish => FISH.to_string(),
                 Shell::Csh | Shell::Tcsh => csh_statements(TCSH),
             };
-            script.replace(BIN_PLACEHOLDER, &quote(shell.dialect(), &aws_as)?)
+            script.replace(BIN_PLACEHOLDER, &quote(shell.dialect(), &utf8(aws_as)?)?)
         }
     })
 }

@@ -3,19 +3,44 @@
 use std::fmt;
 
 #[derive(Debug)]
-pub struct Error(String);
+pub struct Error {
+    msg: String,
+    cause: Cause,
+}
+
+/// The failures a caller reacts to rather than just reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    Other,
+    /// STS rejected the MFA code (wrong, or already used).
+    WrongMfaCode,
+    /// STS says the credentials a call was signed with have expired, though aws-as thought them
+    /// fresh (a cache written under a skewed clock, a session revoked early).
+    ExpiredCredentials,
+}
 
 impl Error {
     pub fn new(msg: impl Into<String>) -> Self {
+        Error::with_cause(msg, Cause::Other)
+    }
+
+    pub fn with_cause(msg: impl Into<String>, cause: Cause) -> Self {
         // Errors are printed as one line on stderr; a message from STS or the OS may carry newlines.
         let msg: String = msg.into();
-        Error(msg.split_whitespace().collect::<Vec<_>>().join(" "))
+        Error {
+            msg: msg.split_whitespace().collect::<Vec<_>>().join(" "),
+            cause,
+        }
+    }
+
+    pub fn cause(&self) -> Cause {
+        self.cause
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.msg)
     }
 }
 

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::cache::Credentials;
 use crate::config::Keys;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 
 pub struct Sts {
     runtime: tokio::runtime::Runtime,
@@ -42,10 +42,9 @@ where
             let e = service.err();
             let code = e.code().unwrap_or("Unknown");
             let message = e.message().unwrap_or("");
+            let wrong_mfa = code == "AccessDenied" && message.contains("MultiFactorAuthentication");
             let fix = match code {
-                "AccessDenied" if message.contains("MultiFactorAuthentication") => {
-                    "wrong or reused MFA code: wait for the next code and try again"
-                }
+                _ if wrong_mfa => "wrong or reused MFA code: wait for the next code and try again",
                 "AccessDenied" => {
                     "check the role's trust policy and the source identity's permissions"
                 }
@@ -60,9 +59,17 @@ where
                 }
                 _ => "see the message from STS",
             };
-            Error::new(format!(
-                "STS {operation} for profile {profile:?} failed: {code}: {message} ({fix})"
-            ))
+            let cause = match code {
+                _ if wrong_mfa => Cause::WrongMfaCode,
+                "ExpiredToken" | "ExpiredTokenException" => Cause::ExpiredCredentials,
+                _ => Cause::Other,
+            };
+            Error::with_cause(
+                format!(
+                    "STS {operation} for profile {profile:?} failed: {code}: {message} ({fix})"
+                ),
+                cause,
+            )
         }
         SdkError::TimeoutError(_) => Error::new(format!(
             "STS {operation} for profile {profile:?} timed out after {:?} at {}: check the network, or raise AWS_AS_STS_TIMEOUT",

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 
 /// Credentials are renewed when less than this remains.
 pub const RENEW_BEFORE: Duration = Duration::minutes(5);
@@ -152,10 +152,15 @@ impl Cache {
             .create(&self.dir)
         {
             Ok(()) => {}
-            Err(e) => bail!(
-                "cannot create the cache directory {}: {e}",
-                self.dir.display()
-            ),
+            Err(e) => {
+                return Err(Error::with_cause(
+                    format!(
+                        "cannot create the cache directory {}: {e}",
+                        self.dir.display()
+                    ),
+                    Cause::CacheUnwritable,
+                ));
+            }
         }
         self.check_dir()?;
         Ok(())
@@ -245,13 +250,17 @@ impl Cache {
             .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
             .map_err(|e| {
-                Error::new(format!(
-                    "cannot open the cache lock {}: {e}",
-                    path.display()
-                ))
+                Error::with_cause(
+                    format!("cannot open the cache lock {}: {e}", path.display()),
+                    Cause::CacheUnwritable,
+                )
             })?;
-        file.lock()
-            .map_err(|e| Error::new(format!("cannot lock {}: {e}", path.display())))?;
+        file.lock().map_err(|e| {
+            Error::with_cause(
+                format!("cannot lock {}: {e}", path.display()),
+                Cause::CacheUnwritable,
+            )
+        })?;
         Ok(Lock { _file: file })
     }
 
@@ -266,10 +275,10 @@ impl Cache {
             std::process::id()
         ));
         let fail = |e: std::io::Error| {
-            Error::new(format!(
-                "cannot write the cache entry {}: {e}",
-                path.display()
-            ))
+            Error::with_cause(
+                format!("cannot write the cache entry {}: {e}", path.display()),
+                Cause::CacheUnwritable,
+            )
         };
         let _ = fs::remove_file(&tmp);
         let mut file = OpenOptions::new()

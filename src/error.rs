@@ -17,6 +17,9 @@ pub enum Cause {
     /// STS says the credentials a call was signed with have expired, though aws-as thought them
     /// fresh (a cache written under a skewed clock, a session revoked early).
     ExpiredCredentials,
+    /// The cache directory or an entry in it cannot be created or written (a read-only disk, a
+    /// full one): the switch can go on without caching.
+    CacheUnwritable,
 }
 
 impl Error {

@@ -3,9 +3,9 @@
 
 use chrono::Utc;
 
-use crate::cache::{Cache, Credentials};
+use crate::cache::{Cache, Credentials, warn};
 use crate::config::{Identity, Kind};
-use crate::error::Result;
+use crate::error::{Cause, Result};
 use crate::mfa;
 use crate::sts::{RoleRequest, Sts};
 
@@ -17,6 +17,9 @@ pub struct Resolver<'a> {
     /// Built on the first miss only: a cache hit never starts the SDK or its runtime.
     sts: Option<Sts>,
     mfa_code: Option<String>,
+    /// Set once the cache has failed to take a lock or an entry (and the user was warned): the
+    /// rest of the chain goes straight to STS.
+    uncached: bool,
 }
 
 /// The region STS calls are signed for: the profile's, else `AWS_REGION`, else us-east-1.
@@ -35,6 +38,7 @@ impl<'a> Resolver<'a> {
             cache,
             sts: None,
             mfa_code,
+            uncached: false,
         }
     }
 
@@ -51,32 +55,68 @@ impl<'a> Resolver<'a> {
         identity: &Identity,
         duration: Option<u32>,
     ) -> Result<Credentials> {
+        self.resolve(identity, duration, None)
+    }
+
+    /// `rejected` is a session token STS has just refused as expired: a cached entry holding it is
+    /// renewed however fresh the cache thinks it is.
+    fn resolve(
+        &mut self,
+        identity: &Identity,
+        duration: Option<u32>,
+        rejected: Option<&str>,
+    ) -> Result<Credentials> {
         // Sessions from one STS endpoint (a local test server, say) are never served for another.
         let key = format!(
             "{}\0endpoint={}",
             identity.fingerprint(),
             crate::sts_endpoint().unwrap_or_default()
         );
-        if let Some(credentials) = self.cached(&key)? {
+        if let Some(credentials) = self.cached(&key, rejected)? {
             return Ok(credentials);
         }
-        let _lock = self.cache.lock(&key)?;
-        // Another process may have filled the entry while this one waited for the lock.
-        if let Some(credentials) = self.cached(&key)? {
-            return Ok(credentials);
-        }
+        let _lock = match self.cache_step(|cache| cache.lock(&key))? {
+            Some(lock) => {
+                // Another process may have filled the entry while this one waited for the lock.
+                if let Some(credentials) = self.cached(&key, rejected)? {
+                    return Ok(credentials);
+                }
+                Some(lock)
+            }
+            None => None,
+        };
         let credentials = self.call_sts(identity, duration)?;
-        self.cache
-            .write(&key, &Cache::new_entry(identity, &key, credentials.clone()))?;
+        let entry = Cache::new_entry(identity, &key, credentials.clone());
+        self.cache_step(|cache| cache.write(&key, &entry))?;
         Ok(credentials)
     }
 
-    fn cached(&self, key: &str) -> Result<Option<Credentials>> {
+    /// Runs a cache step that writes; when the cache cannot be written the switch goes on without
+    /// it, after one warning. Refusals (a directory another user controls) stay errors.
+    fn cache_step<T>(&mut self, step: impl FnOnce(&Cache) -> Result<T>) -> Result<Option<T>> {
+        if self.uncached {
+            return Ok(None);
+        }
+        match step(self.cache) {
+            Ok(value) => Ok(Some(value)),
+            Err(e) if e.cause() == Cause::CacheUnwritable => {
+                warn(&format!(
+                    "{e}; switching without caching (the next switch calls STS again, with MFA): \
+                     make the directory writable or set AWS_AS_CACHE_DIR"
+                ));
+                self.uncached = true;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn cached(&self, key: &str, rejected: Option<&str>) -> Result<Option<Credentials>> {
         Ok(self
             .cache
             .read(key)?
             .map(|entry| entry.credentials)
-            .filter(|c| c.fresh(Utc::now())))
+            .filter(|c| c.fresh(Utc::now()) && Some(c.session_token.as_str()) != rejected))
     }
 
     fn call_sts(&mut self, identity: &Identity, duration: Option<u32>) -> Result<Credentials> {
@@ -108,7 +148,7 @@ impl<'a> Resolver<'a> {
                 external_id,
                 ..
             } => {
-                let source_credentials = self.credentials(source, None)?;
+                let mut source_credentials = self.credentials(source, None)?;
                 let default_name = format!("aws-as-{}", Utc::now().timestamp());
                 let request = RoleRequest {
                     profile: &identity.name,
@@ -119,8 +159,20 @@ impl<'a> Resolver<'a> {
                         .or(identity.duration_seconds)
                         .unwrap_or(ROLE_SESSION_SECONDS),
                 };
-                self.sts()?
+                match self
+                    .sts()?
                     .assume_role(&region, &source_credentials, &request)
+                {
+                    // The cache held the source session as valid but STS says it has expired (a
+                    // skewed clock, a session cut short): renew it once rather than serve it again.
+                    Err(e) if e.cause() == Cause::ExpiredCredentials => {
+                        source_credentials =
+                            self.resolve(source, None, Some(&source_credentials.session_token))?;
+                        self.sts()?
+                            .assume_role(&region, &source_credentials, &request)
+                    }
+                    result => result,
+                }
             }
         }
     }

@@ -12,7 +12,8 @@
 //!   expired-token, throttle-then-ok:N, http500, malformed, hang)
 //! - `sts.endpoint()`         "http://127.0.0.1:PORT"
 //! - `sts.calls()`            every STS request the server saw, in order (`Call`);
-//!   `sts.count("AssumeRole")`, `sts.calls_of(action)`, `sts.reset()`
+//!   `sts.count("AssumeRole")`, `sts.calls_of(action)`, `sts.reset()`;
+//!   `sts.expire_sessions()` makes the sessions issued so far answer ExpiredToken
 //! - `closed_port_endpoint()` an http://127.0.0.1:PORT nobody listens on (connection refused)
 //! - `Home::new()`            temp dir (removed on drop unless AWS_AS_KEEP_TEST_DIRS is set)
 //!   with an empty `.aws/`; the cache dir `<home>/cache/aws-as` is NOT created (aws-as must)
@@ -390,6 +391,12 @@ impl Sts {
     /// Forget the recorded calls.
     pub fn reset(&self) {
         self.http("POST", "/__reset");
+    }
+
+    /// moto mode: every session token issued so far is answered with ExpiredToken from now on,
+    /// while aws-as's cache still holds it as valid.
+    pub fn expire_sessions(&self) {
+        self.http("POST", "/__expire");
     }
 
     /// Minimal HTTP/1.0 request to the control endpoints; returns the body of a 200 answer.

@@ -23,7 +23,10 @@ Modes:
                     hang               never answers (sleeps up to 120 s)
 
 Every STS request (in both modes) is recorded; ``GET /__calls`` returns them as a JSON list,
-``POST /__reset`` clears the list. Neither control endpoint is recorded.
+``POST /__reset`` clears the list. ``POST /__expire`` (moto mode) makes every session token
+issued so far count as expired: a request signed with one gets 400 ExpiredToken, as AWS answers
+for a session its holder still believes valid (clock skew, a shortened session). No control
+endpoint is recorded.
 
 Secrets: nothing here logs requests (werkzeug's access log is silenced), so access keys and
 session tokens never reach stderr. They are only returned by /__calls to the test itself.
@@ -57,6 +60,7 @@ FAULT_MODES = (
 HANG_SECONDS = 120
 
 _CREDENTIAL_RE = re.compile(r"Credential=([^/,\s]+)/")
+_SESSION_TOKEN_RE = re.compile(rb"<SessionToken>([^<]+)</SessionToken>")
 
 
 class Recorder:
@@ -169,6 +173,8 @@ class StsApp:
         self.recorder = Recorder()
         self.lock = threading.Lock()
         self.throttle_left = 0
+        self.issued = set()
+        self.expired = set()
         self.moto = None
         if fault is not None and fault.startswith("throttle-then-ok:"):
             self.throttle_left = int(fault.split(":", 1)[1])
@@ -186,6 +192,11 @@ class StsApp:
             read_body(environ)
             self.recorder.reset()
             return respond(start_response, "200 OK", "{}", "application/json")
+        if path == "/__expire" and method == "POST":
+            read_body(environ)
+            with self.lock:
+                self.expired |= self.issued
+            return respond(start_response, "200 OK", "{}", "application/json")
 
         body = read_body(environ)
         params = request_params(environ, body)
@@ -195,8 +206,24 @@ class StsApp:
         if self.mode == "moto":
             if self.delay > 0 and call["action"] in SLOW_ACTIONS:
                 time.sleep(self.delay)
-            return self.moto(environ, start_response)
+            with self.lock:
+                expired = call["security_token"] in self.expired
+            if expired:
+                return sts_error(
+                    start_response, "400 Bad Request", "ExpiredToken",
+                    "The security token included in the request is expired",
+                )
+            return self.remember_tokens(self.moto(environ, start_response))
         return self.answer_fault(environ, start_response, call)
+
+    def remember_tokens(self, body_parts):
+        body = b"".join(body_parts)
+        tokens = {t.decode() for t in _SESSION_TOKEN_RE.findall(body)}
+        with self.lock:
+            self.issued |= tokens
+            # moto issues the same token for every GetSessionToken: issued again, it is new.
+            self.expired -= tokens
+        return [body]
 
     def answer_fault(self, environ, start_response, call):
         fault = self.fault

@@ -20,8 +20,8 @@ function aws-as --description 'Switch this shell to an AWS identity (aws-as -h)'
         return
     end
     switch $argv[1]
-        case -h --help -V --version
-            # Human text: never captured, never evaluated.
+        case -h --help -V --version exec credential-process list completions
+            # Human text, or a command that owns the terminal (exec): never captured, never evaluated.
             command '@AWS_AS@' $argv
             return
     end

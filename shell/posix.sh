@@ -27,8 +27,8 @@ __aws_as() {
         return
     fi
     case $1 in
-    -h | --help | -V | --version)
-        # Human text: never captured, never evaluated.
+    -h | --help | -V | --version | exec | credential-process | list | completions)
+        # Human text, or a command that owns the terminal (exec): never captured, never evaluated.
         \command '@AWS_AS@' "$@"
         return
         ;;

@@ -25,6 +25,9 @@ pub struct Credentials {
     pub secret_access_key: String,
     pub session_token: String,
     pub expiration: DateTime<Utc>,
+    /// Who these credentials are, when STS said so (AssumeRole does; GetSessionToken does not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
 }
 
 impl std::fmt::Debug for Credentials {

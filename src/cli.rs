@@ -17,12 +17,18 @@ use crate::shell::{Change, Shell};
     name = "aws-as",
     version,
     about = "Switch the AWS identity of the current shell: a venv for IAM identities",
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true,
     after_help = "With no NAME, shows the active identity and how long it has left.\n\
                   After `eval \"$(aws-as-activate -s)\"` the shell function evals the output for you;\n\
                   without it: eval \"$(aws-as NAME)\" (sh), aws-as --shell fish NAME | source,\n\
-                  eval \"`aws-as --shell csh NAME`\" (csh)."
+                  eval \"`aws-as --shell csh NAME`\" (csh).\n\
+                  A profile named like a command (list, exec…) is switched to with: aws-as -- NAME"
 )]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
     /// Identity (a profile of ~/.aws/config) to switch to, or `-` to remove what aws-as set
     name: Option<String>,
 
@@ -31,22 +37,94 @@ struct Cli {
     #[arg(long, value_enum)]
     shell: Option<Shell>,
 
+    #[command(flatten)]
+    session: SessionArgs,
+}
+
+/// How a session is obtained, shared by every command that resolves an identity.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SessionArgs {
     /// MFA code to use instead of asking on the terminal
     #[arg(long, value_name = "CODE")]
-    mfa_code: Option<String>,
+    pub mfa_code: Option<String>,
 
     /// Session length in seconds, when a new session is made
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32)
         .range(i64::from(*DURATION_RANGE.start())..=i64::from(*DURATION_RANGE.end())))]
-    duration: Option<u32>,
+    pub duration: Option<u32>,
+
+    /// Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)
+    #[arg(long)]
+    pub no_input: bool,
+
+    /// Region to set instead of the profile's (AWS_REGION and AWS_DEFAULT_REGION)
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    pub region: Option<String>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Run COMMAND with NAME's credentials in its environment; the shell is left as it is
+    Exec {
+        /// Identity whose credentials COMMAND gets
+        name: String,
+        #[command(flatten)]
+        session: SessionArgs,
+        /// The command and its arguments (after `--` if they start with `-`)
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "COMMAND"
+        )]
+        command: Vec<std::ffi::OsString>,
+    },
+    /// Print NAME's credentials as AWS `credential_process` JSON (for SDKs and tools)
+    CredentialProcess {
+        /// Identity whose credentials are printed
+        name: String,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// List every identity: kind, source chain, region and cached session
+    List {
+        /// Print only the names, one per line (for completion)
+        #[arg(long)]
+        names: bool,
+    },
+    /// Print the completion script for a shell
+    Completions {
+        #[arg(value_enum)]
+        shell: crate::completions::CompletionShell,
+    },
+}
+
+/// A region is a few words of lowercase letters and digits joined by `-` (eu-west-1,
+/// us-gov-east-1, cn-north-1): anything else is a typo, and would go into every SDK's endpoint.
+fn parse_region(s: &str) -> std::result::Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 32
+        && s.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("{s:?} is not an AWS region name (like eu-west-1)"))
+    }
 }
 
 /// Variables aws-as sets for the credentials themselves.
-const CREDENTIAL_VARS: [&str; 4] = [
+const CREDENTIAL_VARS: [&str; 5] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "AWS_CREDENTIAL_EXPIRATION",
+    // The expiry in seconds since 1970, which a prompt hook can compare with the clock without
+    // starting a process (bash's printf %(%s)T, zsh's EPOCHSECONDS).
+    "AWS_AS_EXPIRES_EPOCH",
 ];
 /// Variables that would compete with the credentials in SDKs.
 const COMPETING_VARS: [&str; 3] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
@@ -101,7 +179,12 @@ fn set_region(change: &mut Change, region: Option<&str>) {
     }
 }
 
-pub fn switch_change(identity: &Identity, credentials: &Credentials) -> Change {
+/// What a switch to `identity` changes; `region` (from `--region`) overrides the profile's.
+pub fn switch_change(
+    identity: &Identity,
+    credentials: &Credentials,
+    region: Option<&str>,
+) -> Change {
     let mut change: Change = vec![
         ("AWS_ACCESS_KEY_ID", Some(credentials.access_key_id.clone())),
         (
@@ -113,8 +196,12 @@ pub fn switch_change(identity: &Identity, credentials: &Credentials) -> Change {
             "AWS_CREDENTIAL_EXPIRATION",
             Some(rfc3339(credentials.expiration)),
         ),
+        (
+            "AWS_AS_EXPIRES_EPOCH",
+            Some(credentials.expiration.timestamp().to_string()),
+        ),
     ];
-    set_region(&mut change, identity.region.as_deref());
+    set_region(&mut change, region.or(identity.region.as_deref()));
     for var in COMPETING_VARS {
         unset(&mut change, var);
     }
@@ -136,52 +223,72 @@ pub fn clear_change() -> Change {
     change
 }
 
-fn status() -> String {
-    let Some(name) = env("AWS_AS_IDENTITY") else {
-        return "no identity active: run aws-as NAME to switch\n".to_string();
+/// Resolves `name` to an identity and fresh credentials (the cache first, STS on a miss).
+pub fn resolve(
+    name: &str,
+    session: &SessionArgs,
+    at_least: Option<chrono::TimeDelta>,
+) -> Result<(Identity, Credentials)> {
+    if session.no_input {
+        crate::mfa::NO_INPUT.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    let config = Config::load()?;
+    let identity = config.identity(name)?;
+    let cache = Cache::open(Cache::default_dir()?);
+    let mut resolver = Resolver::new(&cache, session.mfa_code.clone());
+    let credentials = match at_least {
+        Some(d) => resolver.credentials_lasting(&identity, session.duration, d)?,
+        None => resolver.credentials(&identity, session.duration)?,
     };
-    let expiry = env("AWS_CREDENTIAL_EXPIRATION")
-        .and_then(|e| DateTime::parse_from_rfc3339(&e).ok())
-        .map(|e| e.with_timezone(&Utc));
-    match expiry {
-        None => format!("{name}\n"),
-        Some(e) => {
-            let left = e - Utc::now();
-            if left.num_seconds() <= 0 {
-                format!(
-                    "{name}: expired at {} (run aws-as {name} to renew)\n",
-                    rfc3339(e)
-                )
-            } else {
-                format!(
-                    "{name}: {}h{:02}m left (expires {})\n",
-                    left.num_hours(),
-                    left.num_minutes() % 60,
-                    rfc3339(e)
-                )
+    Ok((identity, credentials))
+}
+
+fn run(cli: Cli) -> Result<String> {
+    match cli.command {
+        Some(Command::Exec {
+            name,
+            session,
+            command,
+        }) => crate::exec::exec(&name, &session, &command),
+        Some(Command::CredentialProcess { name, session }) => {
+            crate::exec::credential_process(&name, &session)
+        }
+        Some(Command::List { names }) => crate::list::list(names),
+        Some(Command::Completions { shell }) => Ok(crate::completions::script(shell)),
+        None => {
+            let dialect = cli.shell.unwrap_or(Shell::Sh).dialect();
+            let Some(name) = cli.name else {
+                let status = crate::list::status();
+                if cli.shell.is_some() {
+                    eprint!("{status}");
+                    return Ok(String::new());
+                }
+                return Ok(status);
+            };
+            if name == "-" {
+                return dialect.render(&clear_change());
             }
+            let (identity, credentials) = resolve(&name, &cli.session, None)?;
+            dialect.render(&switch_change(
+                &identity,
+                &credentials,
+                cli.session.region.as_deref(),
+            ))
         }
     }
 }
 
-fn run(cli: Cli) -> Result<String> {
-    let dialect = cli.shell.unwrap_or(Shell::Sh).dialect();
-    let Some(name) = cli.name else {
-        if cli.shell.is_some() {
-            eprint!("{}", status());
-            return Ok(String::new());
-        }
-        return Ok(status());
-    };
-    if name == "-" {
-        return dialect.render(&clear_change());
+/// Writes `text` to stdout. A reader that went away (`aws-as --help | head`) is not an error
+/// worth a word, let alone a panic.
+fn print_out(text: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
-    let config = Config::load()?;
-    let identity = config.identity(&name)?;
-    let cache = Cache::open(Cache::default_dir()?);
-    let mut resolver = Resolver::new(&cache, cli.mfa_code);
-    let credentials = resolver.credentials(&identity, cli.duration)?;
-    dialect.render(&switch_change(&identity, &credentials))
 }
 
 pub fn main() -> i32 {
@@ -200,12 +307,20 @@ pub fn main() -> i32 {
                 if captured {
                     eprint!("{e}");
                 } else {
-                    print!("{e}");
+                    let _ = print_out(&e.to_string());
                 }
                 return 0;
             }
+            // clap's message spans lines ("...not provided:\n  <NAME>\n\nUsage: ..."): one
+            // line of it, without the usage and tips that follow.
             let text = e.to_string();
-            let line = text.lines().next().unwrap_or("invalid arguments");
+            let line = text
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("tip:"))
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
             eprintln!(
                 "aws-as: {} (see aws-as --help)",
                 line.trim_start_matches("error: ")
@@ -217,11 +332,7 @@ pub fn main() -> i32 {
         Ok(out) => {
             // Printed only once everything succeeded: on failure stdout stays empty, so an eval of
             // it changes nothing.
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(out.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
+            match print_out(&out) {
                 Ok(()) => 0,
                 Err(e) => {
                     eprintln!("aws-as: cannot write the output: {e}");

@@ -7,6 +7,9 @@ fn is_code(s: &str) -> bool {
     s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Set by `--no-input`: never ask on the terminal (the prompt hook renews only what needs no MFA).
+pub static NO_INPUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub fn code(serial: &str, given: Option<&str>) -> Result<String> {
     if let Some(code) = given {
         let code = code.trim();
@@ -16,6 +19,11 @@ pub fn code(serial: &str, given: Option<&str>) -> Result<String> {
             ));
         }
         return Ok(code.to_string());
+    }
+    if NO_INPUT.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(Error::new(format!(
+            "the MFA session has expired and --no-input forbids asking for a code for {serial}: run the switch without --no-input"
+        )));
     }
     // rpassword reads from /dev/tty and writes the prompt there, so stdout stays clean.
     if std::fs::OpenOptions::new()

@@ -1,9 +1,9 @@
 //! Credentials for an identity: from the cache when fresh, else from STS under the entry's lock.
 //! A role is assumed with its source's cached session, so one MFA covers every role above a user.
 
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 
-use crate::cache::{Cache, Credentials, warn};
+use crate::cache::{Cache, Credentials, RENEW_BEFORE, warn};
 use crate::config::{Identity, Kind};
 use crate::error::{Cause, Result};
 use crate::mfa;
@@ -32,6 +32,16 @@ fn sts_region(identity: &Identity) -> String {
         .unwrap_or_else(|| "us-east-1".to_string())
 }
 
+/// The cache entry of `identity`'s session. Sessions from one STS endpoint (a local test server,
+/// say) are never served for another.
+pub fn cache_key(identity: &Identity) -> String {
+    format!(
+        "{}\0endpoint={}",
+        identity.fingerprint(),
+        crate::sts_endpoint().unwrap_or_default()
+    )
+}
+
 impl<'a> Resolver<'a> {
     pub fn new(cache: &'a Cache, mfa_code: Option<String>) -> Self {
         Resolver {
@@ -55,7 +65,18 @@ impl<'a> Resolver<'a> {
         identity: &Identity,
         duration: Option<u32>,
     ) -> Result<Credentials> {
-        self.resolve(identity, duration, None)
+        self.resolve(identity, duration, RENEW_BEFORE, None)
+    }
+
+    /// Like [`Resolver::credentials`], renewing them unless they last `at_least` more (SDKs running
+    /// a credential_process ask again, and insist on new credentials, well before expiry).
+    pub fn credentials_lasting(
+        &mut self,
+        identity: &Identity,
+        duration: Option<u32>,
+        at_least: TimeDelta,
+    ) -> Result<Credentials> {
+        self.resolve(identity, duration, at_least.max(RENEW_BEFORE), None)
     }
 
     /// `rejected` is a session token STS has just refused as expired: a cached entry holding it is
@@ -64,21 +85,17 @@ impl<'a> Resolver<'a> {
         &mut self,
         identity: &Identity,
         duration: Option<u32>,
+        at_least: TimeDelta,
         rejected: Option<&str>,
     ) -> Result<Credentials> {
-        // Sessions from one STS endpoint (a local test server, say) are never served for another.
-        let key = format!(
-            "{}\0endpoint={}",
-            identity.fingerprint(),
-            crate::sts_endpoint().unwrap_or_default()
-        );
-        if let Some(credentials) = self.cached(&key, rejected)? {
+        let key = cache_key(identity);
+        if let Some(credentials) = self.cached(&key, at_least, rejected)? {
             return Ok(credentials);
         }
         let _lock = match self.cache_step(|cache| cache.lock(&key))? {
             Some(lock) => {
                 // Another process may have filled the entry while this one waited for the lock.
-                if let Some(credentials) = self.cached(&key, rejected)? {
+                if let Some(credentials) = self.cached(&key, at_least, rejected)? {
                     return Ok(credentials);
                 }
                 Some(lock)
@@ -111,12 +128,19 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn cached(&self, key: &str, rejected: Option<&str>) -> Result<Option<Credentials>> {
+    fn cached(
+        &self,
+        key: &str,
+        at_least: TimeDelta,
+        rejected: Option<&str>,
+    ) -> Result<Option<Credentials>> {
         Ok(self
             .cache
             .read(key)?
             .map(|entry| entry.credentials)
-            .filter(|c| c.fresh(Utc::now()) && Some(c.session_token.as_str()) != rejected))
+            .filter(|c| {
+                c.expiration - Utc::now() > at_least && Some(c.session_token.as_str()) != rejected
+            }))
     }
 
     fn call_sts(&mut self, identity: &Identity, duration: Option<u32>) -> Result<Credentials> {
@@ -166,8 +190,12 @@ impl<'a> Resolver<'a> {
                     // The cache held the source session as valid but STS says it has expired (a
                     // skewed clock, a session cut short): renew it once rather than serve it again.
                     Err(e) if e.cause() == Cause::ExpiredCredentials => {
-                        source_credentials =
-                            self.resolve(source, None, Some(&source_credentials.session_token))?;
+                        source_credentials = self.resolve(
+                            source,
+                            None,
+                            RENEW_BEFORE,
+                            Some(&source_credentials.session_token),
+                        )?;
                         self.sts()?
                             .assume_role(&region, &source_credentials, &request)
                     }

@@ -104,6 +104,7 @@ fn convert(
     operation: &str,
     profile: &str,
     creds: Option<&aws_sdk_sts::types::Credentials>,
+    arn: Option<String>,
 ) -> Result<Credentials> {
     let Some(c) = creds else {
         bail!("STS {operation} for profile {profile:?} returned no credentials");
@@ -115,6 +116,7 @@ fn convert(
         secret_access_key: c.secret_access_key().to_string(),
         session_token: c.session_token().to_string(),
         expiration,
+        arn,
     })
 }
 
@@ -181,7 +183,7 @@ impl Sts {
                 .send()
                 .await
                 .map_err(|e| describe("GetSessionToken", profile, e))?;
-            convert("GetSessionToken", profile, out.credentials())
+            convert("GetSessionToken", profile, out.credentials(), None)
         })
     }
 
@@ -208,7 +210,12 @@ impl Sts {
                 .send()
                 .await
                 .map_err(|e| describe("AssumeRole", req.profile, e))?;
-            convert("AssumeRole", req.profile, out.credentials())
+            convert(
+                "AssumeRole",
+                req.profile,
+                out.credentials(),
+                out.assumed_role_user().map(|u| u.arn().to_string()),
+            )
         })
     }
 }

@@ -212,6 +212,7 @@ aws-as bad || echo "2 failed=$? id=${AWS_AS_IDENTITY-unset} token=${AWS_SESSION_
 aws-as
 aws-as --version
 aws-as list
+aws-as -- list
 echo "3 evaled=${AWS_AS_EVALED-no} id=${AWS_AS_IDENTITY-unset}"
 aws-as -
 echo "4 id=${AWS_AS_IDENTITY-unset} key=${AWS_ACCESS_KEY_ID-unset}"
@@ -241,7 +242,7 @@ fn bourne_expected(env: &Env) -> String {
     format!(
         "1 id=dev key=AKIAFAKE secret=secret with spaces and 'quotes'\n\
          2 failed=1 id=dev token=token-dev\n\
-         {human}{human}\
+         {human}{human}{human}\
          3 evaled=no id=list\n\
          4 id=unset key=unset\n\
          5 id=dev2\n\
@@ -266,13 +267,13 @@ fn check_bourne(argv: &[&str]) {
     assert_eq!(code, 0, "{argv:?}");
     assert!(!env.exists("evaled"));
     let calls = env.calls();
-    // `list` is an identity like any other (the binary has no such subcommand).
+    // `aws-as list` is the command, passed through; `aws-as -- list` the identity named list.
     assert!(calls.contains("\n--version\n"), "{calls}");
-    assert!(!calls.contains("\nlist\n"), "{calls}");
+    assert!(calls.contains("\nlist\n"), "{calls}");
     assert!(
         calls
             .lines()
-            .any(|l| l.starts_with("--shell ") && l.ends_with(" list")),
+            .any(|l| l.starts_with("--shell ") && l.ends_with(" -- list")),
         "{calls}"
     );
 }
@@ -352,7 +353,7 @@ set -xv
 aws-as dev
 flags 1
 aws-as bad || flags "2 failed=$?"
-aws-as list
+aws-as -- list
 flags 3
 set +v
 aws-as dev2
@@ -420,7 +421,7 @@ set fish_trace 1
 aws-as dev
 flags 1
 aws-as bad; or flags "2 failed=$status"
-aws-as list
+aws-as -- list
 flags 3
 set -e fish_trace
 flags 4
@@ -448,7 +449,7 @@ aws-as dev
 echo "1 id=$AWS_AS_IDENTITY echo=$?echo verbose=$?verbose"
 aws-as bad
 echo "2 id=$AWS_AS_IDENTITY echo=$?echo verbose=$?verbose"
-aws-as list
+aws-as -- list
 echo "3 id=$AWS_AS_IDENTITY echo=$?echo verbose=$?verbose"
 unset verbose
 aws-as dev2
@@ -686,6 +687,7 @@ aws-as bad; or begin; set -l s $status; echo "2 failed=$s id="(v AWS_AS_IDENTITY
 aws-as
 aws-as --version
 aws-as list
+aws-as -- list
 echo "3 evaled="(v AWS_AS_EVALED)" id="(v AWS_AS_IDENTITY)
 aws-as -
 echo "4 id="(v AWS_AS_IDENTITY)" key="(v AWS_ACCESS_KEY_ID)
@@ -717,12 +719,13 @@ fn fish_switch_and_deactivate() {
     );
     let want = format!(
         "1 id=dev key=AKIAFAKE secret=secret with spaces and 'quotes'\n\
-         2 failed=1 id=dev\n{human}{human}3 evaled=unset id=list\n4 id=unset key=unset\n\
+         2 failed=1 id=dev\n{human}{human}{human}3 evaled=unset id=list\n4 id=unset key=unset\n\
          5 ok id=dev2\n6 id=unset key=unset\n7 id=dev key=AKIAFAKE\n8 done\n"
     );
     assert_eq!(out, want);
     assert_eq!(code, 0);
-    assert!(env.calls().contains("--shell fish list\n"));
+    assert!(env.calls().contains("--shell fish -- list\n"));
+    assert!(env.calls().contains("\nlist\n"));
 }
 
 #[test]
@@ -775,6 +778,7 @@ echo "2 id=$AWS_AS_IDENTITY"
 aws-as
 aws-as --version
 aws-as list
+aws-as -- list
 echo "3 evaled=$?AWS_AS_EVALED id=$AWS_AS_IDENTITY"
 aws-as -
 echo "4 id=$?AWS_AS_IDENTITY key=$?AWS_ACCESS_KEY_ID"
@@ -801,13 +805,14 @@ echo "8 done"
     );
     let want = format!(
         "1 id=dev key=AKIAFAKE secret=secret with spaces and 'quotes'\n2 id=dev\n\
-         {human}{human}3 evaled=0 id=list\n4 id=0 key=0\n5 id=dev2\n\
+         {human}{human}{human}3 evaled=0 id=list\n4 id=0 key=0\n5 id=dev2\n\
          x$(touch F)`touch F`'%n\\w!!\n6 id=0 key=0\n7 id=dev key=AKIAFAKE\n8 done\n"
     );
     assert_eq!(out, want);
     assert_eq!(code, 0);
     assert!(!env.exists("F"));
-    assert!(env.calls().contains("--shell tcsh list\n"));
+    assert!(env.calls().contains("--shell tcsh -- list\n"));
+    assert!(env.calls().contains("\nlist\n"));
 }
 
 #[test]

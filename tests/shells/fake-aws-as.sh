@@ -16,6 +16,10 @@ shift 2
 while :; do
     case ${1-} in
     --mfa-code | --duration) shift 2 ;;
+    --)
+        shift
+        break
+        ;;
     *) break ;;
     esac
 done

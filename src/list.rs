@@ -109,6 +109,8 @@ pub fn list(names_only: bool) -> Result<String> {
         };
         rows.push(row);
     }
+    // The mark column is one character; the others are padded to their widest cell, two spaces
+    // apart.
     let mut widths = [0usize; 6];
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -117,14 +119,10 @@ pub fn list(names_only: bool) -> Result<String> {
     }
     let mut out = String::new();
     for row in rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 1));
-            }
+        let mut line = format!("{:1} ", row[0]);
+        for (i, cell) in row.iter().enumerate().skip(1) {
+            line.push_str(cell);
+            line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
         }
         out.push_str(line.trim_end());
         out.push('\n');

@@ -224,10 +224,11 @@ pub fn clear_change() -> Change {
 }
 
 /// Resolves `name` to an identity and fresh credentials (the cache first, STS on a miss).
+/// `at_least`, given the identity, is how long the credentials must still last.
 pub fn resolve(
     name: &str,
     session: &SessionArgs,
-    at_least: Option<chrono::TimeDelta>,
+    at_least: Option<&dyn Fn(&Identity) -> chrono::TimeDelta>,
 ) -> Result<(Identity, Credentials)> {
     if session.no_input {
         crate::mfa::NO_INPUT.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -237,7 +238,7 @@ pub fn resolve(
     let cache = Cache::open(Cache::default_dir()?);
     let mut resolver = Resolver::new(&cache, session.mfa_code.clone());
     let credentials = match at_least {
-        Some(d) => resolver.credentials_lasting(&identity, session.duration, d)?,
+        Some(d) => resolver.credentials_lasting(&identity, session.duration, d(&identity))?,
         None => resolver.credentials(&identity, session.duration)?,
     };
     Ok((identity, credentials))

@@ -48,7 +48,13 @@ pub fn credential_process(name: &str, session: &SessionArgs) -> Result<String> {
             "credential-process takes no --region: set the region in the SDK's profile",
         ));
     }
-    let (_, credentials) = resolve(name, session, Some(CREDENTIAL_PROCESS_MIN_LEFT))?;
+    // A session shorter than that margin would be renewed at every call: leave such a session
+    // two minutes of use.
+    let at_least = |identity: &crate::config::Identity| {
+        let seconds = crate::resolve::session_seconds(identity, session.duration);
+        CREDENTIAL_PROCESS_MIN_LEFT.min(TimeDelta::seconds(i64::from(seconds) - 120))
+    };
+    let (_, credentials) = resolve(name, session, Some(&at_least))?;
     let json = serde_json::json!({
         "Version": 1,
         "AccessKeyId": credentials.access_key_id,

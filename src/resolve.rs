@@ -12,6 +12,17 @@ use crate::sts::{RoleRequest, Sts};
 const USER_SESSION_SECONDS: u32 = 12 * 3600;
 const ROLE_SESSION_SECONDS: u32 = 3600;
 
+/// How long a new session of `identity` lasts: `--duration`, else the profile's, else STS's
+/// defaults as aws-as asks for them.
+pub fn session_seconds(identity: &Identity, duration: Option<u32>) -> u32 {
+    duration
+        .or(identity.duration_seconds)
+        .unwrap_or(match identity.kind {
+            Kind::User { .. } => USER_SESSION_SECONDS,
+            Kind::Role { .. } => ROLE_SESSION_SECONDS,
+        })
+}
+
 pub struct Resolver<'a> {
     cache: &'a Cache,
     /// Built on the first miss only: a cache hit never starts the SDK or its runtime.
@@ -179,9 +190,7 @@ impl<'a> Resolver<'a> {
                     role_arn,
                     session_name: session_name.as_deref().unwrap_or(&default_name),
                     external_id: external_id.as_deref(),
-                    duration_seconds: duration
-                        .or(identity.duration_seconds)
-                        .unwrap_or(ROLE_SESSION_SECONDS),
+                    duration_seconds: session_seconds(identity, duration),
                 };
                 match self
                     .sts()?

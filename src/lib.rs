@@ -15,6 +15,7 @@ pub mod mfa;
 pub mod resolve;
 pub mod shell;
 pub mod sts;
+pub mod totp;
 
 /// An environment variable that is set and not empty: an empty one counts as unset everywhere.
 pub fn env_var(name: &str) -> Option<String> {

@@ -27,12 +27,23 @@ impl std::fmt::Debug for Keys {
     }
 }
 
+/// How to get an MFA code without asking: the profile's `mfa_process`, or its
+/// `aws_as_mfa_totp_secret`. Not in the fingerprint: it says how to get a code, not who you are.
+#[derive(Clone, Debug)]
+pub struct CodeSource {
+    /// The profile the keys were read from (a role's, when lent to its user).
+    pub profile: String,
+    pub process: Option<String>,
+    pub totp: Option<crate::totp::Secret>,
+}
+
 #[derive(Clone, Debug)]
 pub enum Kind {
     /// Long-term keys: aws-as calls GetSessionToken (with MFA when `mfa_serial` is set).
     User {
         keys: Keys,
         mfa_serial: Option<String>,
+        code_source: Option<CodeSource>,
     },
     /// AssumeRole signed with the source identity's session.
     Role {
@@ -41,6 +52,7 @@ pub enum Kind {
         session_name: Option<String>,
         external_id: Option<String>,
         mfa_serial: Option<String>,
+        code_source: Option<CodeSource>,
     },
 }
 
@@ -58,7 +70,9 @@ impl Identity {
     /// the cache key is derived from it, so an edited profile never returns the old credentials.
     pub fn fingerprint(&self) -> String {
         match &self.kind {
-            Kind::User { keys, mfa_serial } => format!(
+            Kind::User {
+                keys, mfa_serial, ..
+            } => format!(
                 "user\0{}\0{}\0{:016x}",
                 keys.access_key_id,
                 mfa_serial.as_deref().unwrap_or(""),
@@ -100,6 +114,28 @@ impl Identity {
                 mfa_serial.get_or_insert(serial);
             }
             Kind::Role { source, .. } => source.lend_mfa_serial(serial),
+        }
+    }
+
+    /// Where the user at the root of this chain gets MFA codes: its own `mfa_process` or TOTP
+    /// secret, else those of the nearest role above it that has one, as for `mfa_serial`.
+    fn root_code_source(&self) -> Option<&CodeSource> {
+        match &self.kind {
+            Kind::User { code_source, .. } => code_source.as_ref(),
+            Kind::Role {
+                source,
+                code_source,
+                ..
+            } => source.root_code_source().or(code_source.as_ref()),
+        }
+    }
+
+    fn lend_code_source(&mut self, lent: CodeSource) {
+        match &mut self.kind {
+            Kind::User { code_source, .. } => {
+                code_source.get_or_insert(lent);
+            }
+            Kind::Role { source, .. } => source.lend_code_source(lent),
         }
     }
 
@@ -173,6 +209,9 @@ impl Config {
         if let Some(serial) = identity.root_mfa_serial().map(str::to_string) {
             identity.lend_mfa_serial(serial);
         }
+        if let Some(code_source) = identity.root_code_source().cloned() {
+            identity.lend_code_source(code_source);
+        }
         Ok(identity)
     }
 
@@ -197,6 +236,14 @@ impl Config {
             ),
         };
         let region = get("region");
+        let code_source = match (get("mfa_process"), get("aws_as_mfa_totp_secret")) {
+            (None, None) => None,
+            (process, secret) => Some(CodeSource {
+                profile: name.to_string(),
+                process,
+                totp: secret.map(|s| crate::totp::Secret::new(name, s)),
+            }),
+        };
 
         if let (Some(role_arn), false) = (get("role_arn"), as_user) {
             if !seen.insert(name.to_string()) {
@@ -227,6 +274,7 @@ impl Config {
                     session_name: get("role_session_name"),
                     external_id: get("external_id"),
                     mfa_serial: get("mfa_serial"),
+                    code_source,
                 },
                 region,
                 duration_seconds,
@@ -242,6 +290,7 @@ impl Config {
                         secret_access_key,
                     },
                     mfa_serial: get("mfa_serial"),
+                    code_source,
                 },
                 region,
                 duration_seconds,

@@ -157,24 +157,31 @@ impl<'a> Resolver<'a> {
     fn call_sts(&mut self, identity: &Identity, duration: Option<u32>) -> Result<Credentials> {
         let region = sts_region(identity);
         match &identity.kind {
-            Kind::User { keys, mfa_serial } => {
-                let code = match mfa_serial {
-                    Some(serial) => Some((
-                        serial.as_str(),
-                        mfa::code(serial, self.mfa_code.as_deref())?,
-                    )),
-                    None => None,
-                };
+            Kind::User {
+                keys,
+                mfa_serial,
+                code_source,
+            } => {
                 let duration = duration
                     .or(identity.duration_seconds)
                     .unwrap_or(USER_SESSION_SECONDS);
-                self.sts()?.get_session_token(
-                    &identity.name,
-                    &region,
-                    keys,
-                    code.as_ref().map(|(s, c)| (*s, c.as_str())),
-                    duration,
-                )
+                let name = &identity.name;
+                let Some(serial) = mfa_serial else {
+                    return self
+                        .sts()?
+                        .get_session_token(name, &region, keys, None, duration);
+                };
+                let given = self.mfa_code.clone();
+                let source = mfa::Source::pick(given.as_deref(), code_source.as_ref());
+                mfa::with_code(serial, &source, |code| {
+                    self.sts()?.get_session_token(
+                        name,
+                        &region,
+                        keys,
+                        Some((serial, code)),
+                        duration,
+                    )
+                })
             }
             Kind::Role {
                 role_arn,

@@ -8,8 +8,8 @@
 //!
 //! - `Sts::moto()`            start tests/support/sts.py in moto mode on 127.0.0.1:<free port>
 //! - `Sts::moto_with_delay(s)` same, but GetSessionToken/AssumeRole answer after `s` seconds
-//! - `Sts::fault(mode)`       start it in fault mode (wrong-mfa, access-denied, expired-keys,
-//!   expired-token, throttle-then-ok:N, http500, malformed, hang)
+//! - `Sts::fault(mode)`       start it in fault mode (wrong-mfa, wrong-mfa-unless:CODE,
+//!   access-denied, expired-keys, expired-token, throttle-then-ok:N, http500, malformed, hang)
 //! - `sts.endpoint()`         "http://127.0.0.1:PORT"
 //! - `sts.calls()`            every STS request the server saw, in order (`Call`);
 //!   `sts.count("AssumeRole")`, `sts.calls_of(action)`, `sts.reset()`;
@@ -268,8 +268,8 @@ impl Sts {
         Sts::start(&["moto", "--delay", &secs.to_string()])
     }
 
-    /// Fault mode: wrong-mfa, access-denied, expired-keys, expired-token, throttle-then-ok:N,
-    /// http500, malformed, hang. See tests/support/sts.py.
+    /// Fault mode: wrong-mfa, wrong-mfa-unless:CODE, access-denied, expired-keys, expired-token,
+    /// throttle-then-ok:N, http500, malformed, hang. See tests/support/sts.py.
     pub fn fault(mode: &str) -> Sts {
         Sts::start(&["fault", mode])
     }

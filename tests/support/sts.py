@@ -14,6 +14,8 @@ Modes:
                   ``--delay S`` sleeps S seconds before answering GetSessionToken/AssumeRole.
   fault MODE      every STS request gets an STS-shaped failure:
                     wrong-mfa          403 AccessDenied (invalid MFA one time pass code)
+                    wrong-mfa-unless:CODE  that, for a GetSessionToken whose TokenCode is not
+                                       CODE; every other request goes to moto
                     access-denied      403 AccessDenied (not authorized to perform sts:...)
                     expired-keys       403 InvalidClientTokenId
                     expired-token      400 ExpiredToken
@@ -49,6 +51,7 @@ STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 SLOW_ACTIONS = ("GetSessionToken", "AssumeRole")
 FAULT_MODES = (
     "wrong-mfa",
+    "wrong-mfa-unless:CODE",
     "access-denied",
     "expired-keys",
     "expired-token",
@@ -179,6 +182,8 @@ class StsApp:
         if fault is not None and fault.startswith("throttle-then-ok:"):
             self.throttle_left = int(fault.split(":", 1)[1])
             self.moto = make_moto_app()
+        elif fault is not None and fault.startswith("wrong-mfa-unless:"):
+            self.moto = make_moto_app()
         elif mode == "moto":
             self.moto = make_moto_app()
 
@@ -225,14 +230,19 @@ class StsApp:
             self.expired -= tokens
         return [body]
 
-    def answer_fault(self, environ, start_response, call):
-        fault = self.fault
+    def answer_fault(self, environ, start_response, call, fault=None):
+        fault = fault or self.fault
         action = call["action"] or "UnknownOperation"
         if fault == "wrong-mfa":
             return sts_error(
                 start_response, "403 Forbidden", "AccessDenied",
                 "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
             )
+        if fault.startswith("wrong-mfa-unless:"):
+            accepted = fault.split(":", 1)[1]
+            if call["action"] == "GetSessionToken" and call["token_code"] != accepted:
+                return self.answer_fault(environ, start_response, call, "wrong-mfa")
+            return self.moto(environ, start_response)
         if fault == "access-denied":
             resource = call["role_arn"] or "*"
             return sts_error(
@@ -284,6 +294,8 @@ def valid_fault(mode):
         return True
     if mode.startswith("throttle-then-ok:"):
         return mode.split(":", 1)[1].isdigit()
+    if mode.startswith("wrong-mfa-unless:"):
+        return mode.split(":", 1)[1] != ""
     return False
 
 

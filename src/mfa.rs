@@ -13,7 +13,8 @@ use crate::config::CodeSource;
 use crate::error::{Cause, Error, Result};
 use crate::totp;
 
-/// Set by `--no-input`: never ask on the terminal (the prompt hook renews only what needs no MFA).
+/// Set by `--no-input`: never ask on the terminal nor run an `mfa_process`, which may wait for a
+/// touch (the prompt hook renews only what needs neither).
 pub static NO_INPUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Codes a person may type before a rejection by STS ends the switch.
@@ -127,10 +128,23 @@ fn code(serial: &str, source: &Source<'_>) -> Result<String> {
             }
             Ok(code.to_string())
         }
+        // A hardware key waits for a touch: under --no-input (a prompt hook renewing in the
+        // background) that would be a hang nobody sees.
+        Source::Process { .. } if no_input() => Err(needs_input(serial)),
         Source::Process { profile, command } => run_process(profile, command),
         Source::Totp(secret) => secret.code_at(unix_now()),
         Source::Terminal => prompt(serial),
     }
+}
+
+fn no_input() -> bool {
+    NO_INPUT.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn needs_input(serial: &str) -> Error {
+    Error::new(format!(
+        "the MFA session has expired and --no-input forbids asking for a code for {serial}: run the switch without --no-input"
+    ))
 }
 
 fn unix_now() -> u64 {
@@ -147,10 +161,8 @@ fn tell_terminal(line: &str) {
 }
 
 fn prompt(serial: &str) -> Result<String> {
-    if NO_INPUT.load(std::sync::atomic::Ordering::Relaxed) {
-        return Err(Error::new(format!(
-            "the MFA session has expired and --no-input forbids asking for a code for {serial}: run the switch without --no-input"
-        )));
+    if no_input() {
+        return Err(needs_input(serial));
     }
     // rpassword reads from /dev/tty and writes the prompt there, so stdout stays clean.
     if std::fs::OpenOptions::new()

@@ -468,3 +468,37 @@ echo "$AWS_REGION ${AWS_DEFAULT_REGION-unset} ${AWS_AS_REGION-unset}""#,
     ok(&out);
     assert_eq!(stdout_str(&out), "sa-east-1 unset unset\n");
 }
+
+/// `--no-input` (what a prompt hook renews with) never asks on the terminal and never starts an
+/// `mfa_process`, which could wait unseen for a key touch; it fails in one line instead.
+#[test]
+fn no_input_never_asks_nor_runs_the_mfa_process() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let ran = home.path().join("ran");
+    home.config(&STANDARD_CONFIG.replace(
+        "[profile my-user1-dev]\n",
+        &format!(
+            "[profile my-user1-dev]\nmfa_process = sh -c 'touch {}; echo 123456'\n",
+            ran.display()
+        ),
+    ));
+    // `script` gives it a terminal it could have asked on.
+    let mut cmd = home.command("script");
+    cmd.args([
+        "-qec",
+        &format!("aws-as --no-input {ROLE1_PROFILE}; echo \"exit=$?\""),
+        "/dev/null",
+    ]);
+    let out = run(&mut cmd);
+    let screen = stdout_str(&out);
+    assert!(screen.contains("--no-input forbids asking"), "{screen}");
+    assert!(screen.contains("exit=1"), "{screen}");
+    assert!(!screen.contains("Enter MFA code"), "{screen}");
+    assert!(!ran.exists(), "the mfa_process was not started");
+    assert_eq!(sts.calls().len(), 0);
+
+    // Without it the same profile gets its code from the process.
+    ok(&aws_as(&home, &[ROLE1_PROFILE]));
+    assert!(ran.exists());
+}

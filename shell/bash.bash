@@ -17,11 +17,25 @@
 # - The hook only re-adds the prefix when another tool rewrote PS1. It never replaces another
 #   tool's hook: PROMPT_COMMAND may be a string or (bash >= 5.1) an array, and bash-preexec wants
 #   its `precmd_functions`. We add one entry to whichever is in use and remove exactly that entry
-#   on deactivation. The hook returns the `$?` it found, for the hooks and the prompt after it.
+#   on deactivation. The hook returns the `$?` it found, for the hooks and the prompt after it,
+#   except under `set -e`, where that would end the shell (the status is then 0).
+# - Expiry: the prefix reads `(NAME expired) ` once AWS_AS_EXPIRES_EPOCH has passed. A word, not
+#   a sign like `!`: names may hold any sign, and a word needs no legend. The clock is
+#   `printf '%(%s)T' -1` (bash >= 4.2), a builtin: the hook starts no process. Older bash (macOS'
+#   3.2) has no clock builtin and shows no mark. PS1 references `${__aws_as_mark-}` next to the
+#   name (with promptvars off the mark is text, like the name).
+# - AWS_AS_AUTO_RENEW=1: when fewer than 5 minutes remain, the hook (never the wrapper's own call,
+#   which has just asked the binary) runs the switch once with `--no-input`, evaluated only on
+#   success, traces off as in the wrapper. One attempt per session (identity, key id, expiry): a renewal that needs
+#   an MFA code fails, says so once on stderr, and is not retried at every prompt. With
+#   AWS_AS_PROMPT=0 the hook is installed for this alone when AWS_AS_AUTO_RENEW=1 at activation.
+# - Environment values are data: AWS_AS_EXPIRES_EPOCH is checked to be digits before arithmetic
+#   sees it (bash evaluates a variable's value as an expression, `a[$(cmd)]` included), and read
+#   as `10#` (a leading 0 would be octal).
 # - `set -euo pipefail` safe: every variable is read as `${VAR-}`, every failure is guarded.
 
 \builtin unalias aws-as aws-as-deactivate __aws_as __aws_as_deactivate __aws_as_prompt \
-    >/dev/null 2>&1 || :
+    __aws_as_expiry __aws_as_renew __aws_as_status >/dev/null 2>&1 || :
 
 __aws_as() {
     if (($# == 0)); then
@@ -49,7 +63,7 @@ __aws_as() {
     if __aws_as_out=$(\command '@AWS_AS@' --shell bash "$@"); then
         \builtin eval "$__aws_as_out"
         if [[ -n ${__aws_as_prefix-} ]]; then
-            __aws_as_prompt
+            __aws_as_prompt switched
         fi
     else
         __aws_as_s=$?
@@ -60,13 +74,20 @@ __aws_as() {
     return "$__aws_as_s"
 }
 
+# __aws_as_prompt [switched]: as the hook (no argument) it may renew; the wrapper passes an
+# argument, as it has just run the binary.
 __aws_as_prompt() {
     \builtin local __aws_as_s=$? __aws_as_p
+    __aws_as_expiry $#
+    if [[ -n ${__aws_as_renew_only-} ]]; then
+        __aws_as_status "$__aws_as_s"
+        return
+    fi
     if \builtin shopt -q promptvars; then
         # shellcheck disable=SC2016 # expanded by bash at each prompt, on purpose
-        __aws_as_p='(${AWS_AS_IDENTITY:--}) '
+        __aws_as_p='(${AWS_AS_IDENTITY:--}${__aws_as_mark-}) '
     else
-        __aws_as_p=${AWS_AS_IDENTITY:--}
+        __aws_as_p=${AWS_AS_IDENTITY:--}$__aws_as_mark
         __aws_as_p=${__aws_as_p//\\/\\\\}
         if [[ -o posix ]]; then
             __aws_as_p=${__aws_as_p//!/!!}
@@ -79,7 +100,75 @@ __aws_as_prompt() {
         PS1=$__aws_as_p${PS1-}
     fi
     __aws_as_prefix=$__aws_as_p
-    return "$__aws_as_s"
+    __aws_as_status "$__aws_as_s"
+}
+
+# Returns the status the hook found, for the hooks and the prompt after it; but 0 under errexit
+# (`set -e` in an interactive shell), where a hook's non-zero status ends the shell, after a
+# command that did not (`! cmd`, `test && cmd`).
+__aws_as_status() {
+    if [[ $- == *e* ]]; then
+        return 0
+    fi
+    return "$1"
+}
+
+# __aws_as_expiry ARGC: sets __aws_as_mark; with ARGC 0 (the hook) and AWS_AS_AUTO_RENEW=1,
+# renews first when fewer than 5 minutes (300 s) remain.
+__aws_as_expiry() {
+    \builtin local e=${AWS_AS_EXPIRES_EPOCH-} now session
+    __aws_as_mark=
+    case $e in '' | *[!0-9]*) return 0 ;; esac
+    if [[ -z ${AWS_AS_IDENTITY-} ]] || ((${#e} > 15)) ||
+        ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] < 402)); then
+        return 0
+    fi
+    \builtin printf -v now '%(%s)T' -1
+    session=$AWS_AS_IDENTITY:${AWS_ACCESS_KEY_ID-}:$e
+    if [[ $1 == 0 && ${AWS_AS_AUTO_RENEW-} == 1 && ${__aws_as_tried-} != "$session" ]] &&
+        ((10#$e - now < 300)); then
+        __aws_as_tried=$session
+        __aws_as_renew
+        e=${AWS_AS_EXPIRES_EPOCH-}
+        case $e in '' | *[!0-9]*) return 0 ;; esac
+        if ((${#e} > 15)); then
+            return 0
+        fi
+        # Still short (STS gave a short session): do not run the binary again at every prompt.
+        if ((10#$e - now < 300)); then
+            __aws_as_tried=$AWS_AS_IDENTITY:${AWS_ACCESS_KEY_ID-}:$e
+        fi
+    fi
+    if ((10#$e <= now)); then
+        __aws_as_mark=' expired'
+    fi
+}
+
+# The wrapper's switch for the active identity (and the region aws-as set, which may come from
+# --region), without a terminal prompt; says once why it could not.
+__aws_as_renew() {
+    {
+        \builtin local __aws_as_out __aws_as_xv=${-//[^xv]/}
+        if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
+            \builtin local -
+            __aws_as_xv=
+        fi
+        \builtin set +xv
+    } 2>/dev/null
+    \builtin set -- --shell bash --no-input
+    if [[ -n ${AWS_AS_REGION-} ]]; then
+        \builtin set -- "$@" --region "$AWS_AS_REGION"
+    fi
+    if __aws_as_out=$(\command '@AWS_AS@' "$@" -- "$AWS_AS_IDENTITY" 2>/dev/null </dev/null); then
+        \builtin eval "$__aws_as_out"
+    else
+        \builtin printf 'aws-as: could not renew %s in the background (an MFA code is needed, or STS is unreachable); run: aws-as %s\n' \
+            "$AWS_AS_IDENTITY" "$AWS_AS_IDENTITY" >&2
+    fi
+    if [[ -n $__aws_as_xv ]]; then
+        \builtin set -"$__aws_as_xv"
+    fi
+    return 0
 }
 
 # Prints the attributes of PROMPT_COMMAND ("a" for an array), empty when unset.
@@ -156,6 +245,9 @@ __aws_as_deactivate() {
         fi
         \builtin eval "$__aws_as_out"
     fi
+    if [[ -n ${__aws_as_renew_only-} ]]; then
+        __aws_as_unhook
+    fi
     if [[ -n ${__aws_as_prefix-} ]]; then
         __aws_as_unhook
         if [[ ${PS1-} == "$__aws_as_prefix"* ]]; then
@@ -165,13 +257,14 @@ __aws_as_deactivate() {
             \builtin unset -v PS1
         fi
     fi
-    \builtin unset -v __aws_as_prefix __aws_as_ps1_unset __aws_as_pc_unset
+    \builtin unset -v __aws_as_prefix __aws_as_ps1_unset __aws_as_pc_unset __aws_as_mark \
+        __aws_as_tried __aws_as_renew_only
     \builtin unalias aws-as aws-as-deactivate >/dev/null 2>&1 || :
     if [[ ! -o posix ]]; then
         \builtin unset -f aws-as aws-as-deactivate
     fi
     \builtin unset -f __aws_as __aws_as_deactivate __aws_as_prompt __aws_as_hook \
-        __aws_as_unhook __aws_as_pc_kind
+        __aws_as_unhook __aws_as_pc_kind __aws_as_expiry __aws_as_renew __aws_as_status
 }
 
 if [[ -o posix ]]; then
@@ -185,6 +278,10 @@ if [[ ${AWS_AS_PROMPT-} != 0 ]]; then
     if [[ -z ${__aws_as_prefix-} && -z ${PS1+x} ]]; then
         __aws_as_ps1_unset=1
     fi
+    \builtin unset -v __aws_as_renew_only
     __aws_as_hook
     __aws_as_prompt
+elif [[ ${AWS_AS_AUTO_RENEW-} == 1 && -z ${__aws_as_prefix-} ]]; then
+    __aws_as_renew_only=1
+    __aws_as_hook
 fi

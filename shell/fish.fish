@@ -13,6 +13,15 @@
 #   called after "(NAME) ". The name is printed with printf '%s', never evaluated, and nothing is
 #   spawned. `$status` is handed back to the old prompt, which usually shows it. On deactivation
 #   the old prompt is put back, unless another tool has replaced fish_prompt since.
+# - Expiry: the prefix reads `(NAME expired) ` once AWS_AS_EXPIRES_EPOCH has passed. fish has no
+#   clock builtin, so this costs one `date +%s` per prompt, and only while an identity is active.
+#   It runs in a `fish_prompt` event handler, which fires once per new prompt; fish_prompt itself
+#   also runs on every repaint, and only prints the mark the handler left.
+# - AWS_AS_AUTO_RENEW=1: the same handler, when fewer than 5 minutes remain, runs the switch once
+#   with `--no-input` (captured, sourced only on success, fish_trace hidden as in `aws-as`). One
+#   attempt per session (identity, key id, expiry): a renewal that needs an MFA code fails, says
+#   so once on stderr, and is not retried at every prompt. With AWS_AS_PROMPT=0 the handler is
+#   installed for this alone when AWS_AS_AUTO_RENEW=1 at activation.
 
 function aws-as --description 'Switch this shell to an AWS identity (aws-as -h)'
     if test (count $argv) -eq 0
@@ -39,6 +48,52 @@ function __aws_as_status --description 'Return the given status (aws-as)'
     return $argv[1]
 end
 
+function __aws_as_renew --description 'Renew the active identity without a prompt (aws-as)'
+    set -l fish_trace
+    set -l __aws_as_args --shell fish --no-input
+    if test -n "$AWS_AS_REGION"
+        set -a __aws_as_args --region $AWS_AS_REGION
+    end
+    set -l __aws_as_out
+    if set __aws_as_out (command '@AWS_AS@' $__aws_as_args -- $AWS_AS_IDENTITY 2>/dev/null </dev/null)
+        string join \n -- $__aws_as_out | source
+    else
+        printf 'aws-as: could not renew %s in the background (an MFA code is needed, or STS is unreachable); run: aws-as %s\n' \
+            $AWS_AS_IDENTITY $AWS_AS_IDENTITY >&2
+    end
+    return 0
+end
+
+set -g __aws_as_mark
+if test "$AWS_AS_PROMPT" != 0; or test "$AWS_AS_AUTO_RENEW" = 1
+    function __aws_as_expiry --on-event fish_prompt --description 'aws-as: expiry mark, renewal'
+        set -g __aws_as_mark
+        if not set -q AWS_AS_IDENTITY[1]; or test -z "$AWS_AS_IDENTITY"
+            or not string match -qr '^[0-9]{1,15}$' -- "$AWS_AS_EXPIRES_EPOCH"
+            return 0
+        end
+        set -l e $AWS_AS_EXPIRES_EPOCH
+        set -l now (command date +%s)
+        or return 0
+        set -l session "$AWS_AS_IDENTITY:$AWS_ACCESS_KEY_ID:$e"
+        if test "$AWS_AS_AUTO_RENEW" = 1; and test "$__aws_as_tried" != "$session"
+            and test $e -lt (math $now + 300)
+            set -g __aws_as_tried $session
+            __aws_as_renew
+            set e $AWS_AS_EXPIRES_EPOCH
+            string match -qr '^[0-9]{1,15}$' -- "$e"
+            or return 0
+            # Still short (STS gave a short session): do not run the binary again at every prompt.
+            if test $e -lt (math $now + 300)
+                set -g __aws_as_tried "$AWS_AS_IDENTITY:$AWS_ACCESS_KEY_ID:$e"
+            end
+        end
+        if test $e -le $now
+            set -g __aws_as_mark ' expired'
+        end
+    end
+end
+
 if test "$AWS_AS_PROMPT" != 0
     and not functions -q __aws_as_orig_fish_prompt
     if functions -q fish_prompt
@@ -54,7 +109,7 @@ if test "$AWS_AS_PROMPT" != 0
         if set -q AWS_AS_IDENTITY[1]; and test -n "$AWS_AS_IDENTITY"
             set __aws_as_name $AWS_AS_IDENTITY
         end
-        printf '(%s) ' "$__aws_as_name"
+        printf '(%s%s) ' "$__aws_as_name" "$__aws_as_mark"
         __aws_as_status $__aws_as_s
         __aws_as_orig_fish_prompt
     end
@@ -83,6 +138,6 @@ function aws-as-deactivate --description 'Remove aws-as from this shell'
         end
         functions -e __aws_as_orig_fish_prompt
     end
-    set -e __aws_as_no_prompt
-    functions -e aws-as aws-as-deactivate __aws_as_status
+    set -e __aws_as_no_prompt __aws_as_mark __aws_as_tried
+    functions -e aws-as aws-as-deactivate __aws_as_status __aws_as_expiry __aws_as_renew
 end

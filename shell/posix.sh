@@ -14,6 +14,9 @@
 #   Debian's dash does so). The prompt therefore holds the *reference* `${AWS_AS_IDENTITY:--}`: it
 #   follows every switch at no cost, and since the result of an expansion is never expanded again,
 #   an identity name is shown as text and never run.
+# - No expiry mark and no AWS_AS_AUTO_RENEW: sh has no clock builtin and no hook, and PS1 can only
+#   expand variables, so knowing the time at each prompt would cost a process (`$(date)` in PS1)
+#   that dash users chose not to pay. `aws-as` with no argument tells the time left.
 # - `set -eu` safe: every variable is read as `${VAR-}`, every command that may fail is guarded.
 
 \unalias aws-as >/dev/null 2>&1 || :

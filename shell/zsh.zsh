@@ -15,8 +15,21 @@
 #   an expansion's result is never expanded again. Those options are read *before* `emulate -L zsh`.
 # - The hook is added with add-zsh-hook (never replaces another precmd hook), spawns nothing, only
 #   rewrites PS1 when the name or another tool changed it, and returns the `$?` it found.
+# - Expiry: the prefix reads `(NAME expired) ` once AWS_AS_EXPIRES_EPOCH has passed (a word: names
+#   may hold any sign, and a word needs no legend). The clock is the prompt escape `%D{%s}`
+#   expanded with the `(%)` flag: core zsh, no process, and no module loaded (zsh/datetime's
+#   EPOCHSECONDS would be a module the user may not have had, to unload exactly on deactivation).
+#   The epoch is checked to be digits before arithmetic sees it (zsh evaluates a value as an
+#   expression).
+# - AWS_AS_AUTO_RENEW=1: when fewer than 5 minutes remain, the hook (not the wrapper's own call,
+#   which has just asked the binary) runs the switch once with `--no-input`, evaluated only on
+#   success, traces off as in the wrapper. One attempt per session (identity, key id, expiry): a
+#   renewal that needs an MFA code fails, says so once on stderr, and is not retried at every
+#   prompt. With AWS_AS_PROMPT=0 the hook is installed for this alone when AWS_AS_AUTO_RENEW=1 at
+#   activation.
 
-\builtin unalias aws-as aws-as-deactivate __aws_as_prompt >/dev/null 2>&1 || :
+\builtin unalias aws-as aws-as-deactivate __aws_as_prompt __aws_as_expiry __aws_as_renew \
+    >/dev/null 2>&1 || :
 
 function aws-as {
     \builtin local -i __aws_as_subst=0 __aws_as_bang=0
@@ -46,17 +59,22 @@ function aws-as {
 }
 
 # __aws_as_prompt [SUBST BANG]: put "(NAME) " in front of PS1. As a precmd hook it reads the
-# prompt options itself; the wrapper passes them, as it runs under `emulate -L zsh`.
+# prompt options itself, and may renew; the wrapper passes them, as it runs under
+# `emulate -L zsh`, and has just asked the binary.
 function __aws_as_prompt {
-    \builtin local -i __aws_as_s=$? __aws_as_subst=0 __aws_as_bang=0
+    \builtin local -i __aws_as_s=$? __aws_as_subst=0 __aws_as_bang=0 __aws_as_hook=1
     if (( $# == 2 )); then
-        __aws_as_subst=$1 __aws_as_bang=$2
+        __aws_as_subst=$1 __aws_as_bang=$2 __aws_as_hook=0
     else
         if [[ -o promptsubst ]]; then __aws_as_subst=1; fi
         if [[ -o promptbang ]]; then __aws_as_bang=1; fi
     fi
     \builtin emulate -L zsh
-    \builtin local n=${AWS_AS_IDENTITY:--} p
+    __aws_as_expiry $__aws_as_hook
+    if [[ -n ${__aws_as_renew_only-} ]]; then
+        return $__aws_as_s
+    fi
+    \builtin local n=${AWS_AS_IDENTITY:--}$__aws_as_mark p
     n=${n//\%/%%}
     if (( __aws_as_bang )); then n=${n//\!/!!}; fi
     if (( __aws_as_subst )); then
@@ -72,6 +90,56 @@ function __aws_as_prompt {
     fi
     \builtin typeset -g __aws_as_prefix=$p
     return $__aws_as_s
+}
+
+# __aws_as_expiry MAY_RENEW: sets __aws_as_mark; with MAY_RENEW 1 and AWS_AS_AUTO_RENEW=1, renews
+# first when fewer than 5 minutes (300 s) remain.
+function __aws_as_expiry {
+    \builtin emulate -L zsh
+    \builtin local e=${AWS_AS_EXPIRES_EPOCH-} now session
+    \builtin typeset -g __aws_as_mark=
+    if [[ -z ${AWS_AS_IDENTITY-} || $e != <-> || ${#e} -gt 15 ]]; then
+        return 0
+    fi
+    now=${(%):-%D{%s}}
+    session=$AWS_AS_IDENTITY:${AWS_ACCESS_KEY_ID-}:$e
+    if (( $1 )) && [[ ${AWS_AS_AUTO_RENEW-} == 1 && ${__aws_as_tried-} != "$session" ]] &&
+        (( e - now < 300 )); then
+        \builtin typeset -g __aws_as_tried=$session
+        __aws_as_renew
+        e=${AWS_AS_EXPIRES_EPOCH-}
+        if [[ $e != <-> || ${#e} -gt 15 ]]; then
+            return 0
+        fi
+        # Still short (STS gave a short session): do not run the binary again at every prompt.
+        if (( e - now < 300 )); then
+            __aws_as_tried=$AWS_AS_IDENTITY:${AWS_ACCESS_KEY_ID-}:$e
+        fi
+    fi
+    if (( e <= now )); then
+        __aws_as_mark=' expired'
+    fi
+}
+
+# The wrapper's switch for the active identity (and the region aws-as set, which may come from
+# --region), without a terminal prompt; says once why it could not.
+function __aws_as_renew {
+    \builtin emulate -L zsh
+    \builtin setopt localoptions noxtrace noverbose
+    \builtin local __aws_as_out
+    \builtin local -a __aws_as_args
+    __aws_as_args=(--shell zsh --no-input)
+    if [[ -n ${AWS_AS_REGION-} ]]; then
+        __aws_as_args+=(--region $AWS_AS_REGION)
+    fi
+    if __aws_as_out=$(\command '@AWS_AS@' $__aws_as_args -- "$AWS_AS_IDENTITY" 2>/dev/null </dev/null)
+    then
+        \builtin eval "$__aws_as_out"
+    else
+        \builtin printf 'aws-as: could not renew %s in the background (an MFA code is needed, or STS is unreachable); run: aws-as %s\n' \
+            "$AWS_AS_IDENTITY" "$AWS_AS_IDENTITY" >&2
+    fi
+    return 0
 }
 
 function aws-as-deactivate {
@@ -92,20 +160,26 @@ function aws-as-deactivate {
         fi
         \builtin eval "$__aws_as_out"
     fi
+    if [[ -n ${__aws_as_prefix-}${__aws_as_renew_only-} ]] && (( ${+functions[add-zsh-hook]} ))
+    then
+        add-zsh-hook -d precmd __aws_as_prompt
+    fi
     if [[ -n ${__aws_as_prefix-} ]]; then
-        if (( ${+functions[add-zsh-hook]} )); then
-            add-zsh-hook -d precmd __aws_as_prompt
-        fi
         if [[ $PS1 == "$__aws_as_prefix"* ]]; then
             PS1=${PS1#"$__aws_as_prefix"}
         fi
     fi
-    \builtin unset __aws_as_prefix __aws_as_psname
-    \builtin unfunction aws-as aws-as-deactivate __aws_as_prompt
+    \builtin unset __aws_as_prefix __aws_as_psname __aws_as_mark __aws_as_tried __aws_as_renew_only
+    \builtin unfunction aws-as aws-as-deactivate __aws_as_prompt __aws_as_expiry __aws_as_renew
 }
 
 if [[ ${AWS_AS_PROMPT-} != 0 ]]; then
+    \builtin unset __aws_as_renew_only
     \builtin autoload -Uz add-zsh-hook
     add-zsh-hook precmd __aws_as_prompt
     __aws_as_prompt
+elif [[ ${AWS_AS_AUTO_RENEW-} == 1 && -z ${__aws_as_prefix-} ]]; then
+    __aws_as_renew_only=1
+    \builtin autoload -Uz add-zsh-hook
+    add-zsh-hook precmd __aws_as_prompt
 fi

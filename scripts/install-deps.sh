@@ -2,7 +2,8 @@
 # Install everything the test suite needs (idempotent; safe to re-run; fast when nothing is
 # missing):
 #   - Debian packages: the shells the activation scripts are tested in, shellcheck, Go and
-#     Debian's aws-sdk-go v1 (for tests/support/goclient), hyperfine and tmux.
+#     Debian's aws-sdk-go v1 (for tests/support/goclient), hyperfine, tmux, and strace (which
+#     proves the prompt hooks start no process, tests/prompt_expiry.rs).
 #   - A Python venv at $REPO/.venv with moto (the local STS, tests/support/sts.py), boto3 and
 #     the AWS CLI v1.
 # CI runs this as root on a clean Debian 12 machine, non-interactively.
@@ -26,9 +27,9 @@ apt_install() {
 }
 
 # --- Debian packages -------------------------------------------------------------------------
-APT_PACKAGES=(zsh fish tcsh dash shellcheck golang-go golang-github-aws-aws-sdk-go-dev hyperfine tmux)
+APT_PACKAGES=(zsh fish tcsh dash shellcheck golang-go golang-github-aws-aws-sdk-go-dev hyperfine tmux strace)
 missing=()
-for cmd in zsh fish tcsh dash shellcheck go hyperfine tmux; do
+for cmd in zsh fish tcsh dash shellcheck go hyperfine tmux strace; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
 # The Go SDK (and its jmespath dependency) are source trees under /usr/share/gocode.

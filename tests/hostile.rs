@@ -926,3 +926,87 @@ fn a_header_that_cannot_be_written_is_one_clean_line() {
         assert!(!home.path().join("F").exists());
     }
 }
+
+/// The user's own AWS_REGION / AWS_DEFAULT_REGION are echoed back by aws-as (kept aside while an
+/// identity's region is active, given back by `aws-as -`): hostile values from the environment go
+/// through the real binary and activation, and come back byte for byte. csh/tcsh refuse one with
+/// a control character: one line, and nothing changes.
+#[test]
+fn the_users_hostile_region_comes_back_exactly() {
+    let sts = Sts::moto();
+    let home = Home::new();
+    home.config("[profile reg]\nregion = eu-west-1\n")
+        .credentials("[reg]\naws_access_key_id = AKIAREGION\naws_secret_access_key = region\n")
+        .with_sts(&sts);
+    let plain = format!(
+        "x'$(touch F)`touch F`!!\\\"%n\\w {{a,b}} * ~ é\u{f600}{}",
+        "!$'\\".repeat(3000)
+    );
+    let control = "a\nb\tc\u{1b}[31m'!".to_string();
+    let h = home.path().display();
+    let posix = format!(
+        "eval \"$(aws-as-activate -s)\"\naws-as reg\nprintenv AWS_REGION > {h}/r1\n\
+         printenv AWS_AS_IDENTITY > {h}/id\naws-as -\nprintenv AWS_REGION > {h}/r2\n\
+         printenv AWS_DEFAULT_REGION > {h}/d2\n"
+    );
+    let fish = posix.replace(
+        "eval \"$(aws-as-activate -s)\"",
+        "aws-as-activate --shell fish | source",
+    );
+    let tcsh = posix.replace(
+        "eval \"$(aws-as-activate -s)\"",
+        "eval \"`aws-as-activate -c`\"",
+    );
+    for (argv, script, csh) in [
+        (vec!["bash"], &posix, false),
+        (vec!["zsh", "-f"], &posix, false),
+        (vec!["dash"], &posix, false),
+        (vec!["fish", "--no-config"], &fish, false),
+        (vec!["tcsh", "-f"], &tcsh, true),
+    ] {
+        for users in [&plain, &control] {
+            let what = format!("{argv:?} with AWS_REGION={}", show(users.as_bytes()));
+            let file = home.path().join("steps");
+            std::fs::write(&file, script).unwrap();
+            for f in ["r1", "id", "r2", "d2"] {
+                let _ = std::fs::remove_file(home.path().join(f));
+            }
+            let mut cmd = home.command(argv[0]);
+            cmd.args(&argv[1..])
+                .arg(&file)
+                .env("AWS_REGION", users)
+                .env("AWS_DEFAULT_REGION", users);
+            let out = run(&mut cmd);
+            let err = stderr_str(&out);
+            let read = |f: &str| std::fs::read(home.path().join(f)).unwrap_or_default();
+            let line = |v: &str| format!("{v}\n").into_bytes();
+            if csh && users.chars().any(char::is_control) {
+                // The switch is refused: nothing was set, nothing taken away (so `aws-as -`
+                // has nothing to give back).
+                assert_eq!(err.lines().count(), 1, "{what}: {err}");
+                assert!(
+                    err.lines()
+                        .all(|l| l.starts_with("aws-as: ") && l.contains("control character")),
+                    "{what}: {err}"
+                );
+                assert_eq!(read("r1"), line(users), "{what}");
+                assert_eq!(read("id"), b"", "{what}");
+            } else {
+                assert_eq!(err, "", "{what}");
+                assert_eq!(read("r1"), b"eu-west-1\n", "{what}");
+                assert_eq!(read("id"), b"reg\n", "{what}");
+            }
+            assert_eq!(
+                read("r2"),
+                line(users),
+                "{what}: AWS_REGION after `aws-as -`"
+            );
+            assert_eq!(
+                read("d2"),
+                line(users),
+                "{what}: AWS_DEFAULT_REGION after `aws-as -`"
+            );
+            assert!(!home.path().join("F").exists(), "{what}");
+        }
+    }
+}

@@ -84,7 +84,14 @@ impl Dialect {
                 (Dialect::Posix, None) => format!("unset {name};\n"),
                 (Dialect::Fish, Some(v)) => format!("set -gx {name} {};\n", fish::quote(v)),
                 (Dialect::Fish, None) => format!("set -e {name};\n"),
-                (Dialect::Csh, Some(v)) => format!("setenv {name} {} ;\n", csh::quote(v)?),
+                (Dialect::Csh, Some(v)) => {
+                    let v = csh::quote(v).map_err(|_| {
+                        Error::new(format!(
+                            "{name} holds a control character, which csh/tcsh cannot receive: remove it from {name} (or the profile), or use another shell"
+                        ))
+                    })?;
+                    format!("setenv {name} {v} ;\n")
+                }
                 (Dialect::Csh, None) => format!("unsetenv {name} ;\n"),
             };
             out.push_str(&line);
@@ -104,6 +111,14 @@ mod tests {
             assert!(Dialect::Posix.render(&change).is_err(), "{bad:?}");
         }
         assert!(valid_name("AWS_AS_IDENTITY"));
+    }
+
+    #[test]
+    fn csh_refusal_names_the_variable() {
+        let change: Change = vec![("AWS_REGION", Some("eu\nwest".to_string()))];
+        let err = Dialect::Csh.render(&change).unwrap_err().to_string();
+        assert!(err.starts_with("AWS_REGION holds a control character"), "{err}");
+        assert!(Dialect::Posix.render(&change).is_ok());
     }
 
     #[test]

@@ -1,15 +1,22 @@
 //! Identities from the files people already have: `~/.aws/config` and `~/.aws/credentials`
-//! (or `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`), read by aws-config's own profile loader
-//! so that the semantics are the AWS CLI's.
+//! (or `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`), parsed by aws-config's own profile
+//! loader so that the semantics are the AWS CLI's. aws-as reads the files itself first, so that
+//! one that cannot be a profile file (a FIFO, a directory, binary, huge) is a one-line error
+//! naming it rather than a hang or a silently empty file.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::fs::{File, OpenOptions};
 use std::future::Future;
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Component, PathBuf};
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use aws_config::profile::{Profile, ProfileSet};
-use aws_runtime::env_config::file::EnvConfigFiles;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_types::os_shim_internal::{Env, Fs};
 
 use crate::error::{Error, Result};
@@ -154,6 +161,10 @@ pub struct Config {
     profiles: ProfileSet,
 }
 
+/// How many known identities an "unknown identity" error lists: the message stays one line a
+/// person can read, however many profiles the files hold.
+const KNOWN_SHOWN: usize = 20;
+
 /// aws-config's loader is `async` only in signature: its real file system reads with std::fs, so
 /// the future completes on its first poll. Polling it here keeps the cache-hit path free of any
 /// async runtime.
@@ -165,18 +176,237 @@ fn complete_now<F: Future>(fut: F) -> F::Output {
     }
 }
 
+/// A profile file larger than this is refused rather than parsed: aws-config's parser needs about
+/// ten times a file's size in memory (a 50 MB file: half a gigabyte, and seconds of work), and
+/// the largest real configurations (thousands of accounts and roles) are a few megabytes.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// One of the two profile files, where aws-config would look for it.
+struct ProfileFile {
+    kind: EnvConfigFileKind,
+    /// "config" or "credentials", for messages.
+    what: &'static str,
+    /// The variable that moves it, named in every fix.
+    var: &'static str,
+    path: PathBuf,
+}
+
+impl ProfileFile {
+    /// `var` when set (a leading `~` is the home directory, as aws-config expands it), else
+    /// `~/.aws/<default>`.
+    fn locate(
+        kind: EnvConfigFileKind,
+        what: &'static str,
+        var: &'static str,
+        default: &str,
+    ) -> ProfileFile {
+        let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
+        let home = || {
+            home.clone()
+                .map_or_else(|| PathBuf::from("~"), PathBuf::from)
+        };
+        let path = match std::env::var_os(var).filter(|p| !p.is_empty()) {
+            Some(p) => {
+                let p = PathBuf::from(p);
+                let mut parts = p.components();
+                match parts.next() {
+                    Some(Component::Normal(first)) if first == "~" => home().join(parts.as_path()),
+                    _ => p,
+                }
+            }
+            None => home().join(".aws").join(default),
+        };
+        ProfileFile {
+            kind,
+            what,
+            var,
+            path,
+        }
+    }
+
+    fn error(&self, problem: impl std::fmt::Display, fix: &str) -> Error {
+        Error::new(format!(
+            "cannot read the AWS {} file {}: {problem} ({fix}, or point {} at another file)",
+            self.what,
+            self.path.display(),
+            self.var
+        ))
+    }
+
+    /// The file's text; `None` when there is no file, which aws-config and the AWS CLI take as
+    /// an empty one. Everything that is not a readable regular file of UTF-8 text is an error
+    /// naming the file: aws-config itself would take a directory, a broken link or binary
+    /// garbage for an empty file without a word, and would wait forever on a FIFO.
+    fn read(&self) -> Result<Option<String>> {
+        // O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer, forever. It changes
+        // nothing for a regular file, the only kind read below.
+        let file = match OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&self.path)
+        {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Ok(target) = std::fs::read_link(&self.path) {
+                    return Err(self.error(
+                        format_args!(
+                            "it is a symbolic link to {}, which does not exist",
+                            target.display()
+                        ),
+                        "fix or remove the link",
+                    ));
+                }
+                return Ok(None);
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                return Err(self.error(
+                    "it is a symbolic link that loops back to itself",
+                    "fix the link",
+                ));
+            }
+            Err(e) => {
+                // A socket cannot be opened at all (ENXIO): say what it is, not the errno.
+                return Err(match std::fs::metadata(&self.path) {
+                    Ok(meta) if !meta.is_file() => self.not_a_file(&meta),
+                    _ => self.error(e, "fix its permissions or the path"),
+                });
+            }
+        };
+        let meta = file
+            .metadata()
+            .map_err(|e| self.error(e, "fix its permissions or the path"))?;
+        if !meta.is_file() {
+            if meta.file_type().is_char_device() && is_dev_null(&meta) {
+                // `AWS_CONFIG_FILE=/dev/null` is the usual way to say "no config".
+                return Ok(None);
+            }
+            return Err(self.not_a_file(&meta));
+        }
+        let too_large = |size: u64| {
+            self.error(
+                format_args!(
+                    "it is {:.1} MB; aws-as reads profile files of at most {} MB",
+                    size as f64 / f64::from(1 << 20),
+                    MAX_FILE_BYTES >> 20
+                ),
+                "remove what is not profiles from it",
+            )
+        };
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(too_large(meta.len()));
+        }
+        let mut data = Vec::with_capacity(meta.len() as usize);
+        // A file still growing is cut at the limit rather than read without end.
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| self.error(e, "fix its permissions or the path"))?;
+        if data.len() as u64 > MAX_FILE_BYTES {
+            return Err(too_large(data.len() as u64));
+        }
+        let text = String::from_utf8(data).map_err(|e| {
+            let bytes = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count();
+            self.error(
+                format_args!("line {line} is not UTF-8 text"),
+                "save it as UTF-8 text",
+            )
+        })?;
+        self.check_sections(&text)?;
+        Ok(Some(text))
+    }
+
+    fn not_a_file(&self, meta: &std::fs::Metadata) -> Error {
+        let kind = meta.file_type();
+        if kind.is_dir() {
+            return self.error(
+                "it is a directory",
+                "remove the directory and put the file there",
+            );
+        }
+        let kind = if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "a device"
+        };
+        self.error(
+            format_args!("it is {kind}, not a regular file"),
+            "replace it with a regular file",
+        )
+    }
+
+    /// The AWS CLI refuses a file that opens one section twice; aws-config silently merges the
+    /// two, so `aws-as` would use keys the AWS CLI never reads. Headers are compared by the text
+    /// between the brackets with runs of blanks as one, as aws-config names profiles. Malformed
+    /// headers are left to aws-config's parser, which names their line.
+    fn check_sections(&self, text: &str) -> Result<()> {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, line) in text.lines().enumerate() {
+            let Some(rest) = line.strip_prefix('[') else {
+                continue;
+            };
+            let Some((name, _)) = rest.split_once(']') else {
+                continue;
+            };
+            let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+            if let Some(first) = seen.insert(name.clone(), i + 1) {
+                return Err(self.error(
+                    format_args!("[{name}] is on line {first} and again on line {}", i + 1),
+                    "merge the two sections into one, as the AWS CLI requires",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `meta` is the null device, whatever path reached it.
+fn is_dev_null(meta: &std::fs::Metadata) -> bool {
+    File::open("/dev/null")
+        .and_then(|f| f.metadata())
+        .is_ok_and(|null| null.rdev() == meta.rdev())
+}
+
 impl Config {
+    /// Reads both files itself (see [`ProfileFile::read`]) and hands their text to aws-config's
+    /// loader under their real paths, so its parse errors name the file and the line.
     pub fn load() -> Result<Config> {
-        let files = EnvConfigFiles::default();
+        let files = [
+            ProfileFile::locate(
+                EnvConfigFileKind::Config,
+                "config",
+                "AWS_CONFIG_FILE",
+                "config",
+            ),
+            ProfileFile::locate(
+                EnvConfigFileKind::Credentials,
+                "credentials",
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "credentials",
+            ),
+        ];
+        let mut texts: HashMap<OsString, Vec<u8>> = HashMap::new();
+        let mut builder = EnvConfigFiles::builder();
+        for file in &files {
+            let text = file.read()?.unwrap_or_default();
+            texts.insert(file.path.clone().into_os_string(), text.into_bytes());
+            builder = builder.with_file(file.kind, &file.path);
+        }
         let profiles = complete_now(aws_config::profile::load(
-            &Fs::real(),
+            &Fs::from_raw_map(texts),
             &Env::real(),
-            &files,
+            &builder.build(),
             Some(Cow::Borrowed("default")),
         ))
         .map_err(|e| {
+            // The top error says only "could not parse profile file"; its source names the file,
+            // the line and what is wrong there (never the line's text, which may be a key).
+            let detail = std::error::Error::source(&e)
+                .map_or_else(|| e.to_string(), ToString::to_string);
             Error::new(format!(
-                "cannot read the AWS config files: {e} (fix the file, or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere)"
+                "cannot read the AWS config files: {detail} (fix that line, or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere)"
             ))
         })?;
         Ok(Config { profiles })
@@ -195,11 +425,16 @@ impl Config {
             let known = if known.is_empty() {
                 "none: add profiles to ~/.aws/config and ~/.aws/credentials".to_string()
             } else {
-                known
+                let mut list = known
                     .iter()
+                    .take(KNOWN_SHOWN)
                     .map(|n| format!("{n:?}"))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", ");
+                if known.len() > KNOWN_SHOWN {
+                    list.push_str(&format!(" and {} more", known.len() - KNOWN_SHOWN));
+                }
+                list
             };
             return Err(Error::new(format!(
                 "unknown identity {name:?}: known identities are {known}"

@@ -369,24 +369,34 @@ fn is_dev_null(meta: &std::fs::Metadata) -> bool {
         .is_ok_and(|null| null.rdev() == meta.rdev())
 }
 
+/// The config and credentials files, where aws-config looks for them.
+fn profile_files() -> [ProfileFile; 2] {
+    [
+        ProfileFile::locate(
+            EnvConfigFileKind::Config,
+            "config",
+            "AWS_CONFIG_FILE",
+            "config",
+        ),
+        ProfileFile::locate(
+            EnvConfigFileKind::Credentials,
+            "credentials",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "credentials",
+        ),
+    ]
+}
+
+/// The paths of the config and credentials files, found by the same rules as [`Config::load`].
+pub fn profile_file_paths() -> Vec<PathBuf> {
+    profile_files().into_iter().map(|f| f.path).collect()
+}
+
 impl Config {
     /// Reads both files itself (see [`ProfileFile::read`]) and hands their text to aws-config's
     /// loader under their real paths, so its parse errors name the file and the line.
     pub fn load() -> Result<Config> {
-        let files = [
-            ProfileFile::locate(
-                EnvConfigFileKind::Config,
-                "config",
-                "AWS_CONFIG_FILE",
-                "config",
-            ),
-            ProfileFile::locate(
-                EnvConfigFileKind::Credentials,
-                "credentials",
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "credentials",
-            ),
-        ];
+        let files = profile_files();
         let mut texts: HashMap<OsString, Vec<u8>> = HashMap::new();
         let mut builder = EnvConfigFiles::builder();
         for file in &files {
@@ -421,6 +431,14 @@ impl Config {
     /// The identity `name` with its whole source chain.
     pub fn identity(&self, name: &str) -> Result<Identity> {
         let Some(_) = self.profiles.get_profile(name) else {
+            if !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
+            {
+                bail!(
+                    "unknown identity {name:?}: a profile name can hold only letters, digits and _ - / . % @ : + (the AWS profile parser skips any other section): rename the profile"
+                );
+            }
             let known = self.names();
             let known = if known.is_empty() {
                 "none: add profiles to ~/.aws/config and ~/.aws/credentials".to_string()

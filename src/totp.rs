@@ -5,7 +5,6 @@
 //! message or a log, and aws-as refuses it from a file that other users can read.
 
 use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
@@ -62,7 +61,7 @@ impl Secret {
     /// read; the one holding the secret is the one its text appears in, so no second parser
     /// decides which profile lives where.
     fn check_files(&self) -> Result<()> {
-        for path in profile_files() {
+        for path in crate::config::profile_file_paths() {
             let Ok(meta) = std::fs::metadata(&path) else {
                 continue;
             };
@@ -82,22 +81,6 @@ impl Secret {
         }
         Ok(())
     }
-}
-
-/// The config and credentials files, where aws-config looks for them.
-fn profile_files() -> Vec<PathBuf> {
-    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
-    let expand = |p: String| match (p.strip_prefix("~/"), &home) {
-        (Some(rest), Some(home)) => home.join(rest),
-        _ => PathBuf::from(p),
-    };
-    [
-        ("AWS_CONFIG_FILE", "~/.aws/config"),
-        ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
-    ]
-    .into_iter()
-    .map(|(var, default)| expand(crate::env_var(var).unwrap_or_else(|| default.to_string())))
-    .collect()
 }
 
 /// RFC 6238: the HOTP value of the step `unix_time` falls in.

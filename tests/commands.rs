@@ -502,3 +502,28 @@ fn no_input_never_asks_nor_runs_the_mfa_process() {
     ok(&aws_as(&home, &[ROLE1_PROFILE]));
     assert!(ran.exists());
 }
+
+/// A name the AWS profile parser cannot hold is explained, not just called unknown.
+#[test]
+fn a_name_no_profile_can_have_is_explained() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    home.config(&format!(
+        "{STANDARD_CONFIG}[profile with space]\nregion = eu-west-1\n"
+    ));
+    let out = aws_as(&home, &["with space"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_str(&out), "");
+    let err = stderr_str(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("unknown identity \"with space\"") && err.contains("rename the profile"),
+        "{err}"
+    );
+    // A plain typo still lists the known names.
+    let err = stderr_str(&aws_as(&home, &["my-role9-dev"]));
+    assert!(
+        err.contains("known identities are \"my-role1-dev\""),
+        "{err}"
+    );
+}

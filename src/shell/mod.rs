@@ -117,7 +117,10 @@ mod tests {
     fn csh_refusal_names_the_variable() {
         let change: Change = vec![("AWS_REGION", Some("eu\nwest".to_string()))];
         let err = Dialect::Csh.render(&change).unwrap_err().to_string();
-        assert!(err.starts_with("AWS_REGION holds a control character"), "{err}");
+        assert!(
+            err.starts_with("AWS_REGION holds a control character"),
+            "{err}"
+        );
         assert!(Dialect::Posix.render(&change).is_ok());
     }
 

@@ -41,6 +41,11 @@ struct Cli {
     session: SessionArgs,
 }
 
+/// The command line's definition, for what is generated from it (completion scripts, man page).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 /// How a session is obtained, shared by every command that resolves an identity.
 #[derive(clap::Args, Debug, Clone)]
 pub struct SessionArgs {

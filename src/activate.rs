@@ -65,6 +65,11 @@ struct Cli {
     shell: Option<Shell>,
 }
 
+/// The command line's definition, for the man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 /// Entry point of the `aws-as-activate` binary; returns the exit code.
 pub fn main() -> i32 {
     run(std::env::args_os().collect())
@@ -164,12 +169,14 @@ pub fn render(target: Target, aws_as: &OsString, activate: &OsString) -> Result<
             DISPATCH.replace(SELF_PLACEHOLDER, &quote(Dialect::Posix, &utf8(activate)?)?)
         }
         Target::Dialect(shell) => {
+            // Tab completion comes with the activation (it starts no process until TAB).
+            let completion = crate::completions::activation(shell);
             let script = match shell {
                 Shell::Sh => POSIX.to_string(),
-                Shell::Bash => BASH.to_string(),
-                Shell::Zsh => ZSH.to_string(),
-                Shell::Fish => FISH.to_string(),
-                Shell::Csh | Shell::Tcsh => csh_statements(TCSH),
+                Shell::Bash => BASH.to_string() + &completion,
+                Shell::Zsh => ZSH.to_string() + &completion,
+                Shell::Fish => FISH.to_string() + &completion,
+                Shell::Csh | Shell::Tcsh => csh_statements(&(TCSH.to_string() + &completion)),
             };
             script.replace(BIN_PLACEHOLDER, &quote(shell.dialect(), &utf8(aws_as)?)?)
         }
@@ -200,7 +207,7 @@ mod tests {
 
     #[test]
     fn csh_script_has_no_comment_and_statements_end_with_semicolons() {
-        let s = csh_statements(TCSH);
+        let s = csh_statements(&(TCSH.to_string() + &crate::completions::activation(Shell::Tcsh)));
         for line in s.lines() {
             assert!(!line.trim_start().starts_with('#'), "{line}");
             assert!(line.ends_with(" ;"), "{line}");

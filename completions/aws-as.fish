@@ -1,0 +1,170 @@
+# fish completion for aws-as, printed by `aws-as completions fish` (generated from
+# src/completions/fish.fish: edit that, not this). aws-as-activate includes it; without the
+# activation, save it as ~/.config/fish/completions/aws-as.fish.
+#
+# Quirks this file works around:
+# - Identity names come from `aws-as list --names`, run only on TAB. Each output line is one
+#   candidate, data to fish: it escapes a candidate when inserting it and never evaluates it.
+# - One function prints every candidate for where the cursor is (fish's per-option rules cannot
+#   tell `aws-as NAME` from `aws-as exec NAME`); what follows `exec NAME` is completed as a
+#   command line of its own, with `complete -C`.
+
+# What aws-as accepts, generated from its clap definition. `__aws_as_spec CMD WHAT` prints,
+# one per line, for CMD ('' is aws-as itself): its subcommands (subs) or long options (opts)
+# with what they do, the options that take a value (vopts), what each positional argument
+# is (pos). `__aws_as_choices CMD OPTION` prints the possible values of OPTION.
+function __aws_as_spec --argument-names cmd what --description 'aws-as: what it accepts'
+    switch $cmd:$what
+        case ':subs'
+            printf '%s\t%s\n' \
+                'exec' 'Run COMMAND with NAME\'s credentials in its environment; the shell is left as it is' \
+                'credential-process' 'Print NAME\'s credentials as AWS `credential_process` JSON (for SDKs and tools)' \
+                'list' 'List every identity: kind, source chain, region and cached session' \
+                'completions' 'Print the completion script for a shell'
+        case ':opts'
+            printf '%s\t%s\n' \
+                '--shell' 'Dialect of the printed statements [default: sh]' \
+                '--mfa-code' 'MFA code to use instead of asking on the terminal' \
+                '--duration' 'Session length in seconds, when a new session is made' \
+                '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
+                '--region' 'Region to set instead of the profile\'s (AWS_REGION and AWS_DEFAULT_REGION)' \
+                '--help' 'Print help' \
+                '--version' 'Print version'
+        case ':vopts'
+            printf '%s\n' \
+                '--shell' \
+                '--mfa-code' \
+                '--duration' \
+                '--region'
+        case ':pos'
+            printf '%s\n' \
+                'identity-or-dash'
+        case 'exec:opts'
+            printf '%s\t%s\n' \
+                '--mfa-code' 'MFA code to use instead of asking on the terminal' \
+                '--duration' 'Session length in seconds, when a new session is made' \
+                '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
+                '--region' 'Region to set instead of the profile\'s (AWS_REGION and AWS_DEFAULT_REGION)' \
+                '--help' 'Print help'
+        case 'exec:vopts'
+            printf '%s\n' \
+                '--mfa-code' \
+                '--duration' \
+                '--region'
+        case 'exec:pos'
+            printf '%s\n' \
+                'identity' \
+                'command'
+        case 'credential-process:opts'
+            printf '%s\t%s\n' \
+                '--mfa-code' 'MFA code to use instead of asking on the terminal' \
+                '--duration' 'Session length in seconds, when a new session is made' \
+                '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
+                '--region' 'Region to set instead of the profile\'s (AWS_REGION and AWS_DEFAULT_REGION)' \
+                '--help' 'Print help'
+        case 'credential-process:vopts'
+            printf '%s\n' \
+                '--mfa-code' \
+                '--duration' \
+                '--region'
+        case 'credential-process:pos'
+            printf '%s\n' \
+                'identity'
+        case 'list:opts'
+            printf '%s\t%s\n' \
+                '--names' 'Print only the names, one per line (for completion)' \
+                '--help' 'Print help'
+        case 'completions:opts'
+            printf '%s\t%s\n' \
+                '--help' 'Print help'
+        case 'completions:pos'
+            printf '%s\n' \
+                'choice bash zsh fish tcsh'
+    end
+end
+
+function __aws_as_choices --argument-names cmd opt --description 'aws-as: values of an option'
+    switch $cmd:$opt
+        case ':--shell'
+            printf '%s\n' sh bash zsh fish csh tcsh
+    end
+end
+
+function __aws_as_names --description 'aws-as: identity names'
+    aws-as list --names 2>/dev/null </dev/null
+end
+
+function __aws_as_complete --description 'aws-as: candidates for the token at the cursor'
+    set -l tokens (commandline -opc)
+    set -l cur (commandline -ct)
+    set -l cmd ''
+    set -l value ''
+    set -l seen 0
+    set -l dd 0
+    set -l npos 0
+    set -l subs (__aws_as_spec '' subs | string replace -r '\t.*' '')
+    set -l vopts (__aws_as_spec '' vopts)
+    set -l pos (__aws_as_spec '' pos)
+    set -l i 1
+    for w in $tokens[2..-1]
+        set i (math $i + 1)
+        if test -n "$value"
+            set value ''
+            continue
+        end
+        if test $dd = 0; and string match -qr -- '^-.' $w
+            if test "$w" = --
+                set dd 1
+            else if contains -- $w $vopts
+                set value $w
+            end
+            set seen 1
+            continue
+        end
+        # A subcommand only comes first: after an option or `--` the word is an identity.
+        if test -z "$cmd" -a $npos = 0 -a $seen = 0; and contains -- $w $subs
+            set cmd $w
+            set vopts (__aws_as_spec $cmd vopts)
+            set pos (__aws_as_spec $cmd pos)
+            continue
+        end
+        set npos (math $npos + 1)
+        if test "$pos[$npos]" = command
+            # The words from here are a command line of its own.
+            complete -C (string join ' ' -- (string escape -- $tokens[$i..-1]) $cur)
+            return
+        end
+    end
+    set -l next (math $npos + 1)
+    set -l kind "$pos[$next]"
+    if test -n "$value"
+        __aws_as_choices "$cmd" $value
+    else if test $dd = 0; and string match -q -- '--*=*' $cur
+        set -l opt (string split -m1 = -- $cur)[1]
+        for v in (__aws_as_choices "$cmd" $opt)
+            printf '%s=%s\n' $opt $v
+        end
+    else if test $dd = 0; and string match -q -- '-*' $cur
+        __aws_as_spec "$cmd" opts
+        if test "$kind" = identity-or-dash
+            printf '%s\t%s\n' - 'remove the identity'
+        end
+    else
+        switch $kind
+            case identity-or-dash
+                if test $seen = 0
+                    __aws_as_spec '' subs
+                end
+                printf '%s\t%s\n' - 'remove the identity'
+                __aws_as_names
+            case identity
+                __aws_as_names
+            case 'choice *'
+                string split ' ' -- (string replace 'choice ' '' -- $kind)
+            case command
+                complete -C $cur
+        end
+    end
+end
+
+complete -c aws-as -f -a '(__aws_as_complete)'

@@ -1,0 +1,125 @@
+//! Generated files are checked in, so that packagers and users get them without building:
+//! `completions/` holds what `aws-as completions SHELL` prints, `man/` the manual pages clap_mangen
+//! makes from the command-line definitions (aws-as, one page per subcommand, aws-as-activate).
+//! This test fails when a checked-in file differs from what the current code generates, or when
+//! one is missing or left over. To update them:
+//!
+//! ```text
+//! AWS_AS_BLESS=1 cargo test --test generated
+//! ```
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use aws_as::completions::CompletionShell;
+use common::{Home, repo_root, run, stderr_str};
+
+const BLESS: &str = "AWS_AS_BLESS=1 cargo test --test generated";
+
+/// `(file name, contents)` of what should be in a directory.
+type Files = BTreeMap<String, Vec<u8>>;
+
+fn read_dir(dir: &Path) -> Files {
+    let mut files = Files::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return files;
+    };
+    for entry in entries {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            files.insert(name, std::fs::read(entry.path()).unwrap());
+        }
+    }
+    files
+}
+
+/// Compares `dir` (relative to the repository) with `want`; with AWS_AS_BLESS=1 makes it so.
+fn check(dir: &str, want: &Files) {
+    let path = repo_root().join(dir);
+    let have = read_dir(&path);
+    let mut wrong: Vec<String> = Vec::new();
+    for (name, contents) in want {
+        match have.get(name) {
+            None => wrong.push(format!("{dir}/{name} is missing")),
+            Some(c) if c != contents => wrong.push(format!("{dir}/{name} is out of date")),
+            Some(_) => {}
+        }
+    }
+    for name in have.keys().filter(|n| !want.contains_key(*n)) {
+        wrong.push(format!("{dir}/{name} is not generated any more"));
+    }
+    if wrong.is_empty() {
+        return;
+    }
+    if std::env::var_os("AWS_AS_BLESS").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(&path).unwrap();
+        for name in have.keys().filter(|n| !want.contains_key(*n)) {
+            std::fs::remove_file(path.join(name)).unwrap();
+        }
+        for (name, contents) in want {
+            std::fs::write(path.join(name), contents).unwrap();
+        }
+        eprintln!("blessed: {}", wrong.join("; "));
+        return;
+    }
+    panic!(
+        "{}\nThe checked-in files must be what the code generates. Update them with:\n    {BLESS}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn completion_scripts_are_what_the_binary_prints() {
+    let home = Home::new();
+    let mut want = Files::new();
+    for shell in CompletionShell::ALL {
+        let file = shell.file_name();
+        let value = clap::ValueEnum::to_possible_value(&shell).unwrap();
+        let shell = value.get_name();
+        let out = run(home
+            .command(common::aws_as_bin())
+            .args(["completions", shell]));
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "aws-as completions {shell}: {}",
+            stderr_str(&out)
+        );
+        assert!(!out.stdout.is_empty(), "aws-as completions {shell}");
+        want.insert(file.to_string(), out.stdout);
+    }
+    check("completions", &want);
+}
+
+#[test]
+fn man_pages_are_what_clap_mangen_makes() {
+    let dir = Home::new();
+    clap_mangen::generate_to(aws_as::cli::command(), dir.path()).unwrap();
+    clap_mangen::Man::new(aws_as::activate::command())
+        .generate_to(dir.path())
+        .unwrap();
+    let want: Files = read_dir(dir.path())
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".1"))
+        .collect();
+    // One page per command, and the subcommands are described on aws-as's own page too.
+    let names: Vec<&str> = want.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "aws-as-activate.1",
+            "aws-as-completions.1",
+            "aws-as-credential-process.1",
+            "aws-as-exec.1",
+            "aws-as-list.1",
+            "aws-as.1",
+        ]
+    );
+    let page = String::from_utf8_lossy(&want["aws-as.1"]);
+    for sub in ["exec", "credential\\-process", "list", "completions"] {
+        assert!(page.contains(&format!("aws\\-as\\-{sub}(1)")), "{sub}");
+    }
+    check("man", &want);
+}

@@ -2,8 +2,9 @@
 # Install everything the test suite needs (idempotent; safe to re-run; fast when nothing is
 # missing):
 #   - Debian packages: the shells the activation scripts are tested in, shellcheck, Go and
-#     Debian's aws-sdk-go v1 (for tests/support/goclient), hyperfine, tmux, and strace (which
-#     proves the prompt hooks start no process, tests/prompt_expiry.rs).
+#     Debian's aws-sdk-go v1 (for tests/support/goclient), hyperfine, tmux, strace (which
+#     proves the prompt hooks start no process, tests/prompt_expiry.rs), and bash-completion
+#     (whose command completion `aws-as exec NAME …` defers to, tests/completions.rs).
 #   - A Python venv at $REPO/.venv with moto (the local STS, tests/support/sts.py), boto3 and
 #     the AWS CLI v1.
 # CI runs this as root on a clean Debian 12 machine, non-interactively.
@@ -27,11 +28,12 @@ apt_install() {
 }
 
 # --- Debian packages -------------------------------------------------------------------------
-APT_PACKAGES=(zsh fish tcsh dash shellcheck golang-go golang-github-aws-aws-sdk-go-dev hyperfine tmux strace)
+APT_PACKAGES=(zsh fish tcsh dash shellcheck golang-go golang-github-aws-aws-sdk-go-dev hyperfine tmux strace bash-completion)
 missing=()
 for cmd in zsh fish tcsh dash shellcheck go hyperfine tmux strace; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
+[ -f /usr/share/bash-completion/bash_completion ] || missing+=(bash-completion)
 # The Go SDK (and its jmespath dependency) are source trees under /usr/share/gocode.
 for dir in github.com/aws/aws-sdk-go/service/sts github.com/jmespath/go-jmespath; do
     [ -d "/usr/share/gocode/src/$dir" ] || missing+=("$dir")

@@ -89,6 +89,9 @@ struct ShellKind {
     spaces: bool,
     /// Quote characters the shell lets a word start with, to complete inside.
     quotes: &'static [char],
+    /// The command after `exec NAME` is completed with its own completion (a nested
+    /// `aws-as exec NAME aws-as exec …` with aws-as's); bash needs bash-completion for that.
+    nested: bool,
 }
 
 const BASH: ShellKind = ShellKind {
@@ -97,6 +100,14 @@ const BASH: ShellKind = ShellKind {
     list: &["Tab", "Tab"],
     spaces: true,
     quotes: &['\'', '"'],
+    nested: false,
+};
+
+/// bash with the bash-completion package loaded, as most distributions have it.
+const BASH_COMPLETION: ShellKind = ShellKind {
+    init: r#"PS1='$ '; . /usr/share/bash-completion/bash_completion; eval "$(aws-as-activate -s)""#,
+    nested: true,
+    ..BASH
 };
 
 const ZSH: ShellKind = ShellKind {
@@ -105,6 +116,7 @@ const ZSH: ShellKind = ShellKind {
     list: &["Tab"],
     spaces: true,
     quotes: &['\'', '"'],
+    nested: true,
 };
 
 const FISH: ShellKind = ShellKind {
@@ -114,6 +126,7 @@ const FISH: ShellKind = ShellKind {
     list: &["Tab"],
     spaces: true,
     quotes: &['\'', '"'],
+    nested: true,
 };
 
 const TCSH: ShellKind = ShellKind {
@@ -122,6 +135,7 @@ const TCSH: ShellKind = ShellKind {
     list: &["C-d"],
     spaces: false,
     quotes: &[],
+    nested: false,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -411,6 +425,13 @@ fn offers_what_aws_as_accepts(shell: &ShellKind) {
         &format!("aws-as exec my-user1-dev {COMMAND} zzqq-arg"),
         format!("aws-as exec my-user1-dev {COMMAND} {FILE}"),
     );
+    if shell.nested {
+        completes(
+            &t,
+            "aws-as exec my-user1-dev aws-as exec my-r",
+            "aws-as exec my-user1-dev aws-as exec my-role1-dev",
+        );
+    }
     assert!(!home.path().join("F").exists());
 }
 
@@ -478,6 +499,11 @@ fn bash_offers_what_aws_as_accepts() {
 #[test]
 fn bash_completes_hostile_names_as_data() {
     completes_hostile_names_as_data(&BASH);
+}
+
+#[test]
+fn bash_with_bash_completion_offers_what_aws_as_accepts() {
+    offers_what_aws_as_accepts(&BASH_COMPLETION);
 }
 
 #[test]

@@ -549,3 +549,35 @@ fn zsh_autoloads_the_checked_in_function() {
     completes(&t, "aws-as my-r", "aws-as my-role1-dev");
     completes(&t, "aws-as cre", "aws-as credential-process");
 }
+
+/// The checked-in scripts pass each shell's own checks: shellcheck, `zsh -n`,
+/// `fish --no-execute`, and tcsh sourcing the file defines the completion.
+#[test]
+fn scripts_pass_the_shells_checks() {
+    let dir = common::repo_root().join("completions");
+    let home = Home::new();
+    for (argv, file) in [
+        (&["shellcheck", "-s", "bash"][..], "aws-as.bash"),
+        (&["zsh", "-n"][..], "_aws-as"),
+        (&["fish", "--no-execute"][..], "aws-as.fish"),
+    ] {
+        let out = run(home.command(argv[0]).args(&argv[1..]).arg(dir.join(file)));
+        assert!(
+            out.status.success(),
+            "{argv:?} {file}:\n{}{}",
+            stdout_str(&out),
+            common::stderr_str(&out)
+        );
+    }
+    let source = format!(
+        "source {} ; complete aws-as",
+        dir.join("aws-as.tcsh").display()
+    );
+    let out = run(home.command("tcsh").args(["-f", "-c", &source]));
+    assert!(
+        out.status.success() && stdout_str(&out).contains("p/1/"),
+        "tcsh: {}{}",
+        stdout_str(&out),
+        common::stderr_str(&out)
+    );
+}

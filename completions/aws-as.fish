@@ -167,4 +167,7 @@ function __aws_as_complete --description 'aws-as: candidates for the token at th
     end
 end
 
+# Erased first: activating again, or fish autoloading this file when the activation already
+# defined it, must not add the rule twice.
+complete -c aws-as -e
 complete -c aws-as -f -a '(__aws_as_complete)'

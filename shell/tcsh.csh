@@ -45,7 +45,7 @@ alias aws-as 'set __aws_as_a = ( \!* ) ; set __aws_as_1 = ( $__aws_as_a:q "" ) ;
 
 alias aws-as-deactivate 'set __aws_as_a = ( \!* ) ; set __aws_as_h = 2 ; if ( $#__aws_as_a == 0 ) set __aws_as_h = 0 ; if ( "$__aws_as_a" == "--keep-creds" ) set __aws_as_h = 1 ; if ( $__aws_as_h == 2 ) echo "usage: aws-as-deactivate [--keep-creds]" > /dev/stderr ; if ( $__aws_as_h == 0 ) eval "`${__aws_as_d}__aws_as_bin:q --shell tcsh -`" ; if ( $__aws_as_h < 2 ) eval __aws_as_remove ; unset __aws_as_a __aws_as_h' ;
 
-alias __aws_as_remove 'if ( $?__aws_as_last ) eval __aws_as_unprompt ; unalias aws-as aws-as-deactivate __aws_as_remove __aws_as_prompt __aws_as_unprompt __aws_as_precmd __aws_as_expiry __aws_as_clock __aws_as_renew ; unset __aws_as_*' ;
+alias __aws_as_remove 'if ( $?__aws_as_last ) eval __aws_as_unprompt ; unalias aws-as aws-as-deactivate __aws_as_remove __aws_as_prompt __aws_as_unprompt __aws_as_precmd __aws_as_expiry __aws_as_clock __aws_as_renew ; if ( $?tcsh ) uncomplete aws-as ; unset __aws_as_*' ;
 
 alias __aws_as_prompt 'set __aws_as_n = - ; if ( $?AWS_AS_IDENTITY ) eval '\''set __aws_as_n = $AWS_AS_IDENTITY:q'\'' ; if ( "$__aws_as_n" == "" ) set __aws_as_n = - ; if ( "$prompt" != "$__aws_as_last" ) set __aws_as_base = "$prompt:q" ; set prompt = "$__aws_as_prefix$__aws_as_base:q" ; set __aws_as_last = "$prompt:q"' ;
 

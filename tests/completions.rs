@@ -581,3 +581,67 @@ fn scripts_pass_the_shells_checks() {
         common::stderr_str(&out)
     );
 }
+
+/// Deactivation takes the completion away with the rest: nothing of aws-as is left defined.
+#[test]
+fn deactivation_removes_the_completion() {
+    let home = home();
+    let act = common::aws_as_activate_bin();
+    let act = act.to_str().unwrap();
+    let cases: [(&str, Vec<&str>, String); 4] = [
+        (
+            "bash",
+            vec!["bash", "--norc", "-c"],
+            format!(
+                "eval \"$('{act}' --shell bash)\"; complete -p aws-as >/dev/null && echo before; \
+                 aws-as-deactivate; complete -p aws-as 2>/dev/null || echo gone; \
+                 declare -F | grep -c ' _aws_as' || :"
+            ),
+        ),
+        (
+            "zsh",
+            vec!["zsh", "-f", "-c"],
+            format!(
+                "autoload -Uz compinit; compinit -u -D; eval \"$('{act}' --shell zsh)\"; \
+                 [[ -n ${{_comps[aws-as]-}} ]] && echo before; aws-as-deactivate; \
+                 [[ -z ${{_comps[aws-as]-}} ]] && echo gone; print ${{#${{(k)functions[(I)_aws-as*]}}}}"
+            ),
+        ),
+        (
+            "fish",
+            vec!["fish", "--no-config", "-c"],
+            format!(
+                "'{act}' --shell fish | source; complete -c aws-as | count >/dev/null; and echo before; \
+                 aws-as-deactivate; test (complete -c aws-as | count) -eq 0; and echo gone; \
+                 functions -a | string match -r '^__aws_as' | count"
+            ),
+        ),
+        (
+            // csh expands aliases when it reads a line: one statement per line, from a file.
+            "tcsh",
+            vec!["tcsh", "-f"],
+            format!(
+                "eval \"`'{act}' --shell tcsh`\"\ncomplete | grep -c aws-as\naws-as-deactivate\ncomplete | grep -c aws-as\n"
+            ),
+        ),
+    ];
+    for (shell, argv, script) in cases {
+        let mut cmd: Command = home.command(argv[0]);
+        cmd.args(&argv[1..]);
+        if shell == "tcsh" {
+            let file = home.path().join("deactivate.csh");
+            std::fs::write(&file, &script).unwrap();
+            cmd.arg(file);
+        } else {
+            cmd.arg(&script);
+        }
+        let out = run(&mut cmd);
+        let text = stdout_str(&out);
+        let want = if shell == "tcsh" {
+            "1\n0\n"
+        } else {
+            "before\ngone\n0\n"
+        };
+        assert_eq!(text, want, "{shell}: {}", common::stderr_str(&out));
+    }
+}

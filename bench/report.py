@@ -1,0 +1,220 @@
+"""Turns what bench/run measured into the results table and checks the targets.
+
+Usage: report.py WORKDIR [MARKDOWN_FILE]
+
+WORKDIR holds hyperfine's JSON exports (hit, activate, prompt, cold) and `facts` (key=value
+lines: STS calls, peak RSS, process counts, the machine). Prints the markdown; writes it to
+MARKDOWN_FILE too (only between the bench markers when the file has them). Exits 1 when a
+target is missed. Every ratio is between two medians of the same hyperfine run.
+"""
+
+import json
+import os
+import sys
+from collections import Counter
+
+BEGIN = "<!-- bench:begin -->"
+END = "<!-- bench:end -->"
+
+# The targets of issue 3.
+HIT_MAX_S = 0.002
+AWSUME_MIN_RATIO = 50
+RSS_MAX_KIB = 8 * 1024
+PROMPTS = 1000
+
+
+def load(work, name):
+    with open(os.path.join(work, name + ".json")) as f:
+        return {r["command"]: r for r in json.load(f)["results"]}
+
+
+def read_facts(work):
+    facts = {}
+    with open(os.path.join(work, "facts")) as f:
+        for line in f:
+            key, _, value = line.rstrip("\n").partition("=")
+            facts[key] = value
+    return facts
+
+
+def ms(seconds):
+    v = seconds * 1000
+    if v < 10:
+        return f"{v:.2f} ms"
+    if v < 100:
+        return f"{v:.1f} ms"
+    return f"{v:.0f} ms"
+
+
+def times(a, b):
+    r = a / b
+    return f"{r:.1f}×" if r < 100 else f"{r:.0f}×"
+
+
+def spread(r):
+    return f"{ms(r['mean'])} ± {ms(r['stddev'])}"
+
+
+def code(text):
+    return f"`{text}`"
+
+
+def main():
+    work = sys.argv[1]
+    out_path = sys.argv[2] if len(sys.argv) > 2 else None
+    facts = read_facts(work)
+    hit = load(work, "hit")
+    act = load(work, "activate")
+    prompt = load(work, "prompt")
+    cold = load(work, "cold")
+    md = []
+    checks = []  # (target, measured, ok)
+
+    def calls(key):
+        # "2: AssumeRole, AssumeRole" -> "2 (AssumeRole ×2)"
+        count, _, actions = facts.get("calls." + key, "?").partition(": ")
+        if not actions:
+            return count
+        each = Counter(actions.split(", "))
+        return f"{count} ({', '.join(a if n == 1 else f'{a} ×{n}' for a, n in each.items())})"
+
+    md.append(
+        f"Measured {facts['date']} by `bash bench/run` on {facts['cpu']} ({facts['cores']} cores, "
+        f"{facts['memory']}), {facts['os']}; load average at the start {facts['loadavg']}. "
+        f"{facts['aws_as_version']} ({facts['commit']}), awsume {facts['awsume_version']}, "
+        f"{facts['aws_cli_version']}, {facts['hyperfine_version']}, bash {facts['bash_version']}, "
+        f"zsh {facts['zsh_version']}. The measurements took {facts['seconds']} s. Times are medians "
+        f"(mean ± σ beside them); every ratio is between two medians of the same hyperfine run."
+    )
+
+    # --- cache hit ---
+    floor = hit["/bin/true"]
+    md += ["", "### Cache hit: a switch to an identity whose session is cached", ""]
+    md.append("| command | median | mean ± σ | runs | STS calls per run | ratio |")
+    md.append("|---|---|---|---|---|---|")
+    md.append(f"| `/bin/true` (the cost of starting a process) | {ms(floor['median'])} | {spread(floor)} "
+              f"| {len(floor['times'])} | – | baseline |")
+    for name in ("my-user1-dev", "my-role2-dev"):
+        r = hit[f"aws-as {name}"]
+        md.append(f"| `aws-as {name}` | **{ms(r['median'])}** | {spread(r)} | {len(r['times'])} "
+                  f"| {calls('aws-as ' + name)} | {times(r['median'], floor['median'])} `/bin/true` |")
+        checks.append((f"cache hit `aws-as {name}` ≤ {ms(HIT_MAX_S)} (median)", ms(r["median"]),
+                       r["median"] <= HIT_MAX_S))
+    for name in ("my-user1-dev", "my-role2-dev"):
+        r = hit[f"awsumepy {name}"]
+        ours = hit[f"aws-as {name}"]
+        ratio = r["median"] / ours["median"]
+        md.append(f"| `awsumepy {name}` (cached) | {ms(r['median'])} | {spread(r)} | {len(r['times'])} "
+                  f"| {calls('awsume ' + name)} | {times(r['median'], ours['median'])} `aws-as {name}` |")
+        checks.append((f"`aws-as {name}` ≥ {AWSUME_MIN_RATIO}× faster than awsume's cached switch",
+                       f"{ratio:.0f}×", ratio >= AWSUME_MIN_RATIO))
+    export = "aws configure export-credentials --profile my-user1-dev --format env"
+    if export in hit:
+        r = hit[export]
+        ours = hit["aws-as my-user1-dev"]
+        md.append(f"| `{export}` (long-term keys, no MFA session) | {ms(r['median'])} | {spread(r)} "
+                  f"| {len(r['times'])} | {calls('aws export my-user1-dev')} "
+                  f"| {times(r['median'], ours['median'])} `aws-as my-user1-dev` |")
+    else:
+        md += ["", f"`aws configure export-credentials` is not measured: {facts['aws_cli_version']} "
+               "(the v1 CLI installed by scripts/install-deps.sh) has no such command; AWS CLI v2 has it."]
+
+    # --- activation ---
+    md += ["", "### Activation: `eval \"$(aws-as-activate -s)\"`, once per shell start", ""]
+    md.append("| command | median | mean ± σ | runs | ratio | added |")
+    md.append("|---|---|---|---|---|---|")
+    for shell, base in (("bash", "bash -c :"), ("zsh", "zsh -f -c :")):
+        b = act[base]
+        md.append(f"| `{base}` | {ms(b['median'])} | {spread(b)} | {len(b['times'])} | baseline | |")
+        cmd = next(c for c in act if c.startswith(base[:-1]) and c != base)
+        r = act[cmd]
+        md.append(f"| `{cmd}` | {ms(r['median'])} | {spread(r)} | {len(r['times'])} "
+                  f"| {times(r['median'], b['median'])} `{base}` | +{ms(r['median'] - b['median'])} |")
+
+    # --- prompt ---
+    md += ["", f"### Prompt: {PROMPTS:,} prompts of an interactive shell", ""]
+    md.append(f"| shell, rc | {PROMPTS:,} prompts (median) | mean ± σ | ratio | processes started in the run |")
+    md.append("|---|---|---|---|---|")
+    labels = {"none": "no aws-as", "quiet": "activated, `AWS_AS_PROMPT=0`", "hook": "activated, prompt hook"}
+    for shell in ("bash", "zsh"):
+        none = prompt[f"{shell} none"]
+        for rc in ("none", "quiet", "hook"):
+            r = prompt[f"{shell} {rc}"]
+            ratio = "baseline" if rc == "none" else f"{times(r['median'], none['median'])} no aws-as"
+            md.append(f"| {shell}, {labels[rc]} | {ms(r['median'])} | {spread(r)} | {ratio} "
+                      f"| {facts[f'procs.{shell}.{rc}-1000']} |")
+    md.append("")
+    for shell in ("bash", "zsh"):
+        runs = int(facts.get(f"hook_runs.{shell}") or 0)
+        shown = int(facts.get(f"prompt_shows_name.{shell}") or 0)
+        hook = prompt[f"{shell} hook"]["median"]
+        quiet = prompt[f"{shell} quiet"]["median"]
+        by_prompts = int(facts[f"procs.{shell}.hook-1000"]) - int(facts[f"procs.{shell}.hook-0"])
+        by_activation = int(facts[f"procs.{shell}.hook-1000"]) - int(facts[f"procs.{shell}.quiet-1000"])
+        md.append(f"- {shell}: the hook ran {runs} times for {PROMPTS:,} prompts (counted in a separate "
+                  f"run, the hook wrapped in a counter; {shown} prompts showed `(my-user1-dev)`); it costs "
+                  f"{(hook - quiet) / PROMPTS * 1e6:.1f} µs a prompt (hook − `AWS_AS_PROMPT=0`); "
+                  f"processes it started over the {PROMPTS:,} prompts: **{by_prompts}**; "
+                  f"processes installing it added to activation: {by_activation}.")
+        checks.append((f"{shell} prompt hook starts 0 processes ({PROMPTS:,} prompts)",
+                       f"{by_prompts} (hook ran {runs} times)", by_prompts == 0 and runs >= PROMPTS))
+
+    # --- cold ---
+    md += ["", "### Cold path: cache emptied before each run, MFA code given, STS is moto on 127.0.0.1", ""]
+    md.append("| command | median | mean ± σ | runs | STS calls per run | ratio |")
+    md.append("|---|---|---|---|---|---|")
+    ours = cold["aws-as --mfa-code 123456 my-role1-dev"]
+    theirs = cold["awsumepy --mfa-token 123456 my-role1-dev"]
+    md.append(f"| `aws-as --mfa-code 123456 my-role1-dev` | {ms(ours['median'])} | {spread(ours)} "
+              f"| {len(ours['times'])} | {calls('aws-as cold')} | baseline |")
+    md.append(f"| `awsumepy --mfa-token 123456 my-role1-dev` | {ms(theirs['median'])} | {spread(theirs)} "
+              f"| {len(theirs['times'])} | {calls('awsume cold')} | {times(theirs['median'], ours['median'])} "
+              "`aws-as` |")
+
+    # --- memory ---
+    md += ["", "### Peak memory (GNU `time -v`, maximum resident set size, largest of 5 runs)", ""]
+    md.append("| command | peak RSS | ratio |")
+    md.append("|---|---|---|")
+    true_kib = int(facts["rss./bin/true"])
+    md.append(f"| `/bin/true` | {true_kib / 1024:.1f} MiB | baseline |")
+    for key, label in (("aws-as my-user1-dev", "`aws-as my-user1-dev` (hit)"),
+                       ("aws-as my-role2-dev", "`aws-as my-role2-dev` (hit)"),
+                       ("aws-as cold", "`aws-as --mfa-code 123456 my-role1-dev` (cold)"),
+                       ("awsumepy my-user1-dev", "`awsumepy my-user1-dev` (cached)")):
+        kib = int(facts["rss." + key])
+        md.append(f"| {label} | {kib / 1024:.1f} MiB | {times(kib, true_kib)} `/bin/true` |")
+        if key in ("aws-as my-user1-dev", "aws-as my-role2-dev"):
+            checks.append((f"peak RSS of a cache hit `{key}` ≤ {RSS_MAX_KIB // 1024} MiB",
+                           f"{kib / 1024:.1f} MiB", kib <= RSS_MAX_KIB))
+
+    # --- targets ---
+    md += ["", "### Targets", "", "| target | measured | |", "|---|---|---|"]
+    for target, measured, ok in checks:
+        md.append(f"| {target} | {measured} | {'met' if ok else '**MISSED**'} |")
+
+    text = "\n".join(md) + "\n"
+    print(text)
+    if out_path:
+        write(out_path, text)
+    missed = [target for target, _, ok in checks if not ok]
+    for target in missed:
+        print(f"bench: target missed: {target}", file=sys.stderr)
+    return 1 if missed else 0
+
+
+def write(path, text):
+    try:
+        with open(path) as f:
+            old = f.read()
+    except FileNotFoundError:
+        old = ""
+    if BEGIN in old and END in old:
+        head, _, rest = old.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        text = f"{head}{BEGIN}\n{text}{END}{tail}"
+    with open(path, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -321,6 +321,27 @@ impl Cache {
     }
 }
 
+/// Warnings held back until the command is known to finish here (see [`defer_warnings`]).
+static DEFERRED: std::sync::Mutex<Option<Vec<String>>> = std::sync::Mutex::new(None);
+
+/// From now on warnings wait for [`flush_warnings`]: the lean `aws-as` hands a cache miss to
+/// `aws-as-sts`, which reads the same entries and would say the same thing a second time.
+pub fn defer_warnings() {
+    *DEFERRED.lock().unwrap_or_else(|e| e.into_inner()) = Some(Vec::new());
+}
+
+/// Prints the warnings held back, when this process is the one that finishes the command.
+pub fn flush_warnings() {
+    let held = DEFERRED.lock().unwrap_or_else(|e| e.into_inner()).take();
+    for line in held.into_iter().flatten() {
+        eprintln!("{line}");
+    }
+}
+
 pub fn warn(msg: &str) {
-    eprintln!("aws-as: warning: {msg}");
+    let line = format!("aws-as: warning: {msg}");
+    match DEFERRED.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        Some(held) => held.push(line),
+        None => eprintln!("{line}"),
+    }
 }

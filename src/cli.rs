@@ -8,8 +8,8 @@ use clap::Parser;
 use crate::cache::{Cache, Credentials};
 use crate::config::{Config, DURATION_RANGE, Identity};
 use crate::env_var as env;
-use crate::error::Result;
-use crate::resolve::Resolver;
+use crate::error::{Cause, Result};
+use crate::resolve::{Connect, Resolver};
 use crate::shell::{Change, Shell};
 
 #[derive(Parser, Debug)]
@@ -234,6 +234,7 @@ pub fn resolve(
     name: &str,
     session: &SessionArgs,
     at_least: Option<&dyn Fn(&Identity) -> chrono::TimeDelta>,
+    connect: Option<Connect>,
 ) -> Result<(Identity, Credentials)> {
     if session.no_input {
         crate::mfa::NO_INPUT.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -241,7 +242,7 @@ pub fn resolve(
     let config = Config::load()?;
     let identity = config.identity(name)?;
     let cache = Cache::open(Cache::default_dir()?);
-    let mut resolver = Resolver::new(&cache, session.mfa_code.clone());
+    let mut resolver = Resolver::new(&cache, session.mfa_code.clone(), connect);
     let credentials = match at_least {
         Some(d) => resolver.credentials_lasting(&identity, session.duration, d(&identity))?,
         None => resolver.credentials(&identity, session.duration)?,
@@ -249,15 +250,15 @@ pub fn resolve(
     Ok((identity, credentials))
 }
 
-fn run(cli: Cli) -> Result<String> {
+fn run(cli: Cli, connect: Option<Connect>) -> Result<String> {
     match cli.command {
         Some(Command::Exec {
             name,
             session,
             command,
-        }) => crate::exec::exec(&name, &session, &command),
+        }) => crate::exec::exec(&name, &session, &command, connect),
         Some(Command::CredentialProcess { name, session }) => {
-            crate::exec::credential_process(&name, &session)
+            crate::exec::credential_process(&name, &session, connect)
         }
         Some(Command::List { names }) => crate::list::list(names),
         Some(Command::Completions { shell }) => Ok(crate::completions::script(shell)),
@@ -274,7 +275,7 @@ fn run(cli: Cli) -> Result<String> {
             if name == "-" {
                 return dialect.render(&clear_change());
             }
-            let (identity, credentials) = resolve(&name, &cli.session, None)?;
+            let (identity, credentials) = resolve(&name, &cli.session, None, connect)?;
             dialect.render(&switch_change(
                 &identity,
                 &credentials,
@@ -297,7 +298,34 @@ fn print_out(text: &str) -> std::io::Result<()> {
     }
 }
 
-pub fn main() -> i32 {
+/// The binary that has the STS client, next to this one.
+const FULL_BINARY: &str = "aws-as-sts";
+
+/// Hands the whole command line to `aws-as-sts` (same arguments, same environment): this process
+/// becomes it, so its output, exit status and terminal are the user's as if they had run it.
+fn delegate(args: &[std::ffi::OsString]) -> i32 {
+    use std::os::unix::process::CommandExt;
+    let path = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(FULL_BINARY)))
+        .unwrap_or_else(|| FULL_BINARY.into());
+    let e = std::process::Command::new(&path)
+        .arg0("aws-as")
+        .args(args.iter().skip(1))
+        .exec();
+    eprintln!(
+        "aws-as: cannot run {} for a new session ({e}): it is installed next to aws-as; reinstall aws-as",
+        path.display()
+    );
+    1
+}
+
+/// `connect` is `None` in the lean `aws-as` binary: whatever needs STS is then delegated to
+/// `aws-as-sts`, so a cache hit never loads (nor relocates) the SDK's code.
+pub fn main(connect: Option<Connect>) -> i32 {
+    if connect.is_none() {
+        crate::cache::defer_warnings();
+    }
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -334,7 +362,13 @@ pub fn main() -> i32 {
             return 2;
         }
     };
-    match run(cli) {
+    let result = run(cli, connect);
+    if matches!(&result, Err(e) if e.cause() == Cause::NeedsSts) {
+        // aws-as-sts reads the cache again and says whatever needs saying.
+        return delegate(&args);
+    }
+    crate::cache::flush_warnings();
+    match result {
         Ok(out) => {
             // Printed only once everything succeeded: on failure stdout stays empty, so an eval of
             // it changes nothing.

@@ -20,6 +20,9 @@ pub enum Cause {
     /// The cache directory or an entry in it cannot be created or written (a read-only disk, a
     /// full one): the switch can go on without caching.
     CacheUnwritable,
+    /// This binary (`aws-as`, kept small for the cache-hit path) has no STS client: the
+    /// command is handed to `aws-as-sts`, which has.
+    NeedsSts,
 }
 
 impl Error {

@@ -8,6 +8,7 @@ use chrono::TimeDelta;
 
 use crate::cli::{SessionArgs, resolve, rfc3339, switch_change};
 use crate::error::{Error, Result};
+use crate::resolve::Connect;
 
 /// SDKs ask a credential_process again well before expiry (botocore from 15 minutes before,
 /// and it refuses credentials with less than 10 left): hand out nothing that close to the end.
@@ -16,8 +17,13 @@ const CREDENTIAL_PROCESS_MIN_LEFT: TimeDelta = TimeDelta::minutes(15);
 /// Replaces this process with `command`, its environment changed exactly as a switch would change
 /// the shell's. Returns only on failure: the exit status and signals are then `command`'s own,
 /// since it is the same process.
-pub fn exec(name: &str, session: &SessionArgs, command: &[OsString]) -> Result<String> {
-    let (identity, credentials) = resolve(name, session, None)?;
+pub fn exec(
+    name: &str,
+    session: &SessionArgs,
+    command: &[OsString],
+    connect: Option<Connect>,
+) -> Result<String> {
+    let (identity, credentials) = resolve(name, session, None, connect)?;
     let change = switch_change(&identity, &credentials, session.region.as_deref());
     let (program, args) = command.split_first().expect("clap requires COMMAND");
     let mut cmd = std::process::Command::new(program);
@@ -28,6 +34,7 @@ pub fn exec(name: &str, session: &SessionArgs, command: &[OsString]) -> Result<S
             None => cmd.env_remove(var),
         };
     }
+    crate::cache::flush_warnings();
     let e = cmd.exec();
     // Exit codes as a shell gives them: 127 for a command not found, 126 for one not runnable.
     let (status, fix) = match e.kind() {
@@ -42,7 +49,11 @@ pub fn exec(name: &str, session: &SessionArgs, command: &[OsString]) -> Result<S
 }
 
 /// The `credential_process` JSON: https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html
-pub fn credential_process(name: &str, session: &SessionArgs) -> Result<String> {
+pub fn credential_process(
+    name: &str,
+    session: &SessionArgs,
+    connect: Option<Connect>,
+) -> Result<String> {
     if session.region.is_some() {
         return Err(Error::new(
             "credential-process takes no --region: set the region in the SDK's profile",
@@ -54,7 +65,7 @@ pub fn credential_process(name: &str, session: &SessionArgs) -> Result<String> {
         let seconds = crate::resolve::session_seconds(identity, session.duration);
         CREDENTIAL_PROCESS_MIN_LEFT.min(TimeDelta::seconds(i64::from(seconds) - 120))
     };
-    let (_, credentials) = resolve(name, session, Some(&at_least))?;
+    let (_, credentials) = resolve(name, session, Some(&at_least), connect)?;
     let json = serde_json::json!({
         "Version": 1,
         "AccessKeyId": credentials.access_key_id,

@@ -4,10 +4,39 @@
 use chrono::{TimeDelta, Utc};
 
 use crate::cache::{Cache, Credentials, RENEW_BEFORE, warn};
+use crate::config::Keys;
 use crate::config::{Identity, Kind};
+use crate::error::Error;
 use crate::error::{Cause, Result};
 use crate::mfa;
-use crate::sts::{RoleRequest, Sts};
+use crate::sts::RoleRequest;
+
+/// What the resolver needs of STS. The `aws-as` binary links no implementation (so a cache hit
+/// loads no SDK code at all); `aws-as-sts` passes [`crate::sts::connect`].
+pub trait StsApi {
+    fn get_session_token(
+        &self,
+        profile: &str,
+        region: &str,
+        keys: &Keys,
+        mfa: Option<(&str, &str)>,
+        duration_seconds: u32,
+    ) -> Result<Credentials>;
+
+    fn assume_role(
+        &self,
+        region: &str,
+        source: &Credentials,
+        req: &RoleRequest<'_>,
+    ) -> Result<Credentials>;
+}
+
+/// Builds the STS client, on the first cache miss only.
+pub type Connect = fn() -> Result<Box<dyn StsApi>>;
+
+fn needs_sts() -> Error {
+    Error::with_cause("a new session is needed from STS", Cause::NeedsSts)
+}
 
 const USER_SESSION_SECONDS: u32 = 12 * 3600;
 const ROLE_SESSION_SECONDS: u32 = 3600;
@@ -25,8 +54,11 @@ pub fn session_seconds(identity: &Identity, duration: Option<u32>) -> u32 {
 
 pub struct Resolver<'a> {
     cache: &'a Cache,
+    /// `None` in the `aws-as` binary: a miss is then handed to `aws-as-sts` before any lock is
+    /// taken or any MFA code asked for.
+    connect: Option<Connect>,
     /// Built on the first miss only: a cache hit never starts the SDK or its runtime.
-    sts: Option<Sts>,
+    sts: Option<Box<dyn StsApi>>,
     mfa_code: Option<String>,
     /// Set once the cache has failed to take a lock or an entry (and the user was warned): the
     /// rest of the chain goes straight to STS.
@@ -54,20 +86,22 @@ pub fn cache_key(identity: &Identity) -> String {
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(cache: &'a Cache, mfa_code: Option<String>) -> Self {
+    pub fn new(cache: &'a Cache, mfa_code: Option<String>, connect: Option<Connect>) -> Self {
         Resolver {
             cache,
+            connect,
             sts: None,
             mfa_code,
             uncached: false,
         }
     }
 
-    fn sts(&mut self) -> Result<&Sts> {
+    fn sts(&mut self) -> Result<&dyn StsApi> {
         if self.sts.is_none() {
-            self.sts = Some(Sts::new()?);
+            let connect = self.connect.ok_or_else(needs_sts)?;
+            self.sts = Some(connect()?);
         }
-        Ok(self.sts.as_ref().expect("just built"))
+        Ok(self.sts.as_deref().expect("just built"))
     }
 
     /// Fresh credentials for `identity`; `duration` overrides its session length if STS is called.
@@ -102,6 +136,9 @@ impl<'a> Resolver<'a> {
         let key = cache_key(identity);
         if let Some(credentials) = self.cached(&key, at_least, rejected)? {
             return Ok(credentials);
+        }
+        if self.connect.is_none() {
+            return Err(needs_sts());
         }
         let _lock = match self.cache_step(|cache| cache.lock(&key))? {
             Some(lock) => {

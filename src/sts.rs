@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::cache::Credentials;
 use crate::config::Keys;
 use crate::error::{Cause, Error, Result};
+use crate::resolve::StsApi;
 
 pub struct Sts {
     runtime: tokio::runtime::Runtime,
@@ -128,6 +129,12 @@ pub struct RoleRequest<'a> {
     pub duration_seconds: u32,
 }
 
+/// The STS client of the full binary (`aws-as-sts`): what [`crate::resolve::Resolver`] calls on
+/// a cache miss.
+pub fn connect() -> Result<Box<dyn StsApi>> {
+    Ok(Box::new(Sts::new()?))
+}
+
 impl Sts {
     pub fn new() -> Result<Sts> {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -163,8 +170,10 @@ impl Sts {
             .await;
         aws_sdk_sts::Client::new(&config)
     }
+}
 
-    pub fn get_session_token(
+impl StsApi for Sts {
+    fn get_session_token(
         &self,
         profile: &str,
         region: &str,
@@ -187,7 +196,7 @@ impl Sts {
         })
     }
 
-    pub fn assume_role(
+    fn assume_role(
         &self,
         region: &str,
         source: &Credentials,

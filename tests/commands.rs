@@ -527,3 +527,41 @@ fn a_name_no_profile_can_have_is_explained() {
         "{err}"
     );
 }
+
+/// The lean `aws-as` serves a cache hit by itself: copied alone into a directory (no
+/// `aws-as-sts` beside it) it still switches to cached identities, lists and clears, and only
+/// a new session fails, in one line naming what is missing.
+#[test]
+fn a_cache_hit_runs_without_the_sts_binary() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    ok(&aws_as(&home, &["--mfa-code", "123456", ROLE1_PROFILE]));
+    let lone = home.path().join("lone");
+    std::fs::create_dir(&lone).unwrap();
+    std::fs::copy(aws_as_bin(), lone.join("aws-as")).unwrap();
+    let lone_run = |args: &[&str]| {
+        let mut cmd = home.command(lone.join("aws-as"));
+        cmd.args(args);
+        run(&mut cmd)
+    };
+    sts.reset();
+    let out = lone_run(&[ROLE1_PROFILE]);
+    ok(&out);
+    assert!(stdout_str(&out).contains("export AWS_AS_IDENTITY='my-role1-dev'"));
+    ok(&lone_run(&["list"]));
+    ok(&lone_run(&["-"]));
+    let out = lone_run(&["credential-process", ROLE1_PROFILE]);
+    ok(&out);
+    assert_eq!(sts.calls().len(), 0);
+
+    let out = lone_run(&["--mfa-code", "123456", ROLE2_PROFILE]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_str(&out), "");
+    let err = stderr_str(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("aws-as-sts") && err.contains("reinstall"),
+        "{err}"
+    );
+    assert_eq!(sts.calls().len(), 0);
+}

@@ -149,8 +149,8 @@ echo "Amazon Web Services:user@111111111111  {code}"
     assert_eq!(read(home.path().join("ykman.stdin")).trim(), "/dev/null");
     assert_eq!(
         read(home.path().join("ykman.parent")).trim(),
-        "aws-as",
-        "plain words are run without a shell"
+        "aws-as-sts",
+        "plain words are run without a shell (by aws-as-sts, which makes new sessions)"
     );
 
     // The MFA session is cached: a role above it needs no code, so ykman is not run again.

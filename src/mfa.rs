@@ -349,6 +349,54 @@ fn first_line(stderr: &str) -> String {
     }
 }
 
+/// While the mfa_process runs in its own process group, that group holds the terminal: a command
+/// that asks for a PIN on /dev/tty (ykman for a password-protected OATH applet) would otherwise be
+/// stopped by SIGTTIN as a background job, and Ctrl-C would not reach it. Given back on drop.
+struct Foreground {
+    tty: std::fs::File,
+    ours: libc::pid_t,
+    ttou: libc::sighandler_t,
+}
+
+impl Foreground {
+    fn give(child: libc::pid_t) -> Option<Foreground> {
+        use std::os::fd::AsRawFd;
+        let tty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .ok()?;
+        let fd = tty.as_raw_fd();
+        // SAFETY: plain syscalls on a descriptor we own; no memory is passed.
+        unsafe {
+            let ours = libc::getpgrp();
+            if libc::tcgetpgrp(fd) != ours {
+                return None; // aws-as itself runs in the background: nothing to hand over
+            }
+            // Taking the terminal back from the background raises SIGTTOU: ignored meanwhile.
+            let ttou = libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+            if libc::tcsetpgrp(fd, child) != 0 {
+                libc::signal(libc::SIGTTOU, ttou);
+                return None;
+            }
+            // It may already have been stopped for touching the terminal before it was its own.
+            libc::kill(-child, libc::SIGCONT);
+            Some(Foreground { tty, ours, ttou })
+        }
+    }
+}
+
+impl Drop for Foreground {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: as in `give`.
+        unsafe {
+            libc::tcsetpgrp(self.tty.as_raw_fd(), self.ours);
+            libc::signal(libc::SIGTTOU, self.ttou);
+        }
+    }
+}
+
 fn run_process(profile: &str, command: &str) -> Result<String> {
     let invocation = invocation(command).map_err(|e| {
         Error::new(format!(
@@ -381,6 +429,7 @@ fn run_process(profile: &str, command: &str) -> Result<String> {
              install it or fix mfa_process"
         ))
     })?;
+    let _foreground = Foreground::give(child.id() as libc::pid_t);
     let stdout = drain(child.stdout.take().expect("piped"), None);
     // Its messages ("Touch your YubiKey...") reach the person as they are written, on the
     // terminal like the prompt: aws-as's own stderr stays one line when the switch fails.

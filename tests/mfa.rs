@@ -554,3 +554,42 @@ fn a_rejected_code_from_anywhere_else_is_an_error_at_once() {
     assert_eq!(sts.count("GetSessionToken"), 1);
     assert_eq!(cached_entries(&home), 0);
 }
+
+/// An mfa_process that asks on the terminal (ykman with a password on its OATH applet) gets the
+/// terminal: it is not stopped as a background job, and reads what the person types.
+#[test]
+fn an_mfa_process_can_ask_on_the_terminal() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    script(
+        &home,
+        "ykman-pin",
+        "printf 'PIN for the key: ' >/dev/tty\nread pin </dev/tty\n[ \"$pin\" = 4321 ] && echo 'Amazon Web Services:user  135790'\n",
+    );
+    home.config(&config_with(
+        "profile my-user1-dev",
+        &format!(
+            "mfa_process = {}",
+            home.path().join("bin/ykman-pin").display()
+        ),
+    ));
+    let mut cmd = home.command("script");
+    cmd.env("AWS_AS_MFA_PROCESS_TIMEOUT", "10").args([
+        "-qec",
+        &format!("out=$(aws-as {USER_PROFILE}) && eval \"$out\" && echo \"now: $AWS_AS_IDENTITY\""),
+        "/dev/null",
+    ]);
+    let started = std::time::Instant::now();
+    let out = run_with_input(&mut cmd, b"4321\n");
+    let screen = stdout_str(&out);
+    assert!(out.status.success(), "{screen}");
+    assert!(screen.contains("PIN for the key: "), "{screen}");
+    assert!(screen.contains(&format!("now: {USER_PROFILE}")), "{screen}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "not stopped until the timeout"
+    );
+    let gst = sts.calls_of("GetSessionToken");
+    assert_eq!(gst.len(), 1);
+    assert_eq!(gst[0].token_code.as_deref(), Some("135790"));
+}

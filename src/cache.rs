@@ -338,8 +338,18 @@ pub fn flush_warnings() {
     }
 }
 
+/// Warnings already given: an entry read twice (before and under its lock) is warned about once.
+static GIVEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
 pub fn warn(msg: &str) {
     let line = format!("aws-as: warning: {msg}");
+    {
+        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+        if given.contains(&line) {
+            return;
+        }
+        given.push(line.clone());
+    }
     match DEFERRED.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
         Some(held) => held.push(line),
         None => eprintln!("{line}"),

@@ -104,17 +104,9 @@ enum Command {
     },
 }
 
-/// A region is a few words of lowercase letters and digits joined by `-` (eu-west-1,
-/// us-gov-east-1, cn-north-1): anything else is a typo, and would go into every SDK's endpoint.
+/// `--region`: checked as the profile's region is ([`crate::config::valid_region`]).
 fn parse_region(s: &str) -> std::result::Result<String, String> {
-    let ok = !s.is_empty()
-        && s.len() <= 32
-        && s.split('-').all(|w| {
-            !w.is_empty()
-                && w.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
-    if ok {
+    if crate::config::valid_region(s) {
         Ok(s.to_string())
     } else {
         Err(format!("{s:?} is not an AWS region name (like eu-west-1)"))
@@ -300,6 +292,9 @@ fn print_out(text: &str) -> std::io::Result<()> {
 
 /// The binary that has the STS client, next to this one.
 const FULL_BINARY: &str = "aws-as-sts";
+/// Set by `aws-as` for the `aws-as-sts` it execs, which removes it at once (so that nothing it
+/// runs, an `exec` command, a nested aws-as, inherits it).
+const DELEGATED: &str = "AWS_AS_DELEGATED";
 
 /// Hands the whole command line to `aws-as-sts` (same arguments, same environment): this process
 /// becomes it, so its output, exit status and terminal are the user's as if they had run it.
@@ -309,9 +304,19 @@ fn delegate(args: &[std::ffi::OsString]) -> i32 {
         .ok()
         .and_then(|exe| exe.parent().map(|dir| dir.join(FULL_BINARY)))
         .unwrap_or_else(|| FULL_BINARY.into());
+    // aws-as-sts never delegates, so seeing the mark here means the file named aws-as-sts is a
+    // copy of this lean binary: without the mark every miss would exec it again, forever.
+    if std::env::var_os(DELEGATED).is_some() {
+        eprintln!(
+            "aws-as: {} cannot make new sessions (it is a copy of aws-as, not aws-as-sts): reinstall aws-as",
+            path.display()
+        );
+        return 1;
+    }
     let e = std::process::Command::new(&path)
         .arg0("aws-as")
         .args(args.iter().skip(1))
+        .env(DELEGATED, "1")
         .exec();
     eprintln!(
         "aws-as: cannot run {} for a new session ({e}): it is installed next to aws-as; reinstall aws-as",
@@ -325,6 +330,9 @@ fn delegate(args: &[std::ffi::OsString]) -> i32 {
 pub fn main(connect: Option<Connect>) -> i32 {
     if connect.is_none() {
         crate::cache::defer_warnings();
+    } else {
+        // SAFETY: the first thing the program does, before any other thread exists.
+        unsafe { std::env::remove_var(DELEGATED) };
     }
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let cli = match Cli::try_parse_from(&args) {
@@ -365,7 +373,9 @@ pub fn main(connect: Option<Connect>) -> i32 {
     let result = run(cli, connect);
     if matches!(&result, Err(e) if e.cause() == Cause::NeedsSts) {
         // aws-as-sts reads the cache again and says whatever needs saying.
-        return delegate(&args);
+        let status = delegate(&args);
+        crate::cache::flush_warnings();
+        return status;
     }
     crate::cache::flush_warnings();
     match result {

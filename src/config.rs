@@ -154,6 +154,18 @@ impl Identity {
     }
 }
 
+/// A region is a few words of lowercase letters and digits joined by `-` (eu-west-1,
+/// us-gov-east-1, cn-north-1): anything else is a typo, and would go into every SDK's endpoint.
+pub fn valid_region(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
 /// Session lengths STS accepts (GetSessionToken's range; AssumeRole's is narrower and STS says so).
 pub const DURATION_RANGE: std::ops::RangeInclusive<u32> = 900..=129_600;
 
@@ -489,6 +501,12 @@ impl Config {
             ),
         };
         let region = get("region");
+        if let Some(r) = region.as_deref().filter(|r| !valid_region(r)) {
+            bail!(
+                "profile {name:?}: region = {:?} is not an AWS region name (like eu-west-1): fix it in the profile",
+                r
+            );
+        }
         let code_source = match (get("mfa_process"), get("aws_as_mfa_totp_secret")) {
             (None, None) => None,
             (process, secret) => Some(CodeSource {

@@ -43,7 +43,8 @@ pub fn exec(
     };
     eprintln!(
         "aws-as: cannot run {}: {e} ({fix})",
-        program.to_string_lossy()
+        // A newline in the name would make this two lines.
+        program.to_string_lossy().escape_debug()
     );
     std::process::exit(status);
 }

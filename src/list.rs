@@ -95,7 +95,10 @@ pub fn list(names_only: bool) -> Result<String> {
                 printable(name),
                 identity.kind_name().to_string(),
                 chain(&identity),
-                identity.region.clone().unwrap_or_else(|| "-".to_string()),
+                identity
+                    .region
+                    .as_deref()
+                    .map_or_else(|| "-".to_string(), printable),
                 session(&cache, &identity, now),
             ],
             Err(_) => [
@@ -148,7 +151,7 @@ pub fn status() -> String {
             .to_string();
     };
     let shown = printable(&name);
-    let arn = cached_arn(&name).map_or_else(String::new, |a| format!(" ({a})"));
+    let arn = cached_arn(&name).map_or_else(String::new, |a| format!(" ({})", printable(&a)));
     let expiry = env("AWS_CREDENTIAL_EXPIRATION")
         .and_then(|e| DateTime::parse_from_rfc3339(&e).ok())
         .map(|e| e.with_timezone(&Utc));

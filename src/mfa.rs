@@ -282,6 +282,18 @@ fn invocation(command: &str) -> Result<Invocation> {
         }
     }
     words.extend(word);
+    // A first word that is a shell keyword or builtin (`exec ykman …`, `. script`) means
+    // something only to sh: run by itself it would be a program of that name.
+    const SHELL_WORDS: [&str; 16] = [
+        "exec", "command", "eval", ".", "source", "builtin", "if", "for", "while", "until", "case",
+        "time", "set", "export", "cd", "!",
+    ];
+    if words
+        .first()
+        .is_some_and(|w| SHELL_WORDS.contains(&w.as_str()))
+    {
+        return Ok(Invocation::Shell);
+    }
     Ok(Invocation::Words(words))
 }
 

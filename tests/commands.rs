@@ -565,3 +565,82 @@ fn a_cache_hit_runs_without_the_sts_binary() {
     );
     assert_eq!(sts.calls().len(), 0);
 }
+
+/// Found in review: what used to loop, repeat itself or break a line.
+#[test]
+fn delegation_and_messages_stay_one_line() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+
+    // A copy of the lean binary posing as aws-as-sts: one line, not an exec loop.
+    let lone = home.path().join("lone");
+    std::fs::create_dir(&lone).unwrap();
+    for name in ["aws-as", "aws-as-sts"] {
+        std::fs::copy(aws_as_bin(), lone.join(name)).unwrap();
+    }
+    let mut cmd = home.command(lone.join("aws-as"));
+    cmd.args(["--mfa-code", "123456", ROLE1_PROFILE]);
+    let out = run_with_timeout(&mut cmd, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_str(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("is a copy of aws-as"), "{err}");
+
+    // Nested misses: the inner aws-as (lean) delegates too; the mark the outer one set for its
+    // aws-as-sts is not inherited by the command.
+    let out = aws_as(
+        &home,
+        &[
+            "exec",
+            "--mfa-code",
+            "123456",
+            USER_PROFILE,
+            "--",
+            "aws-as",
+            "exec",
+            ROLE2_PROFILE,
+            "--",
+            "sh",
+            "-c",
+            "echo \"$AWS_AS_IDENTITY ${AWS_AS_DELEGATED-unset}\"",
+        ],
+    );
+    ok(&out);
+    assert_eq!(stdout_str(&out), "my-role2-dev unset\n");
+
+    // A corrupt entry is read before its lock and under it: warned about once.
+    let dir = home.cache_dir();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|x| x == "json") {
+            std::fs::write(&path, "garbage").unwrap();
+        }
+    }
+    let out = aws_as(&home, &["--mfa-code", "123456", ROLE2_PROFILE]);
+    ok(&out);
+    let err = stderr_str(&out);
+    let warnings: Vec<&str> = err.lines().collect();
+    let unique: std::collections::BTreeSet<&str> = warnings.iter().copied().collect();
+    assert_eq!(warnings.len(), unique.len(), "{err}");
+    assert!(
+        !warnings.is_empty() && warnings.iter().all(|l| l.contains("corrupt")),
+        "{err}"
+    );
+
+    // A command name with a newline, and a profile region that is not one.
+    let out = aws_as(&home, &["exec", ROLE1_PROFILE, "no\nsuch"]);
+    assert_eq!(out.status.code(), Some(127));
+    assert_eq!(stderr_str(&out).lines().count(), 1);
+    home.config(&STANDARD_CONFIG.replace("region = us-west-2", "region = US-West-2\x1b[31m"));
+    let out = aws_as(&home, &[ROLE2_PROFILE]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_str(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("is not an AWS region name") && !err.contains('\x1b'),
+        "{err}"
+    );
+    let out = aws_as(&home, &["list"]);
+    ok(&out);
+    assert!(!stdout_str(&out).contains('\x1b'));
+}

@@ -119,27 +119,6 @@ fn assert_switched(what: &str, out: &Output, identity: &str) {
     );
 }
 
-/// `text` with every run of 20 or more base64 characters (what keys and tokens look like) masked.
-fn redact(text: &str) -> String {
-    let mut out = String::new();
-    let mut run = String::new();
-    for c in text.chars().chain(std::iter::once('\n')) {
-        if c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=') {
-            run.push(c);
-            continue;
-        }
-        if run.len() >= 20 {
-            out.push_str(&format!("<{} chars redacted>", run.len()));
-        } else {
-            out.push_str(&run);
-        }
-        run.clear();
-        out.push(c);
-    }
-    out.pop();
-    out
-}
-
 /// Deterministic bytes that hold NUL, invalid UTF-8 and every other byte value (xorshift64).
 fn garbage(len: usize) -> Vec<u8> {
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;

@@ -718,36 +718,6 @@ fn attack_input(family: Family, home: &Home, names: &[(String, Name)]) -> String
     format!("{setup}{}exit\n", attack_script(family, home, names))
 }
 
-/// Removes CSI (`ESC [ … letter`), OSC (`ESC ] … BEL`) and two-character escape sequences.
-fn strip_escapes(s: &str) -> String {
-    let mut out = String::new();
-    let mut it = s.chars();
-    while let Some(c) = it.next() {
-        if c != '\x1b' {
-            out.push(c);
-            continue;
-        }
-        match it.next() {
-            Some('[') => {
-                for c in it.by_ref() {
-                    if ('@'..='~').contains(&c) {
-                        break;
-                    }
-                }
-            }
-            Some(']') => {
-                for c in it.by_ref() {
-                    if c == '\x07' {
-                        break;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
 /// The text in front of each `<P>` marker (from the previous marker or line break), consecutive
 /// repeats and zsh's PROMPT_SP filler (spaces only) dropped: line editors redraw.
 fn prompts(screen: &str) -> Vec<String> {

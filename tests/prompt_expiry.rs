@@ -19,7 +19,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Output;
 
-use common::{Home, ROLE1_ARN, Sts, run_with_input, stderr_str, stdout_str};
+use common::{Home, ROLE1_ARN, Sts, run_with_input, stderr_str, stdout_str, strip_escapes};
 
 const FAKE: &str = include_str!("shells/fake-aws-as-expiry.sh");
 const MARK: &str = "<P>";
@@ -91,6 +91,12 @@ impl Sh {
     }
 }
 
+/// The terminal's text: stdout of `script` without CSI/OSC escape sequences. It holds no secret
+/// (the tests never print one, and the switches are captured), so it may go into a panic message.
+fn screen(out: &Output) -> String {
+    strip_escapes(&stdout_str(out))
+}
+
 fn have(program: &str) -> bool {
     std::process::Command::new("sh")
         .args(["-c", &format!("command -v {program} >/dev/null")])
@@ -129,38 +135,6 @@ impl Fake {
     fn calls(&self) -> String {
         std::fs::read_to_string(self.home.path().join("calls")).unwrap_or_default()
     }
-}
-
-/// The terminal's text: stdout of `script` without CSI/OSC escape sequences. It holds no secret
-/// (the tests never print one, and the switches are captured), so it may go into a panic message.
-fn screen(out: &Output) -> String {
-    let s = stdout_str(out);
-    let mut text = String::new();
-    let mut it = s.chars();
-    while let Some(c) = it.next() {
-        if c != '\x1b' {
-            text.push(c);
-            continue;
-        }
-        match it.next() {
-            Some('[') => {
-                for c in it.by_ref() {
-                    if ('@'..='~').contains(&c) {
-                        break;
-                    }
-                }
-            }
-            Some(']') => {
-                for c in it.by_ref() {
-                    if c == '\x07' {
-                        break;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    text
 }
 
 /// Where the output `tag` (followed by a space or the end of the line) is: at the start of a

@@ -82,29 +82,6 @@ impl Secret {
     }
 }
 
-/// `text` with every run of 20 or more base64 characters masked, for panic messages: those runs
-/// are what secret keys and session tokens look like, and what this test does not know yet (the
-/// sessions are read back at the end) it cannot mask by value. Paths, ARNs and messages survive.
-fn redact(text: &str) -> String {
-    let mut out = String::new();
-    let mut run = String::new();
-    for c in text.chars().chain(std::iter::once('\n')) {
-        if c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=') {
-            run.push(c);
-            continue;
-        }
-        if run.len() >= 20 {
-            out.push_str(&format!("<{} chars redacted>", run.len()));
-        } else {
-            out.push_str(&run);
-        }
-        run.clear();
-        out.push(c);
-    }
-    out.pop();
-    out
-}
-
 /// The labels of the secrets in `hay` (never the values: this ends up in panic messages).
 fn found(hay: &[u8], secrets: &[Secret]) -> Vec<String> {
     secrets

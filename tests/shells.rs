@@ -9,11 +9,15 @@
 //! `script`), PS1 is the marker `<P>` (typed as `'<''P>'`, so the echo of the input never holds
 //! it), and the text in front of each marker is the aws-as prefix.
 
+mod common;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+use common::strip_escapes;
 
 const ACTIVATE: &str = env!("CARGO_BIN_EXE_aws-as-activate");
 const FAKE: &str = include_str!("shells/fake-aws-as.sh");
@@ -131,36 +135,6 @@ fn run(mut c: Command, limit: Duration) -> (String, String, i32) {
     let so = String::from_utf8_lossy(&t1.join().unwrap()).into_owned();
     let se = String::from_utf8_lossy(&t2.join().unwrap()).into_owned();
     (so, se, status.code().unwrap_or(-1))
-}
-
-/// Removes CSI (`ESC [ … letter`), OSC (`ESC ] … BEL`) and two-character escape sequences.
-fn strip_escapes(s: &str) -> String {
-    let mut out = String::new();
-    let mut it = s.chars().peekable();
-    while let Some(c) = it.next() {
-        if c != '\x1b' {
-            out.push(c);
-            continue;
-        }
-        match it.next() {
-            Some('[') => {
-                for c in it.by_ref() {
-                    if ('@'..='~').contains(&c) {
-                        break;
-                    }
-                }
-            }
-            Some(']') => {
-                for c in it.by_ref() {
-                    if c == '\x07' {
-                        break;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// The text in front of each `<P>` (up to the previous marker or line break), consecutive

@@ -26,3 +26,13 @@ pub fn env_var(name: &str) -> Option<String> {
 pub fn sts_endpoint() -> Option<String> {
     env_var("AWS_ENDPOINT_URL_STS").or_else(|| env_var("AWS_ENDPOINT_URL"))
 }
+
+/// A time limit in seconds (fractions allowed) from the environment, else `default`: an unset,
+/// empty, unparsable or non-positive value is the default.
+pub fn env_seconds(name: &str, default: std::time::Duration) -> std::time::Duration {
+    env_var(name)
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        .unwrap_or(default)
+}

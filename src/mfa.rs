@@ -204,11 +204,7 @@ fn prompt(serial: &str) -> Result<String> {
 /// Seconds `mfa_process` may take (`AWS_AS_MFA_PROCESS_TIMEOUT`): long enough to find and touch
 /// a hardware key.
 fn process_timeout() -> Duration {
-    crate::env_var("AWS_AS_MFA_PROCESS_TIMEOUT")
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| *s > 0.0)
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .unwrap_or(Duration::from_secs(60))
+    crate::env_seconds("AWS_AS_MFA_PROCESS_TIMEOUT", Duration::from_secs(60))
 }
 
 /// Variables holding the credentials of whatever identity the shell has now: not the code

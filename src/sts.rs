@@ -20,11 +20,7 @@ pub struct Sts {
 
 /// How long one STS call may take in all, retries included (`AWS_AS_STS_TIMEOUT`, seconds).
 fn operation_timeout() -> Duration {
-    crate::env_var("AWS_AS_STS_TIMEOUT")
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| *s > 0.0)
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .unwrap_or(Duration::from_secs(30))
+    crate::env_seconds("AWS_AS_STS_TIMEOUT", Duration::from_secs(30))
 }
 
 /// Where the SDK will send the call, for error messages.

@@ -40,12 +40,6 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-impl Credentials {
-    pub fn fresh(&self, now: DateTime<Utc>) -> bool {
-        self.expiration - now > RENEW_BEFORE
-    }
-}
-
 #[derive(Serialize, Deserialize)]
 pub struct Entry {
     pub version: u32,

@@ -199,9 +199,7 @@ impl<'a> Resolver<'a> {
                 mfa_serial,
                 code_source,
             } => {
-                let duration = duration
-                    .or(identity.duration_seconds)
-                    .unwrap_or(USER_SESSION_SECONDS);
+                let duration = session_seconds(identity, duration);
                 let name = &identity.name;
                 let Some(serial) = mfa_serial else {
                     return self

@@ -43,12 +43,6 @@ role_arn = arn:aws:iam::222222222222:role/x
 source_profile = my-user1-dev
 ";
 
-const CREDENTIALS: &str = "\
-[my-user1-dev]
-aws_access_key_id = AKIAUSER1EXAMPLE0001
-aws_secret_access_key = user1secret/EXAMPLEKEY+abc
-";
-
 /// Names that are code in some shell, each with a first letter of its own.
 const HOSTILE: &[&str] = &[
     "plain-name",
@@ -311,7 +305,8 @@ fn executable(path: &Path, text: &str) {
 /// A home with the config, [`COMMAND`] and [`FILE`].
 fn home() -> Home {
     let home = Home::new();
-    home.config(CONFIG).credentials(CREDENTIALS);
+    home.config(CONFIG)
+        .credentials(common::STANDARD_CREDENTIALS);
     std::fs::create_dir(home.path().join("bin")).unwrap();
     executable(&home.path().join("bin").join(COMMAND), "#!/bin/sh\n");
     std::fs::write(home.path().join(FILE), "").unwrap();

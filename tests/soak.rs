@@ -15,16 +15,8 @@ use common::*;
 
 const WORKERS: usize = 50;
 
-const CONFIG: &str = "\
-[profile my-user1-dev]
-region = eu-west-1
-mfa_serial = arn:aws:iam::111111111111:mfa/my-user1
-[profile my-role1-dev]
-role_arn = arn:aws:iam::111111111111:role/my-role1
-source_profile = my-user1-dev
-[profile my-role2-dev]
-role_arn = arn:aws:iam::222222222222:role/my-role2
-source_profile = my-role1-dev
+/// Two more roles above the standard fixture's three.
+const MORE_ROLES: &str = "\
 [profile my-role3-dev]
 role_arn = arn:aws:iam::111111111111:role/my-role3
 source_profile = my-user1-dev
@@ -75,7 +67,7 @@ fn fifty_terminals_for_a_minute_lose_nothing() {
         .unwrap_or(60);
     let sts = Sts::moto();
     let home = Home::new();
-    home.config(CONFIG)
+    home.config(&format!("{STANDARD_CONFIG}{MORE_ROLES}"))
         .credentials(STANDARD_CREDENTIALS)
         .with_sts(&sts);
     let home = Arc::new(home);

@@ -1,16 +1,20 @@
-//! `aws-as`: switch the calling shell's AWS identity by printing statements for it to eval.
+//! The command lines of `aws-as` and `aws-as-activate`: parsed here, and handed to the layer
+//! that does the work (an output, which asks the session layer for credentials). Nothing else
+//! lives here.
 
+use std::ffi::OsString;
 use std::io::Write;
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Parser;
 
-use crate::cache::{Cache, Credentials};
-use crate::config::{Config, DURATION_RANGE, Identity};
-use crate::env_var as env;
 use crate::error::{Cause, Result};
-use crate::resolve::{Connect, Resolver};
-use crate::shell::{Change, Shell};
+use crate::identity::DURATION_RANGE;
+use crate::output::env::clear_change;
+use crate::output::shell::Shell;
+use crate::output::shell::activate::{self, Target};
+use crate::output::shell::completions::{self, CompletionShell};
+use crate::output::{credential_process, env::switch_change, exec, list};
+use crate::session::{self, Connect, cache};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -67,6 +71,16 @@ pub struct SessionArgs {
     pub region: Option<String>,
 }
 
+impl SessionArgs {
+    fn request(&self) -> session::Request {
+        session::Request {
+            mfa_code: self.mfa_code.clone(),
+            duration: self.duration,
+            no_input: self.no_input,
+        }
+    }
+}
+
 #[derive(clap::Subcommand, Debug)]
 enum Command {
     /// Run COMMAND with NAME's credentials in its environment; the shell is left as it is
@@ -82,7 +96,7 @@ enum Command {
             allow_hyphen_values = true,
             value_name = "COMMAND"
         )]
-        command: Vec<std::ffi::OsString>,
+        command: Vec<OsString>,
     },
     /// Print NAME's credentials as AWS `credential_process` JSON (for SDKs and tools)
     CredentialProcess {
@@ -100,146 +114,17 @@ enum Command {
     /// Print the completion script for a shell
     Completions {
         #[arg(value_enum)]
-        shell: crate::completions::CompletionShell,
+        shell: CompletionShell,
     },
 }
 
-/// `--region`: checked as the profile's region is ([`crate::config::valid_region`]).
+/// `--region`: checked as the profile's region is ([`crate::identity::valid_region`]).
 fn parse_region(s: &str) -> std::result::Result<String, String> {
-    if crate::config::valid_region(s) {
+    if crate::identity::valid_region(s) {
         Ok(s.to_string())
     } else {
         Err(format!("{s:?} is not an AWS region name (like eu-west-1)"))
     }
-}
-
-/// Variables aws-as sets for the credentials themselves.
-const CREDENTIAL_VARS: [&str; 5] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    // The expiry in seconds since 1970, which a prompt hook can compare with the clock without
-    // starting a process (bash's printf %(%s)T, zsh's EPOCHSECONDS).
-    "AWS_AS_EXPIRES_EPOCH",
-];
-/// Variables that would compete with the credentials in SDKs.
-const COMPETING_VARS: [&str; 3] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
-
-pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// Region variables and where aws-as keeps the user's own value while an identity's is in force.
-const REGION_VARS: [(&str, &str); 2] = [
-    ("AWS_REGION", "AWS_AS_SAVED_REGION"),
-    ("AWS_DEFAULT_REGION", "AWS_AS_SAVED_DEFAULT_REGION"),
-];
-
-/// Unsets `var` only if the shell has it, so the output says only what changes.
-fn unset(change: &mut Change, var: &'static str) {
-    if std::env::var_os(var).is_some() {
-        change.push((var, None));
-    }
-}
-
-/// Sets the identity's region, or puts back the user's own. aws-as records the region it set in
-/// AWS_AS_REGION: a region variable holding that value is aws-as's, and the user's value is the
-/// one saved when aws-as replaced it; any other value is the user's and stays.
-fn set_region(change: &mut Change, region: Option<&str>) {
-    let ours = env("AWS_AS_REGION");
-    for (var, saved) in REGION_VARS {
-        let users = if ours.is_some() && env(var) == ours {
-            env(saved)
-        } else {
-            env(var)
-        };
-        match region {
-            Some(r) => {
-                change.push((var, Some(r.to_string())));
-                match users {
-                    Some(u) => change.push((saved, Some(u))),
-                    None => unset(change, saved),
-                }
-            }
-            None => {
-                if users != env(var) {
-                    change.push((var, users));
-                }
-                unset(change, saved);
-            }
-        }
-    }
-    match region {
-        Some(r) => change.push(("AWS_AS_REGION", Some(r.to_string()))),
-        None => unset(change, "AWS_AS_REGION"),
-    }
-}
-
-/// What a switch to `identity` changes; `region` (from `--region`) overrides the profile's.
-pub fn switch_change(
-    identity: &Identity,
-    credentials: &Credentials,
-    region: Option<&str>,
-) -> Change {
-    let mut change: Change = vec![
-        ("AWS_ACCESS_KEY_ID", Some(credentials.access_key_id.clone())),
-        (
-            "AWS_SECRET_ACCESS_KEY",
-            Some(credentials.secret_access_key.clone()),
-        ),
-        ("AWS_SESSION_TOKEN", Some(credentials.session_token.clone())),
-        (
-            "AWS_CREDENTIAL_EXPIRATION",
-            Some(rfc3339(credentials.expiration)),
-        ),
-        (
-            "AWS_AS_EXPIRES_EPOCH",
-            Some(credentials.expiration.timestamp().to_string()),
-        ),
-    ];
-    set_region(&mut change, region.or(identity.region.as_deref()));
-    for var in COMPETING_VARS {
-        unset(&mut change, var);
-    }
-    change.push(("AWS_AS_IDENTITY", Some(identity.name.clone())));
-    change
-}
-
-/// What `aws-as -` prints: credentials go only if aws-as put them there (an identity is active);
-/// credentials the user exported by hand are theirs.
-pub fn clear_change() -> Change {
-    let mut change = Change::new();
-    if env("AWS_AS_IDENTITY").is_some() {
-        for var in CREDENTIAL_VARS {
-            unset(&mut change, var);
-        }
-    }
-    set_region(&mut change, None);
-    unset(&mut change, "AWS_AS_IDENTITY");
-    change
-}
-
-/// Resolves `name` to an identity and fresh credentials (the cache first, STS on a miss).
-/// `at_least`, given the identity, is how long the credentials must still last.
-pub fn resolve(
-    name: &str,
-    session: &SessionArgs,
-    at_least: Option<&dyn Fn(&Identity) -> chrono::TimeDelta>,
-    connect: Option<Connect>,
-) -> Result<(Identity, Credentials)> {
-    if session.no_input {
-        crate::mfa::NO_INPUT.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-    let config = Config::load()?;
-    let identity = config.identity(name)?;
-    let cache = Cache::open(Cache::default_dir()?);
-    let mut resolver = Resolver::new(&cache, session.mfa_code.clone(), connect);
-    let credentials = match at_least {
-        Some(d) => resolver.credentials_lasting(&identity, session.duration, d(&identity))?,
-        None => resolver.credentials(&identity, session.duration)?,
-    };
-    Ok((identity, credentials))
 }
 
 fn run(cli: Cli, connect: Option<Connect>) -> Result<String> {
@@ -248,16 +133,25 @@ fn run(cli: Cli, connect: Option<Connect>) -> Result<String> {
             name,
             session,
             command,
-        }) => crate::exec::exec(&name, &session, &command, connect),
-        Some(Command::CredentialProcess { name, session }) => {
-            crate::exec::credential_process(&name, &session, connect)
-        }
-        Some(Command::List { names }) => crate::list::list(names),
-        Some(Command::Completions { shell }) => Ok(crate::completions::script(shell)),
+        }) => exec::exec(
+            &name,
+            &session.request(),
+            session.region.as_deref(),
+            &command,
+            connect,
+        ),
+        Some(Command::CredentialProcess { name, session }) => credential_process::json(
+            &name,
+            &session.request(),
+            session.region.as_deref(),
+            connect,
+        ),
+        Some(Command::List { names }) => list::list(names),
+        Some(Command::Completions { shell }) => Ok(completions::script(shell, &command())),
         None => {
             let dialect = cli.shell.unwrap_or(Shell::Sh).dialect();
             let Some(name) = cli.name else {
-                let status = crate::list::status();
+                let status = list::status();
                 if cli.shell.is_some() {
                     eprint!("{status}");
                     return Ok(String::new());
@@ -267,7 +161,8 @@ fn run(cli: Cli, connect: Option<Connect>) -> Result<String> {
             if name == "-" {
                 return dialect.render(&clear_change());
             }
-            let (identity, credentials) = resolve(&name, &cli.session, None, connect)?;
+            let (identity, credentials) =
+                session::resolve(&name, &cli.session.request(), None, connect)?;
             dialect.render(&switch_change(
                 &identity,
                 &credentials,
@@ -298,7 +193,7 @@ const DELEGATED: &str = "AWS_AS_DELEGATED";
 
 /// Hands the whole command line to `aws-as-sts` (same arguments, same environment): this process
 /// becomes it, so its output, exit status and terminal are the user's as if they had run it.
-fn delegate(args: &[std::ffi::OsString]) -> i32 {
+fn delegate(args: &[OsString]) -> i32 {
     use std::os::unix::process::CommandExt;
     let path = std::env::current_exe()
         .ok()
@@ -329,12 +224,12 @@ fn delegate(args: &[std::ffi::OsString]) -> i32 {
 /// `aws-as-sts`, so a cache hit never loads (nor relocates) the SDK's code.
 pub fn main(connect: Option<Connect>) -> i32 {
     if connect.is_none() {
-        crate::cache::defer_warnings();
+        cache::defer_warnings();
     } else {
         // SAFETY: the first thing the program does, before any other thread exists.
         unsafe { std::env::remove_var(DELEGATED) };
     }
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let args: Vec<OsString> = std::env::args_os().collect();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -374,10 +269,10 @@ pub fn main(connect: Option<Connect>) -> i32 {
     if matches!(&result, Err(e) if e.cause() == Cause::NeedsSts) {
         // aws-as-sts reads the cache again and says whatever needs saying.
         let status = delegate(&args);
-        crate::cache::flush_warnings();
+        cache::flush_warnings();
         return status;
     }
-    crate::cache::flush_warnings();
+    cache::flush_warnings();
     match result {
         Ok(out) => {
             // Printed only once everything succeeded: on failure stdout stays empty, so an eval of
@@ -394,5 +289,103 @@ pub fn main(connect: Option<Connect>) -> i32 {
             eprintln!("aws-as: {e}");
             1
         }
+    }
+}
+
+// --- aws-as-activate -------------------------------------------------------------------------
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "aws-as-activate",
+    version,
+    about = "Print the shell code that installs the aws-as command in the current shell",
+    after_help = "Use:\n  eval \"$(aws-as-activate -s)\"            bash, zsh, sh\n  \
+                  eval \"`aws-as-activate -c`\"            csh, tcsh\n  \
+                  aws-as-activate --shell fish | source   fish\n\n\
+                  Without an option the dialect follows $SHELL, as ssh-agent does.\n\
+                  AWS_AS_PROMPT=0 before activation leaves the prompt alone.\n\
+                  AWS_AS_BIN overrides the path of the aws-as binary (tests, packaging)."
+)]
+struct ActivateCli {
+    /// Bourne shell code (bash, zsh, sh), like ssh-agent -s
+    #[arg(short = 's', conflicts_with_all = ["csh", "shell"])]
+    sh: bool,
+    /// C shell code (csh, tcsh), like ssh-agent -c
+    #[arg(short = 'c', conflicts_with = "shell")]
+    csh: bool,
+    /// Code for this shell
+    #[arg(long, value_enum, value_name = "SHELL")]
+    shell: Option<Shell>,
+}
+
+/// The definition of aws-as-activate's command line, for its man page.
+pub fn activate_command() -> clap::Command {
+    <ActivateCli as clap::CommandFactory>::command()
+}
+
+/// Entry point of the `aws-as-activate` binary; returns the exit code.
+pub fn activate_main() -> i32 {
+    run_activate(std::env::args_os().collect())
+}
+
+fn run_activate(args: Vec<OsString>) -> i32 {
+    let cli = match ActivateCli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                print!("{e}");
+                return 0;
+            }
+            let text = e.to_string();
+            let line = text.lines().next().unwrap_or("invalid arguments");
+            let line = line.strip_prefix("error: ").unwrap_or(line);
+            eprintln!("aws-as-activate: {line}");
+            return 2;
+        }
+    };
+    let target = if cli.sh {
+        Target::Bourne
+    } else if cli.csh {
+        Target::Dialect(Shell::Tcsh)
+    } else if let Some(shell) = cli.shell {
+        Target::Dialect(shell)
+    } else {
+        activate::target_from_shell_var(std::env::var_os("SHELL"))
+    };
+    match activate::render(
+        target,
+        &activate::aws_as_path(),
+        &activate::self_path(),
+        &command(),
+    ) {
+        Ok(script) => {
+            print!("{script}");
+            0
+        }
+        Err(e) => {
+            eprintln!("aws-as-activate: {e}");
+            2
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments() {
+        let r = |a: &[&str]| {
+            let mut v = vec![OsString::from("aws-as-activate")];
+            v.extend(a.iter().map(OsString::from));
+            ActivateCli::try_parse_from(v)
+        };
+        assert!(r(&["-s"]).unwrap().sh);
+        assert!(r(&["-c"]).unwrap().csh);
+        assert_eq!(r(&["--shell", "fish"]).unwrap().shell, Some(Shell::Fish));
+        assert!(r(&["-s", "-c"]).is_err());
+        assert!(r(&["--shell", "pwsh"]).is_err());
+        assert!(r(&["extra"]).is_err());
     }
 }

@@ -1,21 +1,15 @@
-//! aws-as: a venv for AWS IAM identities. See docs/ARCHITECTURE.md for the flow:
-//! config → identity chain → MFA → STS → cache → shell dialect.
+//! aws-as: a venv for AWS IAM identities. The flow, one folder a stage (docs/ARCHITECTURE.md):
+//! identities (the profile files) → sessions (cache, MFA, STS) → outputs (the shell, exec,
+//! credential_process, list). Arrows point one way: an output uses sessions, a session uses
+//! identities, never back. `cli` parses the command lines and dispatches to an output.
 
 #[macro_use]
 pub mod error;
 
-pub mod activate;
-pub mod cache;
 pub mod cli;
-pub mod completions;
-pub mod config;
-pub mod exec;
-pub mod list;
-pub mod mfa;
-pub mod resolve;
-pub mod shell;
-pub mod sts;
-pub mod totp;
+pub mod identity;
+pub mod output;
+pub mod session;
 
 /// An environment variable that is set and not empty: an empty one counts as unset everywhere.
 pub fn env_var(name: &str) -> Option<String> {

@@ -13,7 +13,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use aws_as::completions::CompletionShell;
+use aws_as::output::shell::completions::CompletionShell;
 use common::{Home, repo_root, run, stderr_str};
 
 const BLESS: &str = "AWS_AS_BLESS=1 cargo test --test generated";
@@ -97,7 +97,7 @@ fn completion_scripts_are_what_the_binary_prints() {
 fn man_pages_are_what_clap_mangen_makes() {
     let dir = Home::new();
     clap_mangen::generate_to(aws_as::cli::command(), dir.path()).unwrap();
-    clap_mangen::Man::new(aws_as::activate::command())
+    clap_mangen::Man::new(aws_as::cli::activate_command())
         .generate_to(dir.path())
         .unwrap();
     let want: Files = read_dir(dir.path())

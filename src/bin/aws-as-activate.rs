@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(aws_as::activate::main())
+    std::process::exit(aws_as::cli::activate_main())
 }

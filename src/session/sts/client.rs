@@ -1,4 +1,4 @@
-//! The only code that talks to AWS. Built lazily: a cache hit never constructs the SDK
+//! The only code that talks to AWS (aws-sdk-sts). Built lazily: a cache hit never constructs the SDK
 //! configuration nor the async runtime.
 
 use std::time::Duration;
@@ -9,10 +9,10 @@ use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_types::region::Region;
 use chrono::{DateTime, Utc};
 
-use crate::cache::Credentials;
-use crate::config::Keys;
+use super::{RoleRequest, StsApi};
 use crate::error::{Cause, Error, Result};
-use crate::resolve::StsApi;
+use crate::identity::Keys;
+use crate::session::credentials::Credentials;
 
 pub struct Sts {
     runtime: tokio::runtime::Runtime,
@@ -117,15 +117,7 @@ fn convert(
     })
 }
 
-pub struct RoleRequest<'a> {
-    pub profile: &'a str,
-    pub role_arn: &'a str,
-    pub session_name: &'a str,
-    pub external_id: Option<&'a str>,
-    pub duration_seconds: u32,
-}
-
-/// The STS client of the full binary (`aws-as-sts`): what [`crate::resolve::Resolver`] calls on
+/// The STS client of the full binary (`aws-as-sts`): what [`crate::session::Resolver`] calls on
 /// a cache miss.
 pub fn connect() -> Result<Box<dyn StsApi>> {
     Ok(Box::new(Sts::new()?))

@@ -1,4 +1,4 @@
-//! `aws-as-activate`: prints the shell code that installs the `aws-as` and `aws-as-deactivate`
+//! The activation (`aws-as-activate`, whose command line is in `cli.rs`): the shell code that installs the `aws-as` and `aws-as-deactivate`
 //! commands (and the prompt) in the running shell.
 //!
 //! ```text
@@ -19,17 +19,14 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::Parser;
+use super::{Dialect, Shell, completions};
 
-use crate::shell::Dialect;
-pub use crate::shell::Shell;
-
-const POSIX: &str = include_str!("../shell/posix.sh");
-const BASH: &str = include_str!("../shell/bash.bash");
-const ZSH: &str = include_str!("../shell/zsh.zsh");
-const FISH: &str = include_str!("../shell/fish.fish");
-const TCSH: &str = include_str!("../shell/tcsh.csh");
-const DISPATCH: &str = include_str!("../shell/dispatch.sh");
+const POSIX: &str = include_str!("../../../shell/posix.sh");
+const BASH: &str = include_str!("../../../shell/bash.bash");
+const ZSH: &str = include_str!("../../../shell/zsh.zsh");
+const FISH: &str = include_str!("../../../shell/fish.fish");
+const TCSH: &str = include_str!("../../../shell/tcsh.csh");
+const DISPATCH: &str = include_str!("../../../shell/dispatch.sh");
 
 const BIN_PLACEHOLDER: &str = "'@AWS_AS@'";
 const SELF_PLACEHOLDER: &str = "'@AWS_AS_ACTIVATE@'";
@@ -39,77 +36,6 @@ const SELF_PLACEHOLDER: &str = "'@AWS_AS_ACTIVATE@'";
 pub enum Target {
     Bourne,
     Dialect(Shell),
-}
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "aws-as-activate",
-    version,
-    about = "Print the shell code that installs the aws-as command in the current shell",
-    after_help = "Use:\n  eval \"$(aws-as-activate -s)\"            bash, zsh, sh\n  \
-                  eval \"`aws-as-activate -c`\"            csh, tcsh\n  \
-                  aws-as-activate --shell fish | source   fish\n\n\
-                  Without an option the dialect follows $SHELL, as ssh-agent does.\n\
-                  AWS_AS_PROMPT=0 before activation leaves the prompt alone.\n\
-                  AWS_AS_BIN overrides the path of the aws-as binary (tests, packaging)."
-)]
-struct Cli {
-    /// Bourne shell code (bash, zsh, sh), like ssh-agent -s
-    #[arg(short = 's', conflicts_with_all = ["csh", "shell"])]
-    sh: bool,
-    /// C shell code (csh, tcsh), like ssh-agent -c
-    #[arg(short = 'c', conflicts_with = "shell")]
-    csh: bool,
-    /// Code for this shell
-    #[arg(long, value_enum, value_name = "SHELL")]
-    shell: Option<Shell>,
-}
-
-/// The command line's definition, for the man page.
-pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
-}
-
-/// Entry point of the `aws-as-activate` binary; returns the exit code.
-pub fn main() -> i32 {
-    run(std::env::args_os().collect())
-}
-
-fn run(args: Vec<OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                print!("{e}");
-                return 0;
-            }
-            let text = e.to_string();
-            let line = text.lines().next().unwrap_or("invalid arguments");
-            let line = line.strip_prefix("error: ").unwrap_or(line);
-            eprintln!("aws-as-activate: {line}");
-            return 2;
-        }
-    };
-    let target = if cli.sh {
-        Target::Bourne
-    } else if cli.csh {
-        Target::Dialect(Shell::Tcsh)
-    } else if let Some(shell) = cli.shell {
-        Target::Dialect(shell)
-    } else {
-        target_from_shell_var(std::env::var_os("SHELL"))
-    };
-    match render(target, &aws_as_path(), &self_path()) {
-        Ok(script) => {
-            print!("{script}");
-            0
-        }
-        Err(e) => {
-            eprintln!("aws-as-activate: {e}");
-            2
-        }
-    }
 }
 
 /// As ssh-agent: a `$SHELL` ending in `csh` gets C shell code, fish gets fish, anything else
@@ -131,7 +57,7 @@ pub fn target_from_shell_var(shell: Option<OsString>) -> Target {
 }
 
 /// The aws-as binary: `$AWS_AS_BIN`, else the `aws-as` next to this executable, else `aws-as`.
-fn aws_as_path() -> OsString {
+pub fn aws_as_path() -> OsString {
     if let Some(bin) = std::env::var_os("AWS_AS_BIN").filter(|b| !b.is_empty()) {
         return bin;
     }
@@ -146,14 +72,20 @@ fn aws_as_path() -> OsString {
     OsString::from("aws-as")
 }
 
-fn self_path() -> OsString {
+pub fn self_path() -> OsString {
     std::env::current_exe()
         .map(PathBuf::into_os_string)
         .unwrap_or_else(|_| OsString::from("aws-as-activate"))
 }
 
-/// The script for `target`, with the binaries' paths quoted for that dialect.
-pub fn render(target: Target, aws_as: &OsString, activate: &OsString) -> Result<String, String> {
+/// The script for `target`, with the binaries' paths quoted for that dialect. `command` is the
+/// definition of aws-as's command line, which the completion is made from.
+pub fn render(
+    target: Target,
+    aws_as: &OsString,
+    activate: &OsString,
+    command: &clap::Command,
+) -> Result<String, String> {
     let utf8 = |p: &OsString| {
         p.to_str()
             .map(str::to_owned)
@@ -170,7 +102,7 @@ pub fn render(target: Target, aws_as: &OsString, activate: &OsString) -> Result<
         }
         Target::Dialect(shell) => {
             // Tab completion comes with the activation (it starts no process until TAB).
-            let completion = crate::completions::activation(shell);
+            let completion = completions::activation(shell, command);
             let script = match shell {
                 Shell::Sh => POSIX.to_string(),
                 Shell::Bash => BASH.to_string() + &completion,
@@ -207,7 +139,9 @@ mod tests {
 
     #[test]
     fn csh_script_has_no_comment_and_statements_end_with_semicolons() {
-        let s = csh_statements(&(TCSH.to_string() + &crate::completions::activation(Shell::Tcsh)));
+        let s = csh_statements(
+            &(TCSH.to_string() + &completions::activation(Shell::Tcsh, &crate::cli::command())),
+        );
         for line in s.lines() {
             assert!(!line.trim_start().starts_with('#'), "{line}");
             assert!(line.ends_with(" ;"), "{line}");
@@ -226,20 +160,5 @@ mod tests {
         assert_eq!(t("/bin/bash"), Target::Bourne);
         assert_eq!(t("/usr/bin/weird"), Target::Bourne);
         assert_eq!(target_from_shell_var(None), Target::Bourne);
-    }
-
-    #[test]
-    fn arguments() {
-        let r = |a: &[&str]| {
-            let mut v = vec![OsString::from("aws-as-activate")];
-            v.extend(a.iter().map(OsString::from));
-            Cli::try_parse_from(v)
-        };
-        assert!(r(&["-s"]).unwrap().sh);
-        assert!(r(&["-c"]).unwrap().csh);
-        assert_eq!(r(&["--shell", "fish"]).unwrap().shell, Some(Shell::Fish));
-        assert!(r(&["-s", "-c"]).is_err());
-        assert!(r(&["--shell", "pwsh"]).is_err());
-        assert!(r(&["extra"]).is_err());
     }
 }

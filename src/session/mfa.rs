@@ -9,9 +9,10 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::config::CodeSource;
+use super::credentials::rfc3339;
+use super::totp;
 use crate::error::{Cause, Error, Result};
-use crate::totp;
+use crate::identity::{CodeSource, TotpSecret};
 
 /// Set by `--no-input`: never ask on the terminal nor run an `mfa_process`, which may wait for a
 /// touch (the prompt hook renews only what needs neither).
@@ -31,7 +32,7 @@ pub enum Source<'a> {
         profile: &'a str,
         command: &'a str,
     },
-    Totp(&'a totp::Secret),
+    Totp(&'a TotpSecret),
     Terminal,
 }
 
@@ -102,7 +103,7 @@ pub fn with_code<T>(
             Source::Totp(secret) => {
                 let next = (unix_now() / totp::STEP + 1) * totp::STEP;
                 let next = chrono::DateTime::from_timestamp(next as i64, 0)
-                    .map(crate::cli::rfc3339)
+                    .map(rfc3339)
                     .unwrap_or_default();
                 Error::with_cause(
                     format!(
@@ -132,7 +133,7 @@ fn code(serial: &str, source: &Source<'_>) -> Result<String> {
         // background) that would be a hang nobody sees.
         Source::Process { .. } if no_input() => Err(needs_input(serial)),
         Source::Process { profile, command } => run_process(profile, command),
-        Source::Totp(secret) => secret.code_at(unix_now()),
+        Source::Totp(secret) => totp::code_at(secret, unix_now()),
         Source::Terminal => prompt(serial),
     }
 }
@@ -580,7 +581,7 @@ mod tests {
         let source = CodeSource {
             profile: "p".into(),
             process: Some("ykman".into()),
-            totp: Some(totp::Secret::new("p", "JBSWY3DP".into())),
+            totp: Some(TotpSecret::new("p", "JBSWY3DP".into())),
         };
         assert!(matches!(
             Source::pick(Some("123456"), Some(&source)),

@@ -3,36 +3,12 @@
 
 use chrono::{TimeDelta, Utc};
 
-use crate::cache::{Cache, Credentials, RENEW_BEFORE, warn};
-use crate::config::Keys;
-use crate::config::{Identity, Kind};
-use crate::error::Error;
-use crate::error::{Cause, Result};
-use crate::mfa;
-use crate::sts::RoleRequest;
-
-/// What the resolver needs of STS. The `aws-as` binary links no implementation (so a cache hit
-/// loads no SDK code at all); `aws-as-sts` passes [`crate::sts::connect`].
-pub trait StsApi {
-    fn get_session_token(
-        &self,
-        profile: &str,
-        region: &str,
-        keys: &Keys,
-        mfa: Option<(&str, &str)>,
-        duration_seconds: u32,
-    ) -> Result<Credentials>;
-
-    fn assume_role(
-        &self,
-        region: &str,
-        source: &Credentials,
-        req: &RoleRequest<'_>,
-    ) -> Result<Credentials>;
-}
-
-/// Builds the STS client, on the first cache miss only.
-pub type Connect = fn() -> Result<Box<dyn StsApi>>;
+use super::cache::{Cache, warn};
+use super::credentials::{Credentials, RENEW_BEFORE};
+use super::mfa;
+use super::sts::{Connect, RoleRequest, StsApi};
+use crate::error::{Cause, Error, Result};
+use crate::identity::{Identity, Kind};
 
 fn needs_sts() -> Error {
     Error::with_cause("a new session is needed from STS", Cause::NeedsSts)

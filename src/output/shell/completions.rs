@@ -3,7 +3,7 @@
 //!
 //! Each shell's logic is a template in `src/completions/`; what aws-as accepts (subcommands,
 //! options, which options take a value and its possible values, what each positional argument
-//! is) is read from clap's definition of the command line ([`crate::cli::command`]) and written
+//! is) is read from clap's definition of the command line (passed in by `cli.rs`) and written
 //! into the template, so a completion cannot drift from the parser. Identity names are not in
 //! the scripts: they run `aws-as list --names` when TAB is pressed, so they follow the config.
 //!
@@ -12,7 +12,7 @@
 
 use clap::builder::PossibleValue;
 
-use crate::shell::Shell;
+use super::Shell;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CompletionShell {
@@ -46,9 +46,9 @@ const ZSH: &str = include_str!("completions/zsh.zsh");
 const FISH: &str = include_str!("completions/fish.fish");
 const TCSH: &str = include_str!("completions/tcsh.csh");
 
-/// The completion script for `shell`.
-pub fn script(shell: CompletionShell) -> String {
-    let spec = Spec::from_clap(&crate::cli::command());
+/// The completion script for `shell`, for the command line `command` defines.
+pub fn script(shell: CompletionShell, command: &clap::Command) -> String {
+    let spec = Spec::from_clap(command);
     let (template, generated) = match shell {
         CompletionShell::Bash => (BASH, bash(&spec)),
         CompletionShell::Zsh => (ZSH, zsh(&spec)),
@@ -61,16 +61,16 @@ pub fn script(shell: CompletionShell) -> String {
 /// What aws-as-activate appends for `shell`: the completion script where the shell has a
 /// completion system, nothing for sh. Defining completions starts no process; zsh gets them only
 /// when compinit has run (compdef exists), and csh, which has no `complete`, never.
-pub fn activation(shell: Shell) -> String {
+pub fn activation(shell: Shell, command: &clap::Command) -> String {
     match shell {
         Shell::Sh => String::new(),
-        Shell::Bash => script(CompletionShell::Bash),
+        Shell::Bash => script(CompletionShell::Bash, command),
         Shell::Zsh => format!(
             "if (( ${{+functions[compdef]}} )); then\n{}fi\n",
-            script(CompletionShell::Zsh)
+            script(CompletionShell::Zsh, command)
         ),
-        Shell::Fish => script(CompletionShell::Fish),
-        Shell::Csh | Shell::Tcsh => script(CompletionShell::Tcsh),
+        Shell::Fish => script(CompletionShell::Fish, command),
+        Shell::Csh | Shell::Tcsh => script(CompletionShell::Tcsh, command),
     }
 }
 
@@ -659,7 +659,10 @@ mod tests {
     #[test]
     fn scripts_have_no_marker_left() {
         for shell in CompletionShell::ALL {
-            assert!(!script(shell).contains("@GENERATED@"), "{shell:?}");
+            assert!(
+                !script(shell, &crate::cli::command()).contains("@GENERATED@"),
+                "{shell:?}"
+            );
         }
     }
 }

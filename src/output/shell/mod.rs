@@ -1,13 +1,15 @@
-//! Shell dialects: how an environment change is written for each family of shells.
-//!
-//! An environment change is an ordered list of `(name, Some(value) | None)`; `None` unsets.
-//! Names are checked, never escaped; values are quoted by the dialect's own rule.
+//! The shells: how an environment change ([`Change`]) is written for each family of shells
+//! (names checked, never escaped; values quoted by the dialect's own rule), the activation
+//! scripts that install `aws-as` in a shell, and tab completion.
 
+pub mod activate;
+pub mod completions;
 mod csh;
 mod fish;
 mod posix;
 
 use crate::error::{Error, Result};
+pub use crate::output::env::Change;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Shell {
@@ -50,8 +52,6 @@ impl Shell {
         }
     }
 }
-
-pub type Change = Vec<(&'static str, Option<String>)>;
 
 fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();

@@ -11,34 +11,11 @@ use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::credentials::Credentials;
 use crate::error::{Cause, Error, Result};
-
-/// Credentials are renewed when less than this remains.
-pub const RENEW_BEFORE: Duration = Duration::minutes(5);
-
-#[derive(Clone, Serialize, Deserialize)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: String,
-    pub expiration: DateTime<Utc>,
-    /// Who these credentials are, when STS said so (AssumeRole does; GetSessionToken does not).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arn: Option<String>,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Credentials({}, expires {})",
-            self.access_key_id, self.expiration
-        )
-    }
-}
+use crate::identity::{Identity, fnv1a};
 
 #[derive(Serialize, Deserialize)]
 pub struct Entry {
@@ -52,13 +29,6 @@ pub struct Entry {
 }
 
 const VERSION: u32 = 1;
-
-/// 64-bit FNV-1a: a stable hash for cache file names (std's hasher may change between releases).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
 
 pub struct Cache {
     dir: PathBuf,
@@ -300,11 +270,7 @@ impl Cache {
         Ok(())
     }
 
-    pub fn new_entry(
-        identity: &crate::config::Identity,
-        key: &str,
-        credentials: Credentials,
-    ) -> Entry {
+    pub fn new_entry(identity: &Identity, key: &str, credentials: Credentials) -> Entry {
         Entry {
             version: VERSION,
             key: key.to_string(),

@@ -10,77 +10,56 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 
 use crate::error::{Error, Result};
+use crate::identity::{TotpSecret, profile_file_paths};
 
 /// Seconds one code is valid for (RFC 6238's default, and AWS's).
 pub const STEP: u64 = 30;
 pub const DIGITS: u32 = 6;
 
-/// `aws_as_mfa_totp_secret` as written in the profile (base32), with the profile it was read from.
-#[derive(Clone)]
-pub struct Secret {
-    pub profile: String,
-    text: String,
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Secret({}, <secret>)", self.profile)
-    }
-}
-
-impl Secret {
-    pub fn new(profile: &str, text: String) -> Secret {
-        Secret {
-            profile: profile.to_string(),
-            text,
-        }
-    }
-
-    /// The code for the step `unix_time` falls in, after checking that no other user can read the
-    /// file the secret is kept in.
-    pub fn code_at(&self, unix_time: u64) -> Result<String> {
-        self.check_files()?;
-        let key = base32_decode(&self.text)
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| {
-                Error::new(format!(
-                    "profile {:?}: aws_as_mfa_totp_secret is not base32 (letters A-Z, digits 2-7): \
+/// The code for the step `unix_time` falls in, after checking that no other user can read the
+/// file the secret is kept in.
+pub fn code_at(secret: &TotpSecret, unix_time: u64) -> Result<String> {
+    check_files(secret)?;
+    let key = base32_decode(secret.text())
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
+            Error::new(format!(
+                "profile {:?}: aws_as_mfa_totp_secret is not base32 (letters A-Z, digits 2-7): \
                  copy the secret your MFA device was set up with",
-                    self.profile
-                ))
-            })?;
-        Ok(format!(
-            "{:0width$}",
-            totp(&key, unix_time, DIGITS),
-            width = DIGITS as usize
-        ))
-    }
+                secret.profile
+            ))
+        })?;
+    Ok(format!(
+        "{:0width$}",
+        totp(&key, unix_time, DIGITS),
+        width = DIGITS as usize
+    ))
+}
 
-    /// Refuses the secret when a file that holds it can be read by others: a TOTP secret there
-    /// hands the second factor to every account on the machine. The files are the ones aws-config
-    /// read; the one holding the secret is the one its text appears in, so no second parser
-    /// decides which profile lives where.
-    fn check_files(&self) -> Result<()> {
-        for path in crate::config::profile_file_paths() {
-            let Ok(meta) = std::fs::metadata(&path) else {
-                continue;
-            };
-            let holds_it = std::fs::read_to_string(&path)
-                .map(|text| text.contains(&self.text))
-                .unwrap_or(false);
-            if holds_it && meta.mode() & 0o044 != 0 {
-                bail!(
-                    "refusing the aws_as_mfa_totp_secret of profile {:?}: other users can read {} \
+/// Refuses the secret when a file that holds it can be read by others: a TOTP secret there
+/// hands the second factor to every account on the machine. The files are the ones aws-config
+/// read; the one holding the secret is the one its text appears in, so no second parser
+/// decides which profile lives where.
+fn check_files(secret: &TotpSecret) -> Result<()> {
+    for path in profile_file_paths() {
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        let holds_it = std::fs::read_to_string(&path)
+            .map(|text| text.contains(secret.text()))
+            .unwrap_or(false);
+        if holds_it && meta.mode() & 0o044 != 0 {
+            bail!(
+                "refusing the aws_as_mfa_totp_secret of profile {:?}: other users can read {} \
                      (mode {:o}); run chmod 600 {}",
-                    self.profile,
-                    path.display(),
-                    meta.mode() & 0o7777,
-                    path.display()
-                );
-            }
+                secret.profile,
+                path.display(),
+                meta.mode() & 0o7777,
+                path.display()
+            );
         }
-        Ok(())
     }
+    Ok(())
 }
 
 /// RFC 6238: the HOTP value of the step `unix_time` falls in.
@@ -191,13 +170,5 @@ mod tests {
         for bad in ["MZXW6YTB1", "MZXW6YTB0I", "MZ=XW", "MZXW6YTBO", "M", "MZX"] {
             assert_eq!(base32_decode(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn debug_hides_the_secret() {
-        let secret = Secret::new("dev", "JBSWY3DPEHPK3PXP".to_string());
-        let shown = format!("{secret:?}");
-        assert!(!shown.contains("JBSWY3DPEHPK3PXP"), "{shown}");
-        assert!(shown.contains("dev"), "{shown}");
     }
 }

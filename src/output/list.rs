@@ -2,12 +2,11 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::cache::Cache;
-use crate::cli::rfc3339;
-use crate::config::{Config, Identity, Kind};
 use crate::env_var as env;
 use crate::error::Result;
-use crate::resolve::cache_key;
+use crate::identity::{Config, Identity, Kind};
+use crate::session::cache::Cache;
+use crate::session::{cache_key, rfc3339};
 
 /// `1h05m`, `59m`, or `expired`.
 fn left(d: TimeDelta) -> String {

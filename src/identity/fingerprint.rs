@@ -1,0 +1,43 @@
+//! The fingerprint of an identity: everything that shapes its credentials, so that an edited
+//! profile never gets the old session. One hash for the whole program lives here too: the cache
+//! names its files with it.
+
+use super::{Identity, Kind};
+
+/// 64-bit FNV-1a: a stable hash for cache file names (std's hasher may change between releases).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl Identity {
+    /// A string that changes whenever anything that shapes this identity's credentials changes:
+    /// the cache key is derived from it, so an edited profile never returns the old credentials.
+    pub fn fingerprint(&self) -> String {
+        match &self.kind {
+            Kind::User {
+                keys, mfa_serial, ..
+            } => format!(
+                "user\0{}\0{}\0{:016x}",
+                keys.access_key_id,
+                mfa_serial.as_deref().unwrap_or(""),
+                fnv1a(keys.secret_access_key.as_bytes())
+            ),
+            Kind::Role {
+                role_arn,
+                source,
+                session_name,
+                external_id,
+                ..
+            } => format!(
+                "role\0{}\0{}\0{}\0{}\0[{}]",
+                role_arn,
+                session_name.as_deref().unwrap_or(""),
+                external_id.as_deref().unwrap_or(""),
+                self.name,
+                source.fingerprint()
+            ),
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Where identities come from: the profile files people already have (`~/.aws/config` and
+//! `~/.aws/credentials`, or `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`), each profile
+//! resolved into an [`Identity`] with its whole source chain, and the fingerprint that says
+//! which session belongs to it.
+//!
+//! The bottom of the flow: nothing here knows of sessions, the cache or any output.
+//!
+//! - `files.rs`: finding and reading the two files (one line naming the file for anything that
+//!   cannot be a profile file).
+//! - `profiles.rs`: aws-config's own profile loader, and profile → identity chain.
+//! - `fingerprint.rs`: what shapes an identity's credentials, hashed (the cache keys on it).
+
+mod files;
+mod fingerprint;
+mod profiles;
+
+pub use files::{MAX_FILE_BYTES, profile_file_paths};
+pub use fingerprint::fnv1a;
+pub use profiles::Config;
+
+/// Long-term keys of an IAM user. The secret never reaches `Debug`, a message or a log.
+#[derive(Clone)]
+pub struct Keys {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Keys({}, <secret>)", self.access_key_id)
+    }
+}
+
+/// How to get an MFA code without asking: the profile's `mfa_process`, or its
+/// `aws_as_mfa_totp_secret`. Not in the fingerprint: it says how to get a code, not who you are.
+#[derive(Clone, Debug)]
+pub struct CodeSource {
+    /// The profile the keys were read from (a role's, when lent to its user).
+    pub profile: String,
+    pub process: Option<String>,
+    pub totp: Option<TotpSecret>,
+}
+
+/// `aws_as_mfa_totp_secret` as written in the profile (base32), with the profile it was read from.
+/// As sensitive as the long-term keys beside it: it never reaches `Debug`, a message or a log.
+/// The session layer makes the codes from it (RFC 6238).
+#[derive(Clone)]
+pub struct TotpSecret {
+    pub profile: String,
+    text: String,
+}
+
+impl std::fmt::Debug for TotpSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TotpSecret({}, <secret>)", self.profile)
+    }
+}
+
+impl TotpSecret {
+    pub fn new(profile: &str, text: String) -> TotpSecret {
+        TotpSecret {
+            profile: profile.to_string(),
+            text,
+        }
+    }
+
+    /// The base32 text as the profile has it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Kind {
+    /// Long-term keys: aws-as calls GetSessionToken (with MFA when `mfa_serial` is set).
+    User {
+        keys: Keys,
+        mfa_serial: Option<String>,
+        code_source: Option<CodeSource>,
+    },
+    /// AssumeRole signed with the source identity's session.
+    Role {
+        role_arn: String,
+        source: Box<Identity>,
+        session_name: Option<String>,
+        external_id: Option<String>,
+        mfa_serial: Option<String>,
+        code_source: Option<CodeSource>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub name: String,
+    pub kind: Kind,
+    /// The profile's region, else the nearest one down its source chain.
+    pub region: Option<String>,
+    pub duration_seconds: Option<u32>,
+}
+
+impl Identity {
+    /// The MFA device the user at the root of this chain signs in with: its own `mfa_serial`, else
+    /// one named by a role above it (a role profile written for the AWS CLI carries it there).
+    pub fn root_mfa_serial(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::User { mfa_serial, .. } => mfa_serial.as_deref(),
+            Kind::Role {
+                source, mfa_serial, ..
+            } => source.root_mfa_serial().or(mfa_serial.as_deref()),
+        }
+    }
+
+    /// Gives the user at the root the MFA device a role above it names, when the user names none,
+    /// so the user's session is the MFA session the role needs (and is cached under that device).
+    pub(super) fn lend_mfa_serial(&mut self, serial: String) {
+        match &mut self.kind {
+            Kind::User { mfa_serial, .. } => {
+                mfa_serial.get_or_insert(serial);
+            }
+            Kind::Role { source, .. } => source.lend_mfa_serial(serial),
+        }
+    }
+
+    /// Where the user at the root of this chain gets MFA codes: its own `mfa_process` or TOTP
+    /// secret, else those of the nearest role above it that has one, as for `mfa_serial`.
+    pub(super) fn root_code_source(&self) -> Option<&CodeSource> {
+        match &self.kind {
+            Kind::User { code_source, .. } => code_source.as_ref(),
+            Kind::Role {
+                source,
+                code_source,
+                ..
+            } => source.root_code_source().or(code_source.as_ref()),
+        }
+    }
+
+    pub(super) fn lend_code_source(&mut self, lent: CodeSource) {
+        match &mut self.kind {
+            Kind::User { code_source, .. } => {
+                code_source.get_or_insert(lent);
+            }
+            Kind::Role { source, .. } => source.lend_code_source(lent),
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            Kind::User { .. } => "user",
+            Kind::Role { .. } => "role",
+        }
+    }
+}
+
+/// A region is a few words of lowercase letters and digits joined by `-` (eu-west-1,
+/// us-gov-east-1, cn-north-1): anything else is a typo, and would go into every SDK's endpoint.
+pub fn valid_region(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// Session lengths STS accepts (GetSessionToken's range; AssumeRole's is narrower and STS says so).
+pub const DURATION_RANGE: std::ops::RangeInclusive<u32> = 900..=129_600;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_totp_secret() {
+        let secret = TotpSecret::new("dev", "JBSWY3DPEHPK3PXP".to_string());
+        let shown = format!("{secret:?}");
+        assert!(!shown.contains("JBSWY3DPEHPK3PXP"), "{shown}");
+        assert!(shown.contains("dev"), "{shown}");
+    }
+}

@@ -1,0 +1,41 @@
+//! `aws-as credential-process`: credentials as an SDK's `credential_process` reads them, from the
+//! same cache and MFA session as the shell.
+
+use chrono::TimeDelta;
+
+use crate::error::{Error, Result};
+use crate::identity::Identity;
+use crate::session::{Connect, Request, resolve, rfc3339, session_seconds};
+
+/// SDKs ask a credential_process again well before expiry (botocore from 15 minutes before,
+/// and it refuses credentials with less than 10 left): hand out nothing that close to the end.
+const MIN_LEFT: TimeDelta = TimeDelta::minutes(15);
+
+/// The `credential_process` JSON: https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html
+pub fn json(
+    name: &str,
+    request: &Request,
+    region: Option<&str>,
+    connect: Option<Connect>,
+) -> Result<String> {
+    if region.is_some() {
+        return Err(Error::new(
+            "credential-process takes no --region: set the region in the SDK's profile",
+        ));
+    }
+    // A session shorter than that margin would be renewed at every call: leave such a session
+    // two minutes of use.
+    let at_least = |identity: &Identity| {
+        let seconds = session_seconds(identity, request.duration);
+        MIN_LEFT.min(TimeDelta::seconds(i64::from(seconds) - 120))
+    };
+    let (_, credentials) = resolve(name, request, Some(&at_least), connect)?;
+    let json = serde_json::json!({
+        "Version": 1,
+        "AccessKeyId": credentials.access_key_id,
+        "SecretAccessKey": credentials.secret_access_key,
+        "SessionToken": credentials.session_token,
+        "Expiration": rfc3339(credentials.expiration),
+    });
+    Ok(format!("{json}\n"))
+}

@@ -1,0 +1,40 @@
+//! What a session needs of STS, and the request a role is assumed with. The implementation,
+//! the only code that talks to AWS, is in `client.rs`, linked into `aws-as-sts` only: the lean
+//! `aws-as` binary names nothing of it, so a cache hit loads no SDK code.
+
+pub mod client;
+
+use super::credentials::Credentials;
+use crate::error::Result;
+use crate::identity::Keys;
+
+/// What the resolver needs of STS. The `aws-as` binary links no implementation (so a cache hit
+/// loads no SDK code at all); `aws-as-sts` passes [`client::connect`].
+pub trait StsApi {
+    fn get_session_token(
+        &self,
+        profile: &str,
+        region: &str,
+        keys: &Keys,
+        mfa: Option<(&str, &str)>,
+        duration_seconds: u32,
+    ) -> Result<Credentials>;
+
+    fn assume_role(
+        &self,
+        region: &str,
+        source: &Credentials,
+        req: &RoleRequest<'_>,
+    ) -> Result<Credentials>;
+}
+
+/// Builds the STS client, on the first cache miss only.
+pub type Connect = fn() -> Result<Box<dyn StsApi>>;
+
+pub struct RoleRequest<'a> {
+    pub profile: &'a str,
+    pub role_arn: &'a str,
+    pub session_name: &'a str,
+    pub external_id: Option<&'a str>,
+    pub duration_seconds: u32,
+}

@@ -127,25 +127,38 @@ for name, (modules, scripts) in need.items():
         print(name)
 PY
 }
+new_venv() {
+    local python=python3
+    if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        # A bare Debian has no python3, or ships venv/ensurepip separately.
+        apt_install python3 python3-venv
+        python=/usr/bin/python3
+    fi
+    rm -rf "$VENV"
+    "$python" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+}
+# The whole list, not only what is missing: pip keeps what already satisfies its requirement and
+# resolves the newcomers together with the rest, so adding one cannot break another.
+pip_install() {
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}"
+}
 venv_lacks="$(venv_missing | tr '\n' ' ')"
 venv_lacks="${venv_lacks% }"
 if [ -z "$venv_lacks" ]; then
     summary+=("venv: skipped, $VENV has moto, boto3, aws and schemathesis")
 else
     if [ "$venv_lacks" = python ]; then
-        PYTHON=python3
-        if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
-            # A bare Debian has no python3, or ships venv/ensurepip separately.
-            apt_install python3 python3-venv
-            PYTHON=/usr/bin/python3
+        new_venv
+        pip_install
+    else
+        pip_install
+        # What pip took as installed can still be broken (a deleted file): start afresh, once.
+        if [ -n "$(venv_missing)" ]; then
+            new_venv
+            pip_install
         fi
-        rm -rf "$VENV"
-        "$PYTHON" -m venv "$VENV"
-        "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
     fi
-    # The whole list, not only what is missing: pip keeps what already satisfies its requirement
-    # and resolves the newcomers together with the rest, so adding one cannot break another.
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}"
     still="$(venv_missing | tr '\n' ' ')"
     if [ -n "$still" ]; then
         echo "install-deps: $VENV still lacks ${still% } after pip install" >&2

@@ -51,7 +51,7 @@ pub fn command() -> clap::Command {
 }
 
 /// How a session is obtained, shared by every command that resolves an identity.
-#[derive(clap::Args, Debug, Clone)]
+#[derive(clap::Args, Debug, Clone, Default)]
 pub struct SessionArgs {
     /// MFA code to use instead of asking on the terminal
     #[arg(long, value_name = "CODE")]
@@ -172,6 +172,42 @@ fn run(cli: Cli, connect: Option<Connect>) -> Result<String> {
     }
 }
 
+/// The subcommands' names: a word that is one of them is never read as a NAME by
+/// [`quick_parse`]. A unit test holds this to clap's definition.
+const SUBCOMMANDS: [&str; 4] = ["exec", "credential-process", "list", "completions"];
+
+/// The invocation of every switch, `aws-as [--shell D] NAME` (the shell function always runs it
+/// so), read without clap: building clap's definition of the whole command line was about a third
+/// of a cache hit's instructions. Anything else, or anything unusual in these words (an option, a
+/// name that starts with `-` or is a subcommand's), is `None` and goes to clap; a unit test
+/// checks that the two read every such command line alike.
+fn quick_parse(args: &[OsString]) -> Option<Cli> {
+    let words: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_str())
+        .collect::<Option<_>>()?;
+    let (shell, name) = match words.as_slice() {
+        [name] => (None, *name),
+        ["--shell", dialect, name] => (Some(*dialect), *name),
+        [option, name] => (Some(option.strip_prefix("--shell=")?), *name),
+        _ => return None,
+    };
+    if (name.starts_with('-') && name != "-") || SUBCOMMANDS.contains(&name) {
+        return None;
+    }
+    let shell = match shell {
+        Some(dialect) => Some(<Shell as clap::ValueEnum>::from_str(dialect, false).ok()?),
+        None => None,
+    };
+    Some(Cli {
+        command: None,
+        name: Some(name.to_string()),
+        shell,
+        session: SessionArgs::default(),
+    })
+}
+
 /// Writes `text` to stdout. A reader that went away (`aws-as --help | head`) is not an error
 /// worth a word, let alone a panic.
 fn print_out(text: &str) -> std::io::Result<()> {
@@ -230,7 +266,11 @@ pub fn main(connect: Option<Connect>) -> i32 {
         unsafe { std::env::remove_var(DELEGATED) };
     }
     let args: Vec<OsString> = std::env::args_os().collect();
-    let cli = match Cli::try_parse_from(&args) {
+    let parsed = match quick_parse(&args) {
+        Some(cli) => Ok(cli),
+        None => Cli::try_parse_from(&args),
+    };
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -387,5 +427,74 @@ mod tests {
         assert!(r(&["-s", "-c"]).is_err());
         assert!(r(&["--shell", "pwsh"]).is_err());
         assert!(r(&["extra"]).is_err());
+    }
+
+    #[test]
+    fn the_quick_reading_is_clap_s() {
+        let subcommands: Vec<String> = command()
+            .get_subcommands()
+            .flat_map(|c| std::iter::once(c.get_name()).chain(c.get_all_aliases()))
+            .map(str::to_string)
+            .collect();
+        let mut mine: Vec<String> = SUBCOMMANDS.iter().map(|s| s.to_string()).collect();
+        let mut theirs = subcommands.clone();
+        mine.sort();
+        theirs.sort();
+        assert_eq!(mine, theirs, "SUBCOMMANDS must list clap's subcommands");
+
+        let mut words: Vec<&str> = vec![
+            "my-role1-dev",
+            "-",
+            "--",
+            "",
+            " ",
+            "-x",
+            "--shell",
+            "--shell=",
+            "--shell=fish",
+            "--shell=pwsh",
+            "fish",
+            "tcsh",
+            "Bash",
+            "--region",
+            "eu-west-1",
+            "-h",
+            "--help",
+            "-V",
+            "a b",
+            "a=b",
+            "--mfa-code",
+            "123456",
+            "x$(y)",
+            "'",
+            "--no-input",
+            "-s",
+        ];
+        words.extend(subcommands.iter().map(String::as_str));
+        let mut lines: Vec<Vec<&str>> = Vec::new();
+        for a in &words {
+            lines.push(vec![a]);
+            for b in &words {
+                lines.push(vec![a, b]);
+                for c in &words {
+                    lines.push(vec![a, b, c]);
+                }
+            }
+        }
+        let mut quick = 0;
+        for line in lines {
+            let args: Vec<OsString> = std::iter::once("aws-as")
+                .chain(line.iter().copied())
+                .map(OsString::from)
+                .collect();
+            if let Some(cli) = quick_parse(&args) {
+                quick += 1;
+                let by_clap = Cli::try_parse_from(&args).unwrap_or_else(|e| {
+                    panic!("{line:?}: clap refuses what quick_parse took: {e}")
+                });
+                assert_eq!(format!("{cli:?}"), format!("{by_clap:?}"), "{line:?}");
+            }
+        }
+        assert!(quick > 40, "quick_parse took only {quick} command lines");
     }
 }

@@ -98,6 +98,17 @@ pub struct Identity {
     pub duration_seconds: Option<u32>,
 }
 
+/// What the outputs need of an identity once its credentials are in hand. The profile index
+/// (in the session layer) keeps it beside the fingerprint, so a cache hit parses no profile.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Summary {
+    pub name: String,
+    pub role: bool,
+    /// The profile's region, else the nearest one down its source chain.
+    pub region: Option<String>,
+    pub duration_seconds: Option<u32>,
+}
+
 impl Identity {
     /// The MFA device the user at the root of this chain signs in with: its own `mfa_serial`, else
     /// one named by a role above it (a role profile written for the AWS CLI carries it there).
@@ -140,6 +151,15 @@ impl Identity {
                 code_source.get_or_insert(lent);
             }
             Kind::Role { source, .. } => source.lend_code_source(lent),
+        }
+    }
+
+    pub fn summary(&self) -> Summary {
+        Summary {
+            name: self.name.clone(),
+            role: matches!(self.kind, Kind::Role { .. }),
+            region: self.region.clone(),
+            duration_seconds: self.duration_seconds,
         }
     }
 

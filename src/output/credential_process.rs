@@ -4,7 +4,7 @@
 use chrono::TimeDelta;
 
 use crate::error::{Error, Result};
-use crate::identity::Identity;
+use crate::identity::Summary;
 use crate::session::{Connect, Request, resolve, rfc3339, session_seconds};
 
 /// SDKs ask a credential_process again well before expiry (botocore from 15 minutes before,
@@ -25,7 +25,7 @@ pub fn json(
     }
     // A session shorter than that margin would be renewed at every call: leave such a session
     // two minutes of use.
-    let at_least = |identity: &Identity| {
+    let at_least = |identity: &Summary| {
         let seconds = session_seconds(identity, request.duration);
         MIN_LEFT.min(TimeDelta::seconds(i64::from(seconds) - 120))
     };

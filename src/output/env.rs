@@ -3,7 +3,7 @@
 //! `None` unsets; the shell dialects write it, `exec` applies it.
 
 use crate::env_var as env;
-use crate::identity::Identity;
+use crate::identity::Summary;
 use crate::session::{Credentials, rfc3339};
 
 pub type Change = Vec<(&'static str, Option<String>)>;
@@ -69,7 +69,7 @@ fn set_region(change: &mut Change, region: Option<&str>) {
 
 /// What a switch to `identity` changes; `region` (from `--region`) overrides the profile's.
 pub fn switch_change(
-    identity: &Identity,
+    identity: &Summary,
     credentials: &Credentials,
     region: Option<&str>,
 ) -> Change {

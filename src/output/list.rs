@@ -60,17 +60,17 @@ fn session(cache: &Cache, identity: &Identity, now: DateTime<Utc>) -> String {
 }
 
 pub fn list(names_only: bool) -> Result<String> {
-    let config = Config::load()?;
-    let names = config.names();
     if names_only {
         // One per line for completion: a name holding a newline cannot be one line, so it is left
         // out (it can still be typed).
-        return Ok(names
+        return Ok(crate::session::profile_names()?
             .iter()
             .filter(|n| !n.contains(['\n', '\r']))
             .map(|n| format!("{n}\n"))
             .collect());
     }
+    let config = Config::load()?;
+    let names = config.names();
     let cache = Cache::open(Cache::default_dir()?);
     let now = Utc::now();
     let active = env("AWS_AS_IDENTITY");

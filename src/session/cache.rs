@@ -38,6 +38,13 @@ pub struct Lock {
     _file: File,
 }
 
+/// What opening a file in the cache found.
+enum Opened {
+    Text(String),
+    Missing,
+    Unreadable(std::io::Error),
+}
+
 fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() }
@@ -141,53 +148,10 @@ impl Cache {
     /// The entry for `key`, if there is a readable one. A missing entry is `Ok(None)`; a corrupt
     /// one is `Ok(None)` after a warning; one others could have written is an error.
     pub fn read(&self, key: &str) -> Result<Option<Entry>> {
-        // The directory first: in one others can write, even opening a planted FIFO could hang.
-        if !self.check_dir()? {
-            return Ok(None);
-        }
         let path = self.path(key, "json");
-        let mut file = match OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(&path)
-        {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                if fs::symlink_metadata(&path)
-                    .map(|m| m.file_type().is_symlink())
-                    .unwrap_or(false)
-                {
-                    bail!(
-                        "refusing the cache file {}: it is a symbolic link; remove it",
-                        path.display()
-                    );
-                }
-                warn(&format!(
-                    "ignoring unreadable cache entry {}: {e}",
-                    path.display()
-                ));
-                return Ok(None);
-            }
-        };
-        let meta = file
-            .metadata()
-            .map_err(|e| Error::new(format!("cannot stat {}: {e}", path.display())))?;
-        if !meta.is_file() {
-            bail!(
-                "refusing the cache file {}: it is not a regular file; remove it",
-                path.display()
-            );
-        }
-        check_owner(&path, &meta, "file", 0o077)?;
-        let mut text = String::new();
-        if let Err(e) = file.read_to_string(&mut text) {
-            warn(&format!(
-                "ignoring unreadable cache entry {}: {e}",
-                path.display()
-            ));
+        let Some(text) = self.read_private(&path)? else {
             return Ok(None);
-        }
+        };
         match serde_json::from_str::<Entry>(&text) {
             Ok(entry) if entry.version == VERSION && entry.key == key => Ok(Some(entry)),
             Ok(_) => Ok(None),
@@ -200,6 +164,96 @@ impl Cache {
                 ));
                 Ok(None)
             }
+        }
+    }
+
+    /// What aws-as keeps beside the sessions that it can always make again (the profile index):
+    /// `None` for a missing, unreadable or unparsable file, which the caller rebuilds without a
+    /// word. A file others could have written is still an error, as an entry is.
+    pub fn read_derived<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+        ext: &str,
+    ) -> Result<Option<T>> {
+        let path = self.path(key, ext);
+        Ok(self
+            .read_private_quietly(&path)?
+            .and_then(|text| serde_json::from_str(&text).ok()))
+    }
+
+    /// Replaces a derived file (see [`Cache::read_derived`]) atomically, without fsync: a torn one
+    /// after a crash only means it is made again. Written only into a cache directory that
+    /// already exists: a cache hit creates nothing.
+    pub fn write_derived<T: Serialize>(&self, key: &str, ext: &str, value: &T) -> Result<()> {
+        if !self.check_dir()? {
+            return Ok(());
+        }
+        let json = serde_json::to_vec(value).expect("derived files serialize");
+        self.write_private(&self.path(key, ext), &json, false)
+    }
+
+    /// The text of a file in the cache, after the checks every read gets: the directory and the
+    /// file must be this user's alone, and the file a regular one (never followed as a link).
+    fn read_private(&self, path: &Path) -> Result<Option<String>> {
+        match self.open_private(path)? {
+            Opened::Text(text) => Ok(Some(text)),
+            Opened::Missing => Ok(None),
+            Opened::Unreadable(e) => {
+                warn(&format!(
+                    "ignoring unreadable cache entry {}: {e}",
+                    path.display()
+                ));
+                Ok(None)
+            }
+        }
+    }
+
+    fn read_private_quietly(&self, path: &Path) -> Result<Option<String>> {
+        match self.open_private(path)? {
+            Opened::Text(text) => Ok(Some(text)),
+            Opened::Missing | Opened::Unreadable(_) => Ok(None),
+        }
+    }
+
+    fn open_private(&self, path: &Path) -> Result<Opened> {
+        // The directory first: in one others can write, even opening a planted FIFO could hang.
+        if !self.check_dir()? {
+            return Ok(Opened::Missing);
+        }
+        let mut file = match OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Opened::Missing),
+            Err(e) => {
+                if fs::symlink_metadata(path)
+                    .map(|m| m.file_type().is_symlink())
+                    .unwrap_or(false)
+                {
+                    bail!(
+                        "refusing the cache file {}: it is a symbolic link; remove it",
+                        path.display()
+                    );
+                }
+                return Ok(Opened::Unreadable(e));
+            }
+        };
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::new(format!("cannot stat {}: {e}", path.display())))?;
+        if !meta.is_file() {
+            bail!(
+                "refusing the cache file {}: it is not a regular file; remove it",
+                path.display()
+            );
+        }
+        check_owner(path, &meta, "file", 0o077)?;
+        let mut text = String::with_capacity(meta.len() as usize);
+        match file.read_to_string(&mut text) {
+            Ok(_) => Ok(Opened::Text(text)),
+            Err(e) => Ok(Opened::Unreadable(e)),
         }
     }
 
@@ -235,12 +289,16 @@ impl Cache {
     /// of the directory.
     pub fn write(&self, key: &str, entry: &Entry) -> Result<()> {
         self.ensure_dir()?;
-        let path = self.path(key, "json");
-        let tmp = self.dir.join(format!(
-            ".{}.{}.tmp",
-            path.file_stem().and_then(|s| s.to_str()).unwrap_or("entry"),
-            std::process::id()
-        ));
+        let json = serde_json::to_vec_pretty(entry).expect("entries serialize");
+        self.write_private(&self.path(key, "json"), &json, true)
+    }
+
+    /// Replaces `path` with `bytes` by a temp file (0600 whatever the umask) and a rename, so a
+    /// reader sees the old file or the new one; `durable` adds the fsyncs that keep it so across
+    /// a crash.
+    fn write_private(&self, path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
+        let name = path.file_name().and_then(|s| s.to_str()).unwrap_or("entry");
+        let tmp = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let fail = |e: std::io::Error| {
             Error::with_cause(
                 format!("cannot write the cache entry {}: {e}", path.display()),
@@ -258,13 +316,15 @@ impl Cache {
         // The mode given to open() is filtered by the umask; 0600 is what we promise.
         file.set_permissions(fs::Permissions::from_mode(0o600))
             .map_err(fail)?;
-        let json = serde_json::to_vec_pretty(entry).expect("entries serialize");
-        let written = file.write_all(&json).and_then(|()| file.sync_all());
-        if let Err(e) = written.and_then(|()| fs::rename(&tmp, &path)) {
+        let mut written = file.write_all(bytes);
+        if durable {
+            written = written.and_then(|()| file.sync_all());
+        }
+        if let Err(e) = written.and_then(|()| fs::rename(&tmp, path)) {
             let _ = fs::remove_file(&tmp);
             return Err(fail(e));
         }
-        if let Ok(dir) = File::open(&self.dir) {
+        if durable && let Ok(dir) = File::open(&self.dir) {
             let _ = dir.sync_all();
         }
         Ok(())

@@ -13,6 +13,7 @@
 
 pub mod cache;
 pub mod credentials;
+pub mod index;
 pub mod mfa;
 pub mod resolver;
 pub mod sts;
@@ -24,9 +25,10 @@ pub use sts::Connect;
 
 use cache::Cache;
 use chrono::TimeDelta;
+use credentials::RENEW_BEFORE;
 
 use crate::error::Result;
-use crate::identity::{Config, Identity};
+use crate::identity::{Config, Summary};
 
 /// How a new session is made, as the command line asked for it.
 #[derive(Clone, Debug, Default)]
@@ -39,24 +41,57 @@ pub struct Request {
     pub no_input: bool,
 }
 
-/// Resolves `name` to an identity and fresh credentials (the cache first, STS on a miss).
-/// `at_least`, given the identity, is how long the credentials must still last.
+/// Resolves `name` to its identity's summary and fresh credentials (the cache first, STS on a
+/// miss). `at_least`, given the identity, is how long the credentials must still last.
+///
+/// A hit needs no parse of the profile files when the profile index knows `name` as the files
+/// are now ([`index`]); anything else (a miss, an edited file) takes the whole path.
 pub fn resolve(
     name: &str,
     request: &Request,
-    at_least: Option<&dyn Fn(&Identity) -> TimeDelta>,
+    at_least: Option<&dyn Fn(&Summary) -> TimeDelta>,
     connect: Option<Connect>,
-) -> Result<(Identity, Credentials)> {
+) -> Result<(Summary, Credentials)> {
     if request.no_input {
         mfa::NO_INPUT.store(true, std::sync::atomic::Ordering::Relaxed);
     }
+    let cache = Cache::open(Cache::default_dir()?);
+    let stamps = index::Stamps::now();
+    if let Some((summary, fingerprint)) = index::lookup(&cache, &stamps, name)? {
+        let wanted = at_least.map_or(RENEW_BEFORE, |d| d(&summary).max(RENEW_BEFORE));
+        let key = resolver::cache_key_of(&fingerprint);
+        if let Some(credentials) = resolver::fresh(&cache, &key, wanted, None)? {
+            return Ok((summary, credentials));
+        }
+    }
     let config = Config::load()?;
     let identity = config.identity(name)?;
-    let cache = Cache::open(Cache::default_dir()?);
+    let summary = identity.summary();
     let mut resolver = Resolver::new(&cache, request.mfa_code.clone(), connect);
     let credentials = match at_least {
-        Some(d) => resolver.credentials_lasting(&identity, request.duration, d(&identity))?,
+        Some(d) => resolver.credentials_lasting(&identity, request.duration, d(&summary))?,
         None => resolver.credentials(&identity, request.duration)?,
     };
-    Ok((identity, credentials))
+    // After the session, whose first write made the cache directory; with the stamps taken
+    // before the parse.
+    index::record(&cache, &stamps, &identity);
+    Ok((summary, credentials))
+}
+
+/// Every profile name, sorted: from the profile index when it knows the files as they are now,
+/// else from a parse (which the index then keeps). For completion, at every TAB.
+pub fn profile_names() -> Result<Vec<String>> {
+    let stamps = index::Stamps::now();
+    let cache = Cache::default_dir().ok().map(Cache::open);
+    if let Some(cache) = &cache
+        && let Some(names) = index::names(cache, &stamps)?
+    {
+        return Ok(names);
+    }
+    let config = Config::load()?;
+    let names = config.names();
+    if let Some(cache) = &cache {
+        index::record_names(cache, &stamps, &names);
+    }
+    Ok(names.into_iter().map(str::to_string).collect())
 }

@@ -8,7 +8,7 @@ use super::credentials::{Credentials, RENEW_BEFORE};
 use super::mfa;
 use super::sts::{Connect, RoleRequest, StsApi};
 use crate::error::{Cause, Error, Result};
-use crate::identity::{Identity, Kind};
+use crate::identity::{Identity, Kind, Summary};
 
 fn needs_sts() -> Error {
     Error::with_cause("a new session is needed from STS", Cause::NeedsSts)
@@ -19,12 +19,13 @@ const ROLE_SESSION_SECONDS: u32 = 3600;
 
 /// How long a new session of `identity` lasts: `--duration`, else the profile's, else STS's
 /// defaults as aws-as asks for them.
-pub fn session_seconds(identity: &Identity, duration: Option<u32>) -> u32 {
+pub fn session_seconds(identity: &Summary, duration: Option<u32>) -> u32 {
     duration
         .or(identity.duration_seconds)
-        .unwrap_or(match identity.kind {
-            Kind::User { .. } => USER_SESSION_SECONDS,
-            Kind::Role { .. } => ROLE_SESSION_SECONDS,
+        .unwrap_or(if identity.role {
+            ROLE_SESSION_SECONDS
+        } else {
+            USER_SESSION_SECONDS
         })
 }
 
@@ -54,11 +55,28 @@ fn sts_region(identity: &Identity) -> String {
 /// The cache entry of `identity`'s session. Sessions from one STS endpoint (a local test server,
 /// say) are never served for another.
 pub fn cache_key(identity: &Identity) -> String {
+    cache_key_of(&identity.fingerprint())
+}
+
+/// [`cache_key`] from a fingerprint the profile index kept.
+pub fn cache_key_of(fingerprint: &str) -> String {
     format!(
-        "{}\0endpoint={}",
-        identity.fingerprint(),
+        "{fingerprint}\0endpoint={}",
         crate::sts_endpoint().unwrap_or_default()
     )
+}
+
+/// The cached credentials of `key` if they last more than `at_least`, and are not the session
+/// `rejected` (one STS has just refused as expired).
+pub fn fresh(
+    cache: &Cache,
+    key: &str,
+    at_least: TimeDelta,
+    rejected: Option<&str>,
+) -> Result<Option<Credentials>> {
+    Ok(cache.read(key)?.map(|entry| entry.credentials).filter(|c| {
+        c.expiration - Utc::now() > at_least && Some(c.session_token.as_str()) != rejected
+    }))
 }
 
 impl<'a> Resolver<'a> {
@@ -158,13 +176,7 @@ impl<'a> Resolver<'a> {
         at_least: TimeDelta,
         rejected: Option<&str>,
     ) -> Result<Option<Credentials>> {
-        Ok(self
-            .cache
-            .read(key)?
-            .map(|entry| entry.credentials)
-            .filter(|c| {
-                c.expiration - Utc::now() > at_least && Some(c.session_token.as_str()) != rejected
-            }))
+        fresh(self.cache, key, at_least, rejected)
     }
 
     fn call_sts(&mut self, identity: &Identity, duration: Option<u32>) -> Result<Credentials> {
@@ -175,7 +187,7 @@ impl<'a> Resolver<'a> {
                 mfa_serial,
                 code_source,
             } => {
-                let duration = session_seconds(identity, duration);
+                let duration = session_seconds(&identity.summary(), duration);
                 let name = &identity.name;
                 let Some(serial) = mfa_serial else {
                     return self
@@ -208,7 +220,7 @@ impl<'a> Resolver<'a> {
                     role_arn,
                     session_name: session_name.as_deref().unwrap_or(&default_name),
                     external_id: external_id.as_deref(),
-                    duration_seconds: session_seconds(identity, duration),
+                    duration_seconds: session_seconds(&identity.summary(), duration),
                 };
                 match self
                     .sts()?

@@ -1,4 +1,4 @@
-//! Links the lean `aws-as` binary statically (static-pie), and only it.
+//! Links the lean binaries statically: `aws-as` and `aws-as-activate`, never `aws-as-sts`.
 //!
 //! Why: a cache hit is a whole process, and in a dynamically linked one the loader's work
 //! (mapping libc and libgcc_s, relocating and binding their symbols) was about 45% of the
@@ -8,10 +8,10 @@
 //! The quirk this works around: cargo can make a build static only through
 //! `-C target-feature=+crt-static`, which applies to every binary of the build, and without it
 //! rustc always asks for the shared libraries (`-Wl,-Bdynamic -lgcc_s … -lm … -lc`). So for
-//! `aws-as` alone this script writes linker scripts named `libc.so`, `libgcc_s.so` and `libm.so`
+//! those binaries alone this script writes linker scripts named `libc.so`, `libgcc_s.so` and `libm.so`
 //! into a directory searched first, each pointing at the static archives, and asks for `-static
 //! -no-pie`. Where the static archives are missing, or the target is not Linux with glibc,
-//! nothing is changed and `aws-as` stays dynamic; tests/linking.rs then fails on Linux, so the
+//! nothing is changed and they stay dynamic; tests/linking.rs then fails on Linux, so the
 //! regression is seen.
 //!
 //! Not position independent: a static-pie binary relocates itself at every start (3,700
@@ -33,6 +33,10 @@ fn archive(cc: &str, name: &str) -> Option<PathBuf> {
     let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
     (path.is_absolute() && path.is_file()).then_some(path)
 }
+
+/// The binaries that never touch the network: `aws-as` (every cache hit) and `aws-as-activate`
+/// (every shell start).
+const STATIC: [&str; 2] = ["aws-as", "aws-as-activate"];
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -63,7 +67,9 @@ fn main() {
     script("libm.so", &[&libm]);
     // -L applies to every -l on the line, wherever it stands; this one comes before the
     // compiler's own directories.
-    println!("cargo:rustc-link-arg-bin=aws-as=-L{}", dir.display());
-    println!("cargo:rustc-link-arg-bin=aws-as=-static");
-    println!("cargo:rustc-link-arg-bin=aws-as=-no-pie");
+    for bin in STATIC {
+        println!("cargo:rustc-link-arg-bin={bin}=-L{}", dir.display());
+        println!("cargo:rustc-link-arg-bin={bin}=-static");
+        println!("cargo:rustc-link-arg-bin={bin}=-no-pie");
+    }
 }

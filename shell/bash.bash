@@ -37,43 +37,6 @@
 \builtin unalias aws-as aws-as-deactivate __aws_as __aws_as_deactivate __aws_as_prompt \
     __aws_as_expiry __aws_as_renew __aws_as_status >/dev/null 2>&1 || :
 
-__aws_as() {
-    if (($# == 0)); then
-        \command '@AWS_AS@'
-        return
-    fi
-    case $1 in
-    -h | --help | -V | --version | exec | credential-process | list | completions)
-        # Human text, or a command that owns the terminal (exec): never captured, never evaluated.
-        \command '@AWS_AS@' "$@"
-        return
-        ;;
-    esac
-    # The user's `set -x` / `set -v` would print the credentials: both off in here (the group's
-    # 2>/dev/null hides the trace of switching them off). `local -` (bash >= 4.4) gives the
-    # user's options back on return; older bash restores them from __aws_as_xv.
-    {
-        \builtin local __aws_as_out __aws_as_s=0 __aws_as_xv=${-//[^xv]/}
-        if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
-            \builtin local -
-            __aws_as_xv=
-        fi
-        \builtin set +xv
-    } 2>/dev/null
-    if __aws_as_out=$(\command '@AWS_AS@' --shell bash "$@"); then
-        \builtin eval "$__aws_as_out"
-        if [[ -n ${__aws_as_prefix-} ]]; then
-            __aws_as_prompt switched
-        fi
-    else
-        __aws_as_s=$?
-    fi
-    if [[ -n $__aws_as_xv ]]; then
-        \builtin set -"$__aws_as_xv"
-    fi
-    return "$__aws_as_s"
-}
-
 # __aws_as_prompt [switched]: as the hook (no argument) it may renew; the wrapper passes an
 # argument, as it has just run the binary.
 __aws_as_prompt() {
@@ -144,6 +107,103 @@ __aws_as_expiry() {
     fi
 }
 
+# Whether PROMPT_COMMAND is an array (bash >= 5.1 runs each element). bash >= 4.4 tells with
+# `${PROMPT_COMMAND@a}`, which starts no subshell: the activation runs this at every shell start,
+# and the subshells of `$(declare -p …)` were two thirds of what it cost. Older bash only
+# through `declare -p`, in a subshell.
+__aws_as_pc_is_array() {
+    if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
+        [[ -n ${PROMPT_COMMAND[*]+x} && ${PROMPT_COMMAND@a} == *a* ]]
+        return
+    fi
+    \builtin local d
+    d=$(\builtin declare -p PROMPT_COMMAND 2>/dev/null) || return 1
+    d=${d#declare -}
+    [[ ${d%% *} == *a* ]]
+}
+
+__aws_as_hook() {
+    \builtin local nl=$'\n'
+    if [[ -n ${__bp_imported-}${bash_preexec_imported-} ]]; then
+        # bash-preexec owns PROMPT_COMMAND and runs precmd_functions.
+        if [[ " ${precmd_functions[*]-} " != *" __aws_as_prompt "* ]]; then
+            precmd_functions+=(__aws_as_prompt)
+        fi
+    elif __aws_as_pc_is_array; then
+        if [[ " ${PROMPT_COMMAND[*]-} " != *" __aws_as_prompt "* ]]; then
+            PROMPT_COMMAND+=(__aws_as_prompt)
+        fi
+    elif [[ -z ${PROMPT_COMMAND-} ]]; then
+        if [[ -z ${PROMPT_COMMAND+x} ]]; then
+            __aws_as_pc_unset=1
+        fi
+        PROMPT_COMMAND=__aws_as_prompt
+    elif [[ $nl$PROMPT_COMMAND$nl != *"${nl}__aws_as_prompt$nl"* ]]; then
+        # A newline, not `;`: the string may end in a comment or a `;` of its own.
+        PROMPT_COMMAND+=${nl}__aws_as_prompt
+    fi
+}
+
+if [[ -o posix ]]; then
+    \builtin alias aws-as=__aws_as aws-as-deactivate=__aws_as_deactivate
+else
+    function aws-as { __aws_as "$@"; }
+    function aws-as-deactivate { __aws_as_deactivate "$@"; }
+fi
+
+if [[ ${AWS_AS_PROMPT-} != 0 ]]; then
+    if [[ -z ${__aws_as_prefix-} && -z ${PS1+x} ]]; then
+        __aws_as_ps1_unset=1
+    fi
+    \builtin unset -v __aws_as_renew_only
+    __aws_as_hook
+    __aws_as_prompt
+elif [[ ${AWS_AS_AUTO_RENEW-} == 1 && -z ${__aws_as_prefix-} ]]; then
+    __aws_as_renew_only=1
+    __aws_as_hook
+fi
+
+# @AWS_AS_LAZY@ What follows is defined at first use, not at activation: the activation prints a
+# stub for each function below that loads them all (`aws-as-activate --shell bash --rest`) and
+# then runs the real one. Parsing them at every shell start was half of what the activation cost.
+
+__aws_as() {
+    if (($# == 0)); then
+        \command '@AWS_AS@'
+        return
+    fi
+    case $1 in
+    -h | --help | -V | --version | exec | credential-process | list | completions)
+        # Human text, or a command that owns the terminal (exec): never captured, never evaluated.
+        \command '@AWS_AS@' "$@"
+        return
+        ;;
+    esac
+    # The user's `set -x` / `set -v` would print the credentials: both off in here (the group's
+    # 2>/dev/null hides the trace of switching them off). `local -` (bash >= 4.4) gives the
+    # user's options back on return; older bash restores them from __aws_as_xv.
+    {
+        \builtin local __aws_as_out __aws_as_s=0 __aws_as_xv=${-//[^xv]/}
+        if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
+            \builtin local -
+            __aws_as_xv=
+        fi
+        \builtin set +xv
+    } 2>/dev/null
+    if __aws_as_out=$(\command '@AWS_AS@' --shell bash "$@"); then
+        \builtin eval "$__aws_as_out"
+        if [[ -n ${__aws_as_prefix-} ]]; then
+            __aws_as_prompt switched
+        fi
+    else
+        __aws_as_s=$?
+    fi
+    if [[ -n $__aws_as_xv ]]; then
+        \builtin set -"$__aws_as_xv"
+    fi
+    return "$__aws_as_s"
+}
+
 # The wrapper's switch for the active identity (and the region aws-as set, which may come from
 # --region), without a terminal prompt; says once why it could not.
 __aws_as_renew() {
@@ -171,36 +231,6 @@ __aws_as_renew() {
     return 0
 }
 
-# Prints the attributes of PROMPT_COMMAND ("a" for an array), empty when unset.
-__aws_as_pc_kind() {
-    \builtin local d
-    d=$(\builtin declare -p PROMPT_COMMAND 2>/dev/null) || return 0
-    d=${d#declare -}
-    \builtin printf '%s\n' "${d%% *}"
-}
-
-__aws_as_hook() {
-    \builtin local nl=$'\n'
-    if [[ -n ${__bp_imported-}${bash_preexec_imported-} ]]; then
-        # bash-preexec owns PROMPT_COMMAND and runs precmd_functions.
-        if [[ " ${precmd_functions[*]-} " != *" __aws_as_prompt "* ]]; then
-            precmd_functions+=(__aws_as_prompt)
-        fi
-    elif [[ $(__aws_as_pc_kind) == *a* ]]; then
-        if [[ " ${PROMPT_COMMAND[*]-} " != *" __aws_as_prompt "* ]]; then
-            PROMPT_COMMAND+=(__aws_as_prompt)
-        fi
-    elif [[ -z ${PROMPT_COMMAND-} ]]; then
-        if [[ -z ${PROMPT_COMMAND+x} ]]; then
-            __aws_as_pc_unset=1
-        fi
-        PROMPT_COMMAND=__aws_as_prompt
-    elif [[ $nl$PROMPT_COMMAND$nl != *"${nl}__aws_as_prompt$nl"* ]]; then
-        # A newline, not `;`: the string may end in a comment or a `;` of its own.
-        PROMPT_COMMAND+=${nl}__aws_as_prompt
-    fi
-}
-
 __aws_as_unhook() {
     \builtin local nl=$'\n' i
     for i in "${!precmd_functions[@]}"; do
@@ -208,7 +238,7 @@ __aws_as_unhook() {
             \builtin unset -v 'precmd_functions[i]'
         fi
     done
-    if [[ $(__aws_as_pc_kind) == *a* ]]; then
+    if __aws_as_pc_is_array; then
         for i in "${!PROMPT_COMMAND[@]}"; do
             if [[ ${PROMPT_COMMAND[i]} == __aws_as_prompt ]]; then
                 \builtin unset -v 'PROMPT_COMMAND[i]'
@@ -264,28 +294,10 @@ __aws_as_deactivate() {
         \builtin unset -f aws-as aws-as-deactivate
     fi
     \builtin unset -f __aws_as __aws_as_deactivate __aws_as_prompt __aws_as_hook \
-        __aws_as_unhook __aws_as_pc_kind __aws_as_expiry __aws_as_renew __aws_as_status
+        __aws_as_unhook __aws_as_pc_is_array __aws_as_expiry __aws_as_renew __aws_as_status \
+        __aws_as_load
     # The completion the activation appended (src/completions/bash.bash).
     \builtin complete -r aws-as >/dev/null 2>&1 || :
     \builtin unset -f _aws_as _aws_as_spec _aws_as_choices _aws_as_split _aws_as_in \
         _aws_as_names _aws_as_reply
 }
-
-if [[ -o posix ]]; then
-    \builtin alias aws-as=__aws_as aws-as-deactivate=__aws_as_deactivate
-else
-    function aws-as { __aws_as "$@"; }
-    function aws-as-deactivate { __aws_as_deactivate "$@"; }
-fi
-
-if [[ ${AWS_AS_PROMPT-} != 0 ]]; then
-    if [[ -z ${__aws_as_prefix-} && -z ${PS1+x} ]]; then
-        __aws_as_ps1_unset=1
-    fi
-    \builtin unset -v __aws_as_renew_only
-    __aws_as_hook
-    __aws_as_prompt
-elif [[ ${AWS_AS_AUTO_RENEW-} == 1 && -z ${__aws_as_prefix-} ]]; then
-    __aws_as_renew_only=1
-    __aws_as_hook
-fi

@@ -31,33 +31,6 @@
 \builtin unalias aws-as aws-as-deactivate __aws_as_prompt __aws_as_expiry __aws_as_renew \
     >/dev/null 2>&1 || :
 
-function aws-as {
-    \builtin local -i __aws_as_subst=0 __aws_as_bang=0
-    if [[ -o promptsubst ]]; then __aws_as_subst=1; fi
-    if [[ -o promptbang ]]; then __aws_as_bang=1; fi
-    \builtin emulate -L zsh
-    # The user's `set -x` / `set -v` would print the credentials, and `emulate -L zsh` leaves
-    # xtrace on: both off in here, the user's options come back on return (localoptions).
-    \builtin setopt localoptions noxtrace noverbose
-    if (( $# == 0 )); then
-        \command '@AWS_AS@'
-        return
-    fi
-    case $1 in
-    (-h | --help | -V | --version | exec | credential-process | list | completions)
-        # Human text, or a command that owns the terminal (exec): never captured, never evaluated.
-        \command '@AWS_AS@' "$@"
-        return
-        ;;
-    esac
-    \builtin local __aws_as_out
-    __aws_as_out=$(\command '@AWS_AS@' --shell zsh "$@") || return
-    \builtin eval "$__aws_as_out"
-    if [[ -n ${__aws_as_prefix-} ]]; then
-        __aws_as_prompt $__aws_as_subst $__aws_as_bang
-    fi
-}
-
 # __aws_as_prompt [SUBST BANG]: put "(NAME) " in front of PS1. As a precmd hook it reads the
 # prompt options itself, and may renew; the wrapper passes them, as it runs under
 # `emulate -L zsh`, and has just asked the binary.
@@ -121,6 +94,48 @@ function __aws_as_expiry {
     fi
 }
 
+if [[ ${AWS_AS_PROMPT-} != 0 ]]; then
+    \builtin unset __aws_as_renew_only
+    \builtin autoload -Uz add-zsh-hook
+    add-zsh-hook precmd __aws_as_prompt
+    __aws_as_prompt
+elif [[ ${AWS_AS_AUTO_RENEW-} == 1 && -z ${__aws_as_prefix-} ]]; then
+    __aws_as_renew_only=1
+    \builtin autoload -Uz add-zsh-hook
+    add-zsh-hook precmd __aws_as_prompt
+fi
+
+# @AWS_AS_LAZY@ What follows is defined at first use, not at activation: the activation prints a
+# stub for each function below that loads them all (`aws-as-activate --shell zsh --rest`) and
+# then runs the real one. Parsing them at every shell start was half of what the activation cost.
+
+function aws-as {
+    \builtin local -i __aws_as_subst=0 __aws_as_bang=0
+    if [[ -o promptsubst ]]; then __aws_as_subst=1; fi
+    if [[ -o promptbang ]]; then __aws_as_bang=1; fi
+    \builtin emulate -L zsh
+    # The user's `set -x` / `set -v` would print the credentials, and `emulate -L zsh` leaves
+    # xtrace on: both off in here, the user's options come back on return (localoptions).
+    \builtin setopt localoptions noxtrace noverbose
+    if (( $# == 0 )); then
+        \command '@AWS_AS@'
+        return
+    fi
+    case $1 in
+    (-h | --help | -V | --version | exec | credential-process | list | completions)
+        # Human text, or a command that owns the terminal (exec): never captured, never evaluated.
+        \command '@AWS_AS@' "$@"
+        return
+        ;;
+    esac
+    \builtin local __aws_as_out
+    __aws_as_out=$(\command '@AWS_AS@' --shell zsh "$@") || return
+    \builtin eval "$__aws_as_out"
+    if [[ -n ${__aws_as_prefix-} ]]; then
+        __aws_as_prompt $__aws_as_subst $__aws_as_bang
+    fi
+}
+
 # The wrapper's switch for the active identity (and the region aws-as set, which may come from
 # --region), without a terminal prompt; says once why it could not.
 function __aws_as_renew {
@@ -170,21 +185,11 @@ function aws-as-deactivate {
         fi
     fi
     \builtin unset __aws_as_prefix __aws_as_psname __aws_as_mark __aws_as_tried __aws_as_renew_only
-    \builtin unfunction aws-as aws-as-deactivate __aws_as_prompt __aws_as_expiry __aws_as_renew
+    \builtin unfunction aws-as aws-as-deactivate __aws_as_prompt __aws_as_expiry __aws_as_renew \
+        __aws_as_load
     # The completion the activation appended when compinit was loaded (src/completions/zsh.zsh).
     if (( ${+functions[_aws-as]} )); then
         (( ${+functions[compdef]} )) && compdef -d aws-as
         \builtin unfunction -m '_aws-as*'
     fi
 }
-
-if [[ ${AWS_AS_PROMPT-} != 0 ]]; then
-    \builtin unset __aws_as_renew_only
-    \builtin autoload -Uz add-zsh-hook
-    add-zsh-hook precmd __aws_as_prompt
-    __aws_as_prompt
-elif [[ ${AWS_AS_AUTO_RENEW-} == 1 && -z ${__aws_as_prefix-} ]]; then
-    __aws_as_renew_only=1
-    \builtin autoload -Uz add-zsh-hook
-    add-zsh-hook precmd __aws_as_prompt
-fi

@@ -356,6 +356,9 @@ struct ActivateCli {
     /// Code for this shell
     #[arg(long, value_enum, value_name = "SHELL")]
     shell: Option<Shell>,
+    /// The functions bash and zsh define at first use (what the activation's stubs evaluate)
+    #[arg(long, requires = "shell", hide = true)]
+    rest: bool,
 }
 
 /// The definition of aws-as-activate's command line, for its man page.
@@ -385,19 +388,26 @@ fn run_activate(args: Vec<OsString>) -> i32 {
         }
     };
     let target = if cli.sh {
-        Target::Bourne
+        activate::bourne_target()
     } else if cli.csh {
         Target::Dialect(Shell::Tcsh)
     } else if let Some(shell) = cli.shell {
-        Target::Dialect(shell)
+        if cli.rest {
+            Target::Rest(shell)
+        } else {
+            Target::Dialect(shell)
+        }
     } else {
-        activate::target_from_shell_var(std::env::var_os("SHELL"))
+        match activate::target_from_shell_var(std::env::var_os("SHELL")) {
+            Target::Bourne => activate::bourne_target(),
+            target => target,
+        }
     };
     match activate::render(
         target,
         &activate::aws_as_path(),
         &activate::self_path(),
-        &command(),
+        &command,
     ) {
         Ok(script) => {
             print!("{script}");

@@ -57,12 +57,16 @@ const HOSTILE: &[&str] = &[
     "s;id",
 ];
 
-/// What the fake aws-as does: `list --names` prints $HOME/names; anything else records its
-/// arguments (one per line) in $HOME/argv and fails, printing nothing to evaluate.
+/// What the fake aws-as does: `list --names` prints $HOME/names; `completions SHELL` is the real
+/// binary's (the activation defines completion from it at the first TAB); anything else records
+/// its arguments (one per line) in $HOME/argv and fails, printing nothing to evaluate.
 const FAKE: &str = r#"#!/bin/sh
 if [ "$1" = list ]; then
     cat "$HOME/names"
     exit 0
+fi
+if [ "$1" = completions ]; then
+    exec '@REAL@' "$@"
 fi
 printf '%s\n' "$@" >"$HOME/argv.tmp" && mv "$HOME/argv.tmp" "$HOME/argv"
 exit 1
@@ -440,7 +444,10 @@ fn completes_hostile_names_as_data(shell: &ShellKind) {
         .collect();
     std::fs::write(home.path().join("names"), names.join("\n") + "\n").unwrap();
     let fake = home.path().join("fake-aws-as");
-    executable(&fake, FAKE);
+    executable(
+        &fake,
+        &FAKE.replace("@REAL@", common::aws_as_bin().to_str().unwrap()),
+    );
     let t = Tmux::start(
         &home,
         shell.argv,

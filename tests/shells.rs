@@ -852,20 +852,39 @@ fn shellcheck_templates() {
         println!("skipped: shellcheck is not installed");
         return;
     }
+    let loader =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/output/shell/completions/loader.bash");
     for (dialect, file) in [
-        ("sh", "posix.sh"),
-        ("sh", "dispatch.sh"),
-        ("bash", "bash.bash"),
+        ("sh", template("posix.sh")),
+        ("sh", template("dispatch.sh")),
+        ("bash", template("bash.bash")),
+        ("bash", loader),
     ] {
         let out = Command::new("shellcheck")
             .args(["-s", dialect])
-            .arg(template(file))
+            .arg(&file)
             .output()
             .unwrap();
         assert!(
             out.status.success(),
-            "shellcheck {file}:\n{}",
+            "shellcheck {}:\n{}",
+            file.display(),
             String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn zsh_templates_parse() {
+    let loader =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/output/shell/completions/loader.zsh");
+    for file in [template("zsh.zsh"), loader] {
+        let out = Command::new("zsh").arg("-n").arg(&file).output().unwrap();
+        assert!(
+            out.status.success(),
+            "zsh -n {}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
         );
     }
 }

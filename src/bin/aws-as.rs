@@ -12,5 +12,7 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     // written, not a silent death. std puts SIGPIPE back to the default in every child it starts.
     // SAFETY: no other thread exists yet, and SIG_IGN is a valid disposition.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
-    std::process::exit(aws_as::cli::main(None))
+    // As std's start-up does: a panic (a bug) is its message on stderr and exit status 101, not
+    // an abort out of a function that cannot unwind.
+    std::process::exit(std::panic::catch_unwind(|| aws_as::cli::main(None)).unwrap_or(101))
 }

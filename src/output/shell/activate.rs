@@ -29,13 +29,17 @@ const TCSH: &str = include_str!("../../../shell/tcsh.csh");
 const DISPATCH: &str = include_str!("../../../shell/dispatch.sh");
 
 const BIN_PLACEHOLDER: &str = "'@AWS_AS@'";
+/// In bash's and zsh's scripts, the line after which functions are defined at first use.
+const LAZY_MARKER: &str = "# @AWS_AS_LAZY@";
 const SELF_PLACEHOLDER: &str = "'@AWS_AS_ACTIVATE@'";
 
-/// What to print: one dialect's script, or the Bourne dispatcher of `-s`.
+/// What to print: one dialect's script, or the Bourne dispatcher of `-s`, or the functions of
+/// bash's or zsh's script that are defined at first use (`--rest`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     Bourne,
     Dialect(Shell),
+    Rest(Shell),
 }
 
 /// As ssh-agent: a `$SHELL` ending in `csh` gets C shell code, fish gets fish, anything else
@@ -53,6 +57,23 @@ pub fn target_from_shell_var(shell: Option<OsString>) -> Target {
         Target::Dialect(Shell::Tcsh)
     } else {
         Target::Bourne
+    }
+}
+
+/// What `-s` prints. The shell that will evaluate it is the parent of this process: in
+/// `eval "$(aws-as-activate -s)"` the shell forks for the substitution and the fork becomes this
+/// program. Its script is printed directly when /proc names it bash, zsh or a POSIX sh, sparing
+/// the dispatcher's second process (half of what the activation cost a new shell). Anything
+/// else (no /proc, as on macOS; a parent that is not a shell) gets the dispatcher, which asks the
+/// shell itself.
+pub fn bourne_target() -> Target {
+    let parent = std::os::unix::process::parent_id();
+    let shell = std::fs::read_link(format!("/proc/{parent}/exe"))
+        .ok()
+        .and_then(|exe| Shell::from_program(exe.to_str()?));
+    match shell {
+        Some(shell @ (Shell::Bash | Shell::Zsh | Shell::Sh)) => Target::Dialect(shell),
+        _ => Target::Bourne,
     }
 }
 
@@ -78,13 +99,13 @@ pub fn self_path() -> OsString {
         .unwrap_or_else(|_| OsString::from("aws-as-activate"))
 }
 
-/// The script for `target`, with the binaries' paths quoted for that dialect. `command` is the
-/// definition of aws-as's command line, which the completion is made from.
+/// The script for `target`, with the binaries' paths quoted for that dialect. `command` gives
+/// the definition of aws-as's command line, which fish's and tcsh's completion are made from.
 pub fn render(
     target: Target,
     aws_as: &OsString,
     activate: &OsString,
-    command: &clap::Command,
+    command: &dyn Fn() -> clap::Command,
 ) -> Result<String, String> {
     let utf8 = |p: &OsString| {
         p.to_str()
@@ -104,15 +125,86 @@ pub fn render(
             // Tab completion comes with the activation (it starts no process until TAB).
             let completion = completions::activation(shell, command);
             let script = match shell {
-                Shell::Sh => POSIX.to_string(),
-                Shell::Bash => BASH.to_string() + &completion,
-                Shell::Zsh => ZSH.to_string() + &completion,
+                Shell::Sh => code_only(POSIX),
+                Shell::Bash | Shell::Zsh => {
+                    let (now, later) = split_lazy(shell);
+                    let stubs = stubs(shell, later, &quote(Dialect::Posix, &utf8(activate)?)?);
+                    code_only(&(now.to_string() + &stubs + &completion))
+                }
                 Shell::Fish => FISH.to_string() + &completion,
                 Shell::Csh | Shell::Tcsh => csh_statements(&(TCSH.to_string() + &completion)),
             };
             script.replace(BIN_PLACEHOLDER, &quote(shell.dialect(), &utf8(aws_as)?)?)
         }
+        Target::Rest(shell) => {
+            let rest = match shell {
+                Shell::Bash | Shell::Zsh => split_lazy(shell).1,
+                _ => return Err(format!("--rest is for bash and zsh, not {shell:?}")),
+            };
+            code_only(rest).replace(BIN_PLACEHOLDER, &quote(Dialect::Posix, &utf8(aws_as)?)?)
+        }
     })
+}
+
+/// bash's or zsh's script cut at [`LAZY_MARKER`]: what the activation defines, and what is
+/// defined at first use.
+fn split_lazy(shell: Shell) -> (&'static str, &'static str) {
+    let script = if shell == Shell::Zsh { ZSH } else { BASH };
+    let (now, marked) = script
+        .split_once(LAZY_MARKER)
+        .expect("bash's and zsh's scripts have the lazy marker");
+    // The rest of the marker's line is its comment.
+    (now, marked.split_once('\n').map_or("", |(_, later)| later))
+}
+
+/// A stub for each function `later` defines: the first one called has the whole of `later`
+/// defined (by `aws-as-activate --shell SHELL --rest`, which prints it) and then runs the real
+/// function it stood for. Only the parsing moves: what the functions do is what they did.
+fn stubs(shell: Shell, later: &str, activate: &str) -> String {
+    // zsh parses a whole eval'd text before running it, so only `function NAME` keeps a name
+    // from alias expansion there (see shell/zsh.zsh).
+    let zsh = shell == Shell::Zsh;
+    let name = if zsh { "zsh" } else { "bash" };
+    let define = |f: &str, body: &str| {
+        if zsh {
+            format!("function {f} {{ {body} }}\n")
+        } else {
+            format!("{f}() {{ {body}; }}\n")
+        }
+    };
+    let load = format!("\\builtin eval \"$(\\command {activate} --shell {name} --rest)\"");
+    // `\NAME`: an alias of the user's named like the function is not expanded (zsh expands
+    // aliases in the whole eval'd text before the activation's unalias runs).
+    let mut out = define("__aws_as_load", &load);
+    for line in later.lines() {
+        let defined = match shell {
+            Shell::Zsh => line
+                .strip_prefix("function ")
+                .and_then(|l| l.strip_suffix(" {")),
+            _ => line.strip_suffix("() {"),
+        };
+        if let Some(f) = defined {
+            out.push_str(&define(f, &format!("\\__aws_as_load && \\{f} \"$@\"")));
+        }
+    }
+    out
+}
+
+/// The script without its comment lines, blank lines and indentation: they are for readers of
+/// `shell/`, and bash lexes an `eval`'d string slowly enough (about 300 instructions a byte)
+/// that they were a fifth of what the activation cost a new shell. The scripts hold no
+/// here-document nor a quoted string that spans lines, where either would be text (the
+/// real-shell tests run what is printed).
+/// The first line, which says what the script is, stays.
+fn code_only(script: &str) -> String {
+    let mut lines = script.lines();
+    let first = lines.next().map(|l| format!("{l}\n")).unwrap_or_default();
+    first
+        + &lines
+            .map(str::trim_start)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
 }
 
 /// `eval "`…`"` joins the lines of the C shell script into one line, where a comment would swallow
@@ -140,7 +232,7 @@ mod tests {
     #[test]
     fn csh_script_has_no_comment_and_statements_end_with_semicolons() {
         let s = csh_statements(
-            &(TCSH.to_string() + &completions::activation(Shell::Tcsh, &crate::cli::command())),
+            &(TCSH.to_string() + &completions::activation(Shell::Tcsh, &crate::cli::command)),
         );
         for line in s.lines() {
             assert!(!line.trim_start().starts_with('#'), "{line}");

@@ -58,21 +58,27 @@ pub fn script(shell: CompletionShell, command: &clap::Command) -> String {
     fill(template, &generated)
 }
 
-/// What aws-as-activate appends for `shell`: the completion script where the shell has a
-/// completion system, nothing for sh. Defining completions starts no process; zsh gets them only
-/// when compinit has run (compdef exists), and csh, which has no `complete`, never.
-pub fn activation(shell: Shell, command: &clap::Command) -> String {
+/// What aws-as-activate appends for `shell`: completion where the shell has a completion system,
+/// nothing for sh; csh, which has no `complete`, never. Defining completions starts no process.
+/// bash and zsh get a loader that defines the real completion (what `aws-as completions SHELL`
+/// prints) at the first TAB: parsing its 200 lines at every shell start was a third of what the
+/// activation cost a new shell. zsh gets it only when compinit has run (compdef exists). fish and
+/// tcsh get the whole script: their activation is not measured against a budget, and fish
+/// autoloads nothing from a pipe.
+pub fn activation(shell: Shell, command: &dyn Fn() -> clap::Command) -> String {
     match shell {
         Shell::Sh => String::new(),
-        Shell::Bash => script(CompletionShell::Bash, command),
-        Shell::Zsh => format!(
-            "if (( ${{+functions[compdef]}} )); then\n{}fi\n",
-            script(CompletionShell::Zsh, command)
-        ),
-        Shell::Fish => script(CompletionShell::Fish, command),
-        Shell::Csh | Shell::Tcsh => script(CompletionShell::Tcsh, command),
+        Shell::Bash => BASH_LOADER.to_string(),
+        Shell::Zsh => ZSH_LOADER.to_string(),
+        Shell::Fish => script(CompletionShell::Fish, &command()),
+        Shell::Csh | Shell::Tcsh => script(CompletionShell::Tcsh, &command()),
     }
 }
+
+/// The loaders: `_aws_as` (bash) or `_aws-as` (zsh) that defines the real one from
+/// `aws-as completions SHELL` and completes the TAB that called it.
+const BASH_LOADER: &str = include_str!("completions/loader.bash");
+const ZSH_LOADER: &str = include_str!("completions/loader.zsh");
 
 /// Replaces the template's marker line (`@GENERATED@` in a comment) with `generated`.
 fn fill(template: &str, generated: &str) -> String {

@@ -77,6 +77,7 @@ impl SessionArgs {
             mfa_code: self.mfa_code.clone(),
             duration: self.duration,
             no_input: self.no_input,
+            no_terminal: false,
         }
     }
 }

@@ -37,6 +37,8 @@ pub struct Request {
     pub duration: Option<u32>,
     /// Never ask on the terminal nor run an `mfa_process`: fail instead.
     pub no_input: bool,
+    /// Never ask on the terminal, but run `mfa_process` or use a TOTP secret (a daemon).
+    pub no_terminal: bool,
 }
 
 /// Resolves `name` to an identity and fresh credentials (the cache first, STS on a miss).
@@ -49,6 +51,9 @@ pub fn resolve(
 ) -> Result<(Identity, Credentials)> {
     if request.no_input {
         mfa::NO_INPUT.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    if request.no_terminal {
+        mfa::NO_TERMINAL.store(true, std::sync::atomic::Ordering::Relaxed);
     }
     let config = Config::load()?;
     let identity = config.identity(name)?;

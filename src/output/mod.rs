@@ -7,8 +7,11 @@
 //! - `exec.rs`: one command run with an identity's credentials.
 //! - `credential_process.rs`: the JSON an SDK's `credential_process` reads.
 //! - `list.rs`: `aws-as list` and the status line.
+//! - `credentials_file/`: `aws-as write`, an identity's credentials in a section of
+//!   `~/.aws/credentials`, edited in place without losing a byte of the rest.
 
 pub mod credential_process;
+pub mod credentials_file;
 pub mod env;
 pub mod exec;
 pub mod list;

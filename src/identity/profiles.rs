@@ -138,9 +138,7 @@ impl Config {
     /// `aws_access_key_id`, `credential_process`, `sso_session`…), read with its includes.
     pub fn credential_key(&self, name: &str) -> Option<&'static str> {
         let view = self.view(name).ok()?;
-        CREDENTIAL_KEYS
-            .into_iter()
-            .find(|k| view.get(k).is_some())
+        CREDENTIAL_KEYS.into_iter().find(|k| view.get(k).is_some())
     }
 
     /// The names of the profiles `name`'s identity is made from: itself, its source chain, and
@@ -247,7 +245,11 @@ impl Config {
             (process, secret) => Some(CodeSource {
                 // The profile the command or secret is written in (an included one, maybe), so
                 // a message about it points where it can be fixed.
-                profile: process.as_ref().or(secret.as_ref()).map_or(name, |(_, p)| p).to_string(),
+                profile: process
+                    .as_ref()
+                    .or(secret.as_ref())
+                    .map_or(name, |(_, p)| p)
+                    .to_string(),
                 process: process.map(|(v, _)| v),
                 totp: secret.map(|(s, p)| TotpSecret::new(p, s)),
             }),
@@ -389,8 +391,8 @@ impl CredentialsText {
             Some(Cow::Borrowed("default")),
         ))
         .map_err(|e| {
-            let detail = std::error::Error::source(&e)
-                .map_or_else(|| e.to_string(), ToString::to_string);
+            let detail =
+                std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
             Error::new(format!(
                 "the AWS credentials file cannot be read: {detail} (fix that line)"
             ))

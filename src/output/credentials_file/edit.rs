@@ -117,16 +117,14 @@ pub fn remove(doc: &Document<'_>, name: &str, keys: &[&str]) -> Option<String> {
     let n = doc.lines().len();
     let entries = doc.entries(section);
     let dropped = |i: usize| {
-        entries
-            .iter()
-            .any(|(k, e)| k.as_deref().is_some_and(|k| keys.contains(&k)) && (e.start..e.end).contains(&i))
+        entries.iter().any(|(k, e)| {
+            k.as_deref().is_some_and(|k| keys.contains(&k)) && (e.start..e.end).contains(&i)
+        })
     };
     let kept: Vec<usize> = (section.header + 1..section.end)
         .filter(|&i| !dropped(i))
         .collect();
-    let anything_left = kept
-        .iter()
-        .any(|&i| doc.lines()[i].kind != Kind::Blank);
+    let anything_left = kept.iter().any(|&i| doc.lines()[i].kind != Kind::Blank);
     let mut out: Vec<Out> = (0..section.header).map(|i| original(doc, i)).collect();
     if anything_left {
         out.push(original(doc, section.header));
@@ -144,9 +142,7 @@ pub fn remove(doc: &Document<'_>, name: &str, keys: &[&str]) -> Option<String> {
 pub fn span(doc: &Document<'_>, section: Section) -> std::ops::Range<usize> {
     let lines = doc.lines();
     let start = lines[section.header].start;
-    let end = lines
-        .get(section.end)
-        .map_or(doc.text().len(), |l| l.start);
+    let end = lines.get(section.end).map_or(doc.text().len(), |l| l.start);
     start..end
 }
 
@@ -220,7 +216,8 @@ mod tests {
             "[a]\nk=1\n\n[b]\n"
         );
         assert_eq!(
-            r("[a]\nk=1\n\n[t]\naws_access_key_id = A\nregion = x\naws_as_identity = me\n").unwrap(),
+            r("[a]\nk=1\n\n[t]\naws_access_key_id = A\nregion = x\naws_as_identity = me\n")
+                .unwrap(),
             "[a]\nk=1\n\n[t]\nregion = x\n"
         );
         assert_eq!(

@@ -57,9 +57,10 @@ impl Location {
     }
 
     fn file_name(&self) -> String {
-        self.real
-            .file_name()
-            .map_or_else(|| "credentials".to_string(), |n| n.to_string_lossy().into_owned())
+        self.real.file_name().map_or_else(
+            || "credentials".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     }
 
     fn beside(&self, suffix: &str) -> PathBuf {

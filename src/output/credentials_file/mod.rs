@@ -269,7 +269,9 @@ pub fn remove(section: &str) -> Result<std::path::PathBuf> {
     let (doc, parsed) = readable(&at, text)?;
     match owner(&doc, section) {
         Owner::AwsAs => {}
-        Owner::Missing => bail!("there is no section [{section}] in {file_name}: nothing to remove"),
+        Owner::Missing => {
+            bail!("there is no section [{section}] in {file_name}: nothing to remove")
+        }
         _ => bail!(
             "[{section}] in {file_name} was not written by aws-as (it has no {MARKER}): aws-as removes only its own sections; edit the file by hand"
         ),
@@ -366,10 +368,7 @@ fn verify(
         }
     }
     if values.is_empty() {
-        if WRITTEN
-            .iter()
-            .any(|k| new_parsed.get(section, k).is_some())
-        {
+        if WRITTEN.iter().any(|k| new_parsed.get(section, k).is_some()) {
             return fail("leave aws-as's keys behind");
         }
     } else {

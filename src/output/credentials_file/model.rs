@@ -163,7 +163,10 @@ impl<'a> Document<'a> {
 
     /// The text again, byte for byte: the lines cover it without gap or overlap.
     pub fn render(&self) -> String {
-        self.lines.iter().map(|l| &self.text[l.start..l.end]).collect()
+        self.lines
+            .iter()
+            .map(|l| &self.text[l.start..l.end])
+            .collect()
     }
 
     /// The line ending new lines get: that of the first line that has one, else `\n`.
@@ -296,7 +299,9 @@ impl<'a> Document<'a> {
                     if let Some(first) = keys.insert(key.clone(), n) {
                         return Err(Problem {
                             line: n,
-                            what: format!("{key} is set twice in its section (also on line {first})"),
+                            what: format!(
+                                "{key} is set twice in its section (also on line {first})"
+                            ),
                         });
                     }
                     after_key = true;

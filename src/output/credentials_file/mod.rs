@@ -16,6 +16,8 @@ pub mod edit;
 pub mod file;
 pub mod model;
 
+use std::path::Path;
+
 use chrono::{DateTime, Utc};
 
 use super::credential_process::min_left;
@@ -33,7 +35,7 @@ pub const EXPIRY: &str = "expiration";
 /// Keys that would hold stale values next to fresh credentials: botocore reads
 /// `aws_security_token` before `aws_session_token`, so an old one would win; and an old
 /// `x_security_token_expires` would show a prompt the wrong time.
-const STALE: [&str; 2] = ["aws_security_token", "x_security_token_expires"];
+pub const STALE: [&str; 2] = ["aws_security_token", "x_security_token_expires"];
 
 /// Every key aws-as writes or clears in its sections: what `--remove` and the backups take out.
 pub const WRITTEN: [&str; 7] = [
@@ -89,20 +91,54 @@ fn check_value(key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-fn unreadable(at: &Location, what: impl std::fmt::Display) -> Error {
+fn unreadable(path: &Path, what: impl std::fmt::Display) -> Error {
     Error::new(format!(
         "refusing to edit the AWS credentials file {}: {what}; fix it by hand (aws-as changes nothing in a file it cannot edit without loss)",
-        at.path.display()
+        path.display()
     ))
 }
 
 /// The document of `text`, if aws-as can edit it: both its line model and aws-config read it.
-fn readable<'a>(at: &Location, text: &'a str) -> Result<(Document<'a>, CredentialsText)> {
+fn readable<'a>(path: &Path, text: &'a str) -> Result<(Document<'a>, CredentialsText)> {
     let doc = parse(text);
     doc.check()
-        .map_err(|p| unreadable(at, format_args!("line {}: {}", p.line, p.what)))?;
-    let parsed = CredentialsText::parse(&at.path, text).map_err(|e| unreadable(at, e))?;
+        .map_err(|p| unreadable(path, format_args!("line {}: {}", p.line, p.what)))?;
+    let parsed = CredentialsText::parse(path, text).map_err(|e| unreadable(path, e))?;
     Ok((doc, parsed))
+}
+
+/// A header botocore reads as another name than aws-config (`[ a ]` is " a " to configparser):
+/// writing under it would give the two SDKs different sections.
+fn check_header(path: &Path, doc: &Document<'_>, section: &str) -> Result<()> {
+    if let Some(s) = doc.section(section)
+        && let Kind::Header { plain: false, .. } = doc.lines()[s.header].kind
+    {
+        return Err(unreadable(
+            path,
+            format_args!(
+                "the header of [{section}] on line {} is written so that botocore reads another section name; write it as [{section}]",
+                s.header + 1
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `text` (the credentials file at `path`) with `values` set in `section` and the stale keys
+/// taken out, checked as every write is (see [`verify`]): the editing itself, without the disk
+/// and without the question whose section it is.
+pub fn edit_text(
+    path: &Path,
+    text: &str,
+    section: &str,
+    values: &[(&str, &str)],
+) -> Result<String> {
+    check_section_name(section)?;
+    let (doc, parsed) = readable(path, text)?;
+    check_header(path, &doc, section)?;
+    let new = edit::set(&doc, section, values, &STALE);
+    verify(path, &doc, &parsed, &new, section, values)?;
+    Ok(new)
 }
 
 /// Who a section of the credentials file belongs to.
@@ -164,7 +200,8 @@ pub fn precheck(section: &str, protected: &[String], name: &str, force: bool) ->
     check_protected(section, protected, name)?;
     let at = Location::find()?;
     let text = file::read()?.unwrap_or_default();
-    let (doc, _) = readable(&at, &text)?;
+    let (doc, _) = readable(&at.path, &text)?;
+    check_header(&at.path, &doc, section)?;
     check_owner(&at, &doc, section, force)
 }
 
@@ -204,9 +241,9 @@ pub fn write(
     let _lock = file::lock(&at)?;
     let old = file::read()?;
     let text = old.as_deref().unwrap_or("");
-    let (doc, parsed) = readable(&at, text)?;
+    let doc = parse(text);
     check_owner(&at, &doc, section, force)?;
-    let new = edit::set(&doc, section, &values, &STALE);
+    let new = edit_text(&at.path, text, section, &values)?;
     let written = Written {
         path: at.path.clone(),
         appended: doc.section(section).is_none(),
@@ -215,7 +252,6 @@ pub fn write(
     if old.is_some() && new == text {
         return Ok(written); // the section holds these credentials already
     }
-    verify(&at, &doc, &parsed, &new, section, &values)?;
     let backup = old.as_deref().map(strip_written);
     file::replace(&at, &new, backup.as_deref())?;
     Ok(written)
@@ -266,7 +302,7 @@ pub fn remove(section: &str) -> Result<std::path::PathBuf> {
     let Some(text) = old.as_deref() else {
         bail!("there is no credentials file {file_name}: nothing to remove");
     };
-    let (doc, parsed) = readable(&at, text)?;
+    let (doc, parsed) = readable(&at.path, text)?;
     match owner(&doc, section) {
         Owner::AwsAs => {}
         Owner::Missing => {
@@ -277,7 +313,7 @@ pub fn remove(section: &str) -> Result<std::path::PathBuf> {
         ),
     }
     let new = edit::remove(&doc, section, &WRITTEN).expect("the section exists");
-    verify(&at, &doc, &parsed, &new, section, &[])?;
+    verify(&at.path, &doc, &parsed, &new, section, &[])?;
     file::replace(&at, &new, Some(&strip_written(text)))?;
     Ok(at.path)
 }
@@ -324,7 +360,7 @@ pub fn strip_written(text: &str) -> String {
 /// readers of the new text read every other section as before, and the target holds `values`
 /// (or, for a removal, none of aws-as's keys). Anything else is a bug, and nothing is written.
 fn verify(
-    at: &Location,
+    path: &Path,
     doc: &Document<'_>,
     parsed: &CredentialsText,
     new: &str,
@@ -334,7 +370,7 @@ fn verify(
     let fail = |what: &str| {
         Err(Error::new(format!(
             "refusing to write the AWS credentials file {}: the edit would {what} (a bug in aws-as: please report it); the file is unchanged",
-            at.path.display()
+            path.display()
         )))
     };
     let old = doc.text();
@@ -353,7 +389,7 @@ fn verify(
     if new_doc.check().is_err() {
         return fail("make the file one aws-as cannot read");
     }
-    let Ok(new_parsed) = CredentialsText::parse(&at.path, new) else {
+    let Ok(new_parsed) = CredentialsText::parse(path, new) else {
         return fail("make the file one the SDK cannot read");
     };
     for (name, s) in doc.sections() {

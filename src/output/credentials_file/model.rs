@@ -16,7 +16,8 @@ pub enum Kind {
     Blank,
     Comment,
     /// `[name]`: `name` as aws-config reads it (trimmed, a trailing comment cut), and whether
-    /// the line is exactly `[name]`, which is how botocore reads it too (it keeps spaces).
+    /// botocore reads the same name (configparser takes everything between the first `[` and
+    /// the last `]`, spaces included: `[ a ]` is " a " there).
     Header {
         name: String,
         plain: bool,
@@ -96,9 +97,10 @@ fn classify(content: &str) -> Kind {
         Kind::Comment
     } else if content.starts_with('[') {
         let name = header_name(content);
-        let plain = content
+        let line = content.trim();
+        let plain = line
             .strip_prefix('[')
-            .and_then(|r| r.strip_suffix(']'))
+            .and_then(|r| r.rfind(']').map(|i| &r[..i]))
             .is_some_and(|inner| inner == name);
         Kind::Header { name, plain }
     } else if content.starts_with(WHITESPACE) {
@@ -353,14 +355,14 @@ mod tests {
 
     #[test]
     fn lines_are_classified_as_aws_config_reads_them() {
-        let doc = parse("[a] # c\n[ b ]\nK = v\n  more\n#c\n ;c\n\nbad\n");
+        let doc = parse("[a] # c\n[ b ]\nK = v\n  more\n#c\n ;c\n\nbad\n[c] # x]\n");
         let kinds: Vec<Kind> = doc.lines().iter().map(|l| l.kind.clone()).collect();
         assert_eq!(
             kinds,
             [
                 Kind::Header {
                     name: "a".into(),
-                    plain: false
+                    plain: true
                 },
                 Kind::Header {
                     name: "b".into(),
@@ -372,6 +374,10 @@ mod tests {
                 Kind::Continuation,
                 Kind::Blank,
                 Kind::Key(None),
+                Kind::Header {
+                    name: "c".into(),
+                    plain: false
+                },
             ]
         );
     }

@@ -296,15 +296,31 @@ pub fn remove_command(section: &str) -> Result<String> {
 pub fn remove(section: &str) -> Result<std::path::PathBuf> {
     check_section_name(section)?;
     let at = Location::find()?;
+    // Once without the lock, so that a removal that cannot happen creates nothing (not even the
+    // lock file), then again under it.
+    removable(&at, file::read()?.as_deref(), section)?;
     let _lock = file::lock(&at)?;
     let old = file::read()?;
+    let (text, doc, parsed) = removable(&at, old.as_deref(), section)?;
+    let new = edit::remove(&doc, section, &WRITTEN).expect("the section exists");
+    verify(&at.path, &doc, &parsed, &new, section, &[])?;
+    file::replace(&at, &new, Some(&strip_written(text)))?;
+    Ok(at.path)
+}
+
+/// The file's text and its readings, when `section` is one aws-as wrote.
+fn removable<'a>(
+    at: &Location,
+    old: Option<&'a str>,
+    section: &str,
+) -> Result<(&'a str, Document<'a>, CredentialsText)> {
     let file_name = at.path.display();
-    let Some(text) = old.as_deref() else {
+    let Some(text) = old else {
         bail!("there is no credentials file {file_name}: nothing to remove");
     };
     let (doc, parsed) = readable(&at.path, text)?;
     match owner(&doc, section) {
-        Owner::AwsAs => {}
+        Owner::AwsAs => Ok((text, doc, parsed)),
         Owner::Missing => {
             bail!("there is no section [{section}] in {file_name}: nothing to remove")
         }
@@ -312,10 +328,6 @@ pub fn remove(section: &str) -> Result<std::path::PathBuf> {
             "[{section}] in {file_name} was not written by aws-as (it has no {MARKER}): aws-as removes only its own sections; edit the file by hand"
         ),
     }
-    let new = edit::remove(&doc, section, &WRITTEN).expect("the section exists");
-    verify(&at.path, &doc, &parsed, &new, section, &[])?;
-    file::replace(&at, &new, Some(&strip_written(text)))?;
-    Ok(at.path)
 }
 
 /// The sections of the credentials file aws-as wrote, with the identity each holds.

@@ -178,12 +178,15 @@ fn sync_dir(at: &Location) {
     }
 }
 
-/// Keeps `text` as the newest backup, unless it is what the newest backup holds already: the
-/// backups are the last versions of what the user wrote, and a daemon renewing a section every
-/// hour would otherwise push them all out within a few hours with copies of each other. The new
-/// backup is written completely before the older ones are moved up, so a failure moves nothing.
+/// Keeps `text` as the newest backup, unless it is what the newest backup holds already (blank
+/// lines at the end aside: the one that separated a section aws-as appended stays when the
+/// section is taken out): the backups are the last versions of what the user wrote, and a daemon
+/// renewing a section every hour would otherwise push them all out within a few hours with
+/// copies of each other. The new backup is written completely before the older ones are moved
+/// up, so a failure moves nothing.
 fn back_up(at: &Location, text: &str) -> Result<()> {
-    if fs::read(at.backup(1)).is_ok_and(|newest| newest == text.as_bytes()) {
+    let end = |t: &str| t.trim_end_matches(['\n', '\r', ' ', '\t']).to_string();
+    if fs::read_to_string(at.backup(1)).is_ok_and(|newest| end(&newest) == end(text)) {
         return Ok(());
     }
     let tmp = temp_file(at, "backup", text.as_bytes()).map_err(|e| at.fail("back up", e))?;

@@ -363,13 +363,10 @@ impl File {
             };
             text.push_str(if crlf { "\r\n" } else { "\n" });
         }
-        if !self.final_newline {
-            while text.ends_with('\n') {
+        if !self.final_newline && text.ends_with('\n') {
+            text.pop();
+            if text.ends_with('\r') {
                 text.pop();
-                if text.ends_with('\r') {
-                    text.pop();
-                }
-                break;
             }
         }
         text

@@ -89,7 +89,7 @@ fn a_profile_takes_what_it_does_not_set_from_the_profile_it_includes() {
     let list = stdout_str(&aws_as(&home, &["list"]));
     let row = |name: &str| {
         list.lines()
-            .find(|l| l.split_whitespace().nth(0) == Some(name))
+            .find(|l| l.split_whitespace().next() == Some(name))
             .unwrap_or_else(|| panic!("{name} not in {list}"))
             .to_string()
     };

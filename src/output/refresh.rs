@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::credential_process::{MIN_LEFT, min_left};
-use super::credentials_file::{self, check_section_name, written_sections};
+use super::credentials_file::{self, check_section_name, written_identity, written_sections};
 use crate::error::{Cause, Error, Result};
 use crate::identity::{Config, Identity, credentials_file_path, fnv1a};
 use crate::session::cache::Cache;
@@ -232,7 +232,7 @@ pub fn run(
         }
         written
             .into_iter()
-            .map(|(section, _)| Target {
+            .map(|section| Target {
                 section,
                 name: None,
             })
@@ -259,7 +259,7 @@ pub fn run(
                 credentials_file::precheck(&t.section, &config.chain_of(&identity), name, force)?;
             }
             None => {
-                if !written.iter().any(|(s, _)| *s == t.section) {
+                if !written.contains(&t.section) {
                     bail!(
                         "[{0}] of {1} was not written by aws-as: give the identity to keep there, aws-as refresh NAME={0}",
                         t.section,
@@ -327,8 +327,8 @@ fn renew(job: &mut Job, request: &Request, connect: Option<Connect>, cache_dir: 
     let section = job.target.section.clone();
     let name = match job.target.name.clone() {
         Some(name) => name,
-        None => match written_sections().map(|w| w.into_iter().find(|(s, _)| *s == section)) {
-            Ok(Some((_, name))) => name,
+        None => match written_identity(&section) {
+            Ok(Some(name)) => name,
             Ok(None) => {
                 return fail(
                     job,

@@ -330,19 +330,27 @@ fn removable<'a>(
     }
 }
 
-/// The sections of the credentials file aws-as wrote, with the identity each holds.
-pub fn written_sections() -> Result<Vec<(String, String)>> {
+/// The sections of the credentials file aws-as wrote.
+pub fn written_sections() -> Result<Vec<String>> {
     let text = file::read()?.unwrap_or_default();
     let doc = parse(&text);
     Ok(doc
         .sections()
         .into_iter()
-        .filter_map(|(name, s)| {
-            doc.value(s, MARKER)
-                .filter(|v| !v.is_empty())
-                .map(|v| (name, v.to_string()))
-        })
+        .filter(|(_, s)| doc.value(*s, MARKER).is_some_and(|v| !v.is_empty()))
+        .map(|(name, _)| name)
         .collect())
+}
+
+/// The identity aws-as wrote into `section` (its marker), if it wrote that section.
+pub fn written_identity(section: &str) -> Result<Option<String>> {
+    let text = file::read()?.unwrap_or_default();
+    let doc = parse(&text);
+    Ok(doc
+        .section(section)
+        .and_then(|s| doc.value(s, MARKER))
+        .filter(|v| !v.is_empty())
+        .map(str::to_string))
 }
 
 /// `text` without the keys of the sections aws-as wrote: what a backup keeps. Those sections

@@ -20,7 +20,7 @@
 _aws_as_spec() {
     case $1 in
     '')
-        _aws_as_subs=(exec credential-process list completions)
+        _aws_as_subs=(exec credential-process write refresh list completions)
         _aws_as_opts=(--shell --mfa-code --duration --no-input --region --help --version)
         _aws_as_vopts=(--shell --mfa-code --duration --region)
         _aws_as_pos=(identity-or-dash)
@@ -35,6 +35,18 @@ _aws_as_spec() {
         _aws_as_subs=()
         _aws_as_opts=(--mfa-code --duration --no-input --region --help)
         _aws_as_vopts=(--mfa-code --duration --region)
+        _aws_as_pos=(identity)
+        ;;
+    write)
+        _aws_as_subs=()
+        _aws_as_opts=(--profile --force --remove --mfa-code --duration --no-input --region --help)
+        _aws_as_vopts=(--profile --remove --mfa-code --duration --region)
+        _aws_as_pos=(identity)
+        ;;
+    refresh)
+        _aws_as_subs=()
+        _aws_as_opts=(--all --force --duration --help)
+        _aws_as_vopts=(--duration)
         _aws_as_pos=(identity)
         ;;
     list)

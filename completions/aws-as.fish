@@ -19,6 +19,8 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
             printf '%s\t%s\n' \
                 'exec' 'Run COMMAND with NAME\'s credentials in its environment; the shell is left as it is' \
                 'credential-process' 'Print NAME\'s credentials as AWS `credential_process` JSON (for SDKs and tools)' \
+                'write' 'Write NAME\'s credentials into a section of the AWS credentials file (for tools that read only that file)' \
+                'refresh' 'Keep sections of the AWS credentials file fresh: a daemon that renews them before they expire' \
                 'list' 'List every identity: kind, source chain, region and cached session' \
                 'completions' 'Print the completion script for a shell'
         case ':opts'
@@ -68,6 +70,38 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--duration' \
                 '--region'
         case 'credential-process:pos'
+            printf '%s\n' \
+                'identity'
+        case 'write:opts'
+            printf '%s\t%s\n' \
+                '--profile' 'The section of the credentials file to write' \
+                '--force' 'Write into a section aws-as did not write, replacing its keys (the old file is kept as a backup)' \
+                '--remove' 'Remove the section SECTION that aws-as wrote, instead of writing one' \
+                '--mfa-code' 'MFA code to use instead of asking on the terminal' \
+                '--duration' 'Session length in seconds, when a new session is made' \
+                '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
+                '--region' 'Region to set instead of the profile\'s (AWS_REGION and AWS_DEFAULT_REGION)' \
+                '--help' 'Print help'
+        case 'write:vopts'
+            printf '%s\n' \
+                '--profile' \
+                '--remove' \
+                '--mfa-code' \
+                '--duration' \
+                '--region'
+        case 'write:pos'
+            printf '%s\n' \
+                'identity'
+        case 'refresh:opts'
+            printf '%s\t%s\n' \
+                '--all' 'Keep every section aws-as wrote fresh' \
+                '--force' 'Take over the sections on the first write (see aws-as write --force)' \
+                '--duration' 'Session length in seconds, when a new session is made' \
+                '--help' 'Print help'
+        case 'refresh:vopts'
+            printf '%s\n' \
+                '--duration'
+        case 'refresh:pos'
             printf '%s\n' \
                 'identity'
         case 'list:opts'

@@ -7,13 +7,15 @@ use std::io::Write;
 
 use clap::Parser;
 
-use crate::error::{Cause, Result};
+use crate::error::{Cause, Error, Result};
 use crate::identity::DURATION_RANGE;
 use crate::output::env::clear_change;
 use crate::output::shell::Shell;
 use crate::output::shell::activate::{self, Target};
 use crate::output::shell::completions::{self, CompletionShell};
-use crate::output::{credential_process, env::switch_change, exec, list};
+use crate::output::{
+    credential_process, credentials_file, env::switch_change, exec, list, refresh,
+};
 use crate::session::{self, Connect, cache};
 
 #[derive(Parser, Debug)]
@@ -77,6 +79,7 @@ impl SessionArgs {
             mfa_code: self.mfa_code.clone(),
             duration: self.duration,
             no_input: self.no_input,
+            no_terminal: false,
         }
     }
 }
@@ -104,6 +107,61 @@ enum Command {
         name: String,
         #[command(flatten)]
         session: SessionArgs,
+    },
+    /// Write NAME's credentials into a section of the AWS credentials file (for tools that read only that file)
+    #[command(
+        after_help = "AWS_PROFILE=SECTION then uses them. Only the section's credential keys change: every other byte\n\
+                      of the file (comments, order, other sections) stays as it was. aws-as writes only a section it\n\
+                      wrote before or a new one, unless --force. The last five versions are kept beside the file\n\
+                      (credentials.aws-as.1 is the newest), without the credentials aws-as wrote."
+    )]
+    Write {
+        /// Identity whose credentials are written
+        #[arg(required_unless_present = "remove")]
+        name: Option<String>,
+        /// The section of the credentials file to write
+        #[arg(
+            long,
+            value_name = "SECTION",
+            required_unless_present = "remove",
+            conflicts_with = "remove"
+        )]
+        profile: Option<String>,
+        /// Write into a section aws-as did not write, replacing its keys (the old file is kept as a backup)
+        #[arg(long, conflicts_with = "remove")]
+        force: bool,
+        /// Remove the section SECTION that aws-as wrote, instead of writing one
+        #[arg(long, value_name = "SECTION", conflicts_with = "name")]
+        remove: Option<String>,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Keep sections of the AWS credentials file fresh: a daemon that renews them before they expire
+    #[command(
+        after_help = "Each argument is NAME=SECTION (write NAME's credentials into SECTION and keep them fresh), or\n\
+                      SECTION alone for a section aws-as wrote (the identity written there). Never asks on a\n\
+                      terminal: a new MFA session takes its code from mfa_process or aws_as_mfa_totp_secret, else\n\
+                      it waits (with a desktop notification) until aws-as NAME in a terminal makes it.\n\
+                      One instance per section: contrib/systemd/aws-as-refresh@.service runs it as a user service."
+    )]
+    Refresh {
+        /// NAME=SECTION, or a SECTION aws-as wrote
+        #[arg(
+            id = "name",
+            value_name = "NAME=SECTION",
+            required_unless_present = "all"
+        )]
+        targets: Vec<String>,
+        /// Keep every section aws-as wrote fresh
+        #[arg(long, conflicts_with = "name")]
+        all: bool,
+        /// Take over the sections on the first write (see aws-as write --force)
+        #[arg(long)]
+        force: bool,
+        /// Session length in seconds, when a new session is made
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32)
+            .range(i64::from(*DURATION_RANGE.start())..=i64::from(*DURATION_RANGE.end())))]
+        duration: Option<u32>,
     },
     /// List every identity: kind, source chain, region and cached session
     List {
@@ -146,6 +204,36 @@ fn run(cli: Cli, connect: Option<Connect>) -> Result<String> {
             session.region.as_deref(),
             connect,
         ),
+        Some(Command::Write {
+            name,
+            profile,
+            force,
+            remove,
+            session,
+        }) => match (remove, name, profile) {
+            (Some(section), _, _) => credentials_file::remove_command(&section),
+            (None, Some(name), Some(section)) => credentials_file::command(
+                &name,
+                &section,
+                force,
+                &session.request(),
+                session.region.as_deref(),
+                connect,
+            ),
+            _ => unreachable!("clap requires NAME and --profile without --remove"),
+        },
+        // A daemon renews sessions: it runs in aws-as-sts from the start rather than hand over
+        // at its first miss.
+        Some(Command::Refresh { .. }) if connect.is_none() => Err(Error::with_cause(
+            "the refresh daemon makes sessions",
+            Cause::NeedsSts,
+        )),
+        Some(Command::Refresh {
+            targets,
+            all,
+            force,
+            duration,
+        }) => refresh::run(&targets, all, force, duration, connect),
         Some(Command::List { names }) => list::list(names),
         Some(Command::Completions { shell }) => Ok(completions::script(shell, &command())),
         None => {
@@ -174,7 +262,14 @@ fn run(cli: Cli, connect: Option<Connect>) -> Result<String> {
 
 /// The subcommands' names: a word that is one of them is never read as a NAME by
 /// [`quick_parse`]. A unit test holds this to clap's definition.
-const SUBCOMMANDS: [&str; 4] = ["exec", "credential-process", "list", "completions"];
+const SUBCOMMANDS: [&str; 6] = [
+    "exec",
+    "credential-process",
+    "list",
+    "completions",
+    "write",
+    "refresh",
+];
 
 /// The invocation of every switch, `aws-as [--shell D] NAME` (the shell function always runs it
 /// so), read without clap: building clap's definition of the whole command line was about a third

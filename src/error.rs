@@ -23,6 +23,9 @@ pub enum Cause {
     /// This binary (`aws-as`, kept small for the cache-hit path) has no STS client: the
     /// command is handed to `aws-as-sts`, which has.
     NeedsSts,
+    /// A new MFA session needs a code, and nothing may be asked (`--no-input`, or a daemon that
+    /// has no terminal): a person has to make the session (`aws-as NAME` in a terminal).
+    NeedsInput,
 }
 
 impl Error {

@@ -114,11 +114,20 @@ fn man_pages_are_what_clap_mangen_makes() {
             "aws-as-credential-process.1",
             "aws-as-exec.1",
             "aws-as-list.1",
+            "aws-as-refresh.1",
+            "aws-as-write.1",
             "aws-as.1",
         ]
     );
     let page = String::from_utf8_lossy(&want["aws-as.1"]);
-    for sub in ["exec", "credential\\-process", "list", "completions"] {
+    for sub in [
+        "exec",
+        "credential\\-process",
+        "list",
+        "completions",
+        "write",
+        "refresh",
+    ] {
         assert!(page.contains(&format!("aws\\-as\\-{sub}(1)")), "{sub}");
     }
     check("man", &want);

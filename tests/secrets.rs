@@ -7,7 +7,9 @@
 //!
 //! - not in stderr, nor in any stdout other than a switch's (which the shell evals);
 //! - not in any file under the test homes (TMPDIR points inside them), except `.aws/credentials`
-//!   for the long-term key and the cache's `*.json` entries for sessions; not in any file written
+//!   for the long-term key and for the sessions `aws-as write` puts there, the credentials file's
+//!   backups for the long-term key (never a session: aws-as keeps none of its sections in them),
+//!   and the cache's `*.json` entries for sessions; not in any file written
 //!   to /tmp during the test (checked for the role sessions, whose secrets moto makes unique: its
 //!   GetSessionToken answer and our long-term key are the same in every test's fixture);
 //! - not on the command line of any process started under this test, polled from /proc while
@@ -282,11 +284,19 @@ fn files_under(root: &Path, skip: &[&Path], since: Option<SystemTime>, max: u64)
 /// in a home's cache entries.
 fn allowed(path: &Path, secret: &Secret, homes: &[&Home]) -> bool {
     homes.iter().any(|home| match secret.kind {
-        Kind::LongTerm => path == home.credentials_path(),
+        Kind::LongTerm => {
+            path == home.credentials_path()
+                || path
+                    .to_string_lossy()
+                    .strip_prefix(&*home.credentials_path().to_string_lossy())
+                    .and_then(|rest| rest.strip_prefix(".aws-as."))
+                    .is_some_and(|n| n.parse::<u8>().is_ok())
+        }
         Kind::Totp => path == home.config_path(),
         Kind::Session => {
-            path.parent() == Some(home.cache_dir().as_path())
-                && path.extension().is_some_and(|x| x == "json")
+            path == home.credentials_path()
+                || (path.parent() == Some(home.cache_dir().as_path())
+                    && path.extension().is_some_and(|x| x == "json"))
         }
     })
 }
@@ -529,6 +539,33 @@ fn success_paths_leak_nothing() {
         Expect::Ok,
     );
     runs.run("list", &mut aws_as(&home, &["list"]), Expect::Ok);
+    runs.run(
+        "write into the credentials file",
+        &mut aws_as(&home, &["write", ROLE1_PROFILE, "--profile", "dbeaver"]),
+        Expect::Ok,
+    );
+    runs.run(
+        "write again, with a backup",
+        &mut aws_as(&home, &["write", ROLE2_PROFILE, "--profile", "dbeaver"]),
+        Expect::Ok,
+    );
+    runs.run(
+        "a refused write",
+        &mut aws_as(&home, &["write", ROLE2_PROFILE, "--profile", USER_PROFILE]),
+        Expect::Fails,
+    );
+    // The daemon until SIGTERM (its stderr is its log: one line per renewal).
+    let mut daemon = command(&home, "timeout");
+    daemon
+        .args(["--preserve-status", "-s", "TERM", "3"])
+        .arg(aws_as_bin())
+        .args(["refresh", "my-role2-dev=daemon"]);
+    runs.run("the refresh daemon", &mut daemon, Expect::ShellOk);
+    runs.run(
+        "write --remove",
+        &mut aws_as(&home, &["write", "--remove", "dbeaver"]),
+        Expect::Ok,
+    );
 
     // The status and `-` need the environment a switch leaves: a shell evals one first. stdout is
     // then the status and the `unset`s; stderr the status that --shell sends there.

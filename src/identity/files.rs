@@ -228,3 +228,18 @@ pub(super) fn profile_files() -> [ProfileFile; 2] {
 pub fn profile_file_paths() -> Vec<PathBuf> {
     profile_files().into_iter().map(|f| f.path).collect()
 }
+
+/// Where the credentials file is (`AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`), as
+/// [`super::Config::load`] finds it: the path a writer of that file must edit.
+pub fn credentials_file_path() -> PathBuf {
+    let [_, credentials] = profile_files();
+    credentials.path
+}
+
+/// The credentials file's text, read by the rules [`super::Config::load`] reads it by (a regular
+/// UTF-8 file of at most 16 MB, no section twice; one line naming the file otherwise); `None`
+/// when there is no file.
+pub fn read_credentials_file() -> Result<Option<String>> {
+    let [_, credentials] = profile_files();
+    credentials.read()
+}

@@ -14,6 +14,9 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 impl Identity {
     /// A string that changes whenever anything that shapes this identity's credentials changes:
     /// the cache key is derived from it, so an edited profile never returns the old credentials.
+    /// It is made from the resolved identity, so a value taken from an `include_profile` counts
+    /// exactly as one the profile sets itself: the role, session name, external id, MFA device
+    /// and source do; the region, session length and code source shape no credentials and do not.
     pub fn fingerprint(&self) -> String {
         match &self.kind {
             Kind::User {

@@ -1,5 +1,7 @@
 //! Profiles into identities: aws-config's own profile loader reads the files' text, so the
 //! semantics are the AWS CLI's; each profile then becomes an [`Identity`] with its source chain.
+//! aws-vault's `include_profile` is read here too: a profile takes the settings it does not set
+//! itself from the profile it includes (and that one's includes), before it is resolved.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -12,13 +14,49 @@ use aws_config::profile::{Profile, ProfileSet};
 use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_types::os_shim_internal::{Env, Fs};
 
-use super::files::profile_files;
+use super::files::{ProfileFile, profile_files};
 use super::{CodeSource, DURATION_RANGE, Identity, Keys, Kind, TotpSecret, valid_region};
 use crate::error::{Error, Result};
 
 pub struct Config {
     profiles: ProfileSet,
 }
+
+/// The key aws-as writes into a section of the credentials file it fills (`aws-as write`), naming
+/// the identity whose credentials it holds. Such a section is an output of aws-as, not an
+/// identity: it is neither listed nor switched to, and no profile can use it as a source. SDKs
+/// ignore keys they do not know.
+pub const MARKER: &str = "aws_as_identity";
+
+/// The settings a profile takes from the profile its `include_profile` names when it does not set
+/// them itself: aws-vault's list (vault/config.go, `populateFromConfigFile`) as far as aws-as reads
+/// them, and aws-as's own TOTP secret beside `mfa_process`. Keys (`aws_access_key_id`…) are not
+/// included, as in aws-vault: they belong to one profile.
+const INHERITED: [&str; 10] = [
+    "mfa_serial",
+    "role_arn",
+    "external_id",
+    "region",
+    "role_session_name",
+    "duration_seconds",
+    "source_profile",
+    "mfa_process",
+    "aws_as_mfa_totp_secret",
+    "credential_source",
+];
+
+/// Keys by which a profile gets credentials without aws-as (or as an aws-as identity).
+const CREDENTIAL_KEYS: [&str; 9] = [
+    "aws_access_key_id",
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "credential_process",
+    "sso_start_url",
+    "sso_session",
+    "sso_account_id",
+    "web_identity_token_file",
+];
 
 /// How many known identities an "unknown identity" error lists: the message stays one line a
 /// person can read, however many profiles the files hold.
@@ -38,10 +76,20 @@ impl Config {
     /// Reads both files itself (see [`ProfileFile::read`]) and hands their text to aws-config's
     /// loader under their real paths, so its parse errors name the file and the line.
     pub fn load() -> Result<Config> {
-        let files = profile_files();
+        Config::load_files(&profile_files())
+    }
+
+    /// The config file alone (`~/.aws/config` or `AWS_CONFIG_FILE`), without the credentials
+    /// file: what a profile is apart from the keys a credentials file gives it.
+    pub fn load_config_file() -> Result<Config> {
+        let [config, _] = profile_files();
+        Config::load_files(&[config])
+    }
+
+    fn load_files(files: &[ProfileFile]) -> Result<Config> {
         let mut texts: HashMap<OsString, Vec<u8>> = HashMap::new();
         let mut builder = EnvConfigFiles::builder();
-        for file in &files {
+        for file in files {
             let text = file.read()?.unwrap_or_default();
             texts.insert(file.path.clone().into_os_string(), text.into_bytes());
             builder = builder.with_file(file.kind, &file.path);
@@ -64,10 +112,53 @@ impl Config {
         Ok(Config { profiles })
     }
 
+    /// Every identity's name: the profiles, less the sections aws-as writes.
     pub fn names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.profiles.profiles().collect();
+        let mut names: Vec<&str> = self
+            .profiles
+            .profiles()
+            .filter(|n| self.written_for(n).is_none())
+            .collect();
         names.sort_unstable();
         names
+    }
+
+    /// The identity whose credentials aws-as wrote into section `name` of the credentials file,
+    /// when it did (its [`MARKER`]).
+    pub fn written_for(&self, name: &str) -> Option<String> {
+        self.profiles.get_profile(name).and_then(|p| get(p, MARKER))
+    }
+
+    /// Whether a profile `name` exists in the files read.
+    pub fn has_profile(&self, name: &str) -> bool {
+        self.profiles.get_profile(name).is_some()
+    }
+
+    /// The key by which profile `name` gets credentials other than from aws-as (`role_arn`,
+    /// `aws_access_key_id`, `credential_process`, `sso_session`…), read with its includes.
+    pub fn credential_key(&self, name: &str) -> Option<&'static str> {
+        let view = self.view(name).ok()?;
+        CREDENTIAL_KEYS.into_iter().find(|k| view.get(k).is_some())
+    }
+
+    /// The names of the profiles `name`'s identity is made from: itself, its source chain, and
+    /// every profile those include (a write into any of them would change the identity itself).
+    pub fn chain_of(&self, identity: &Identity) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut next = Some(identity);
+        while let Some(id) = next {
+            out.push(id.name.clone());
+            if let Ok(view) = self.view(&id.name) {
+                out.extend(view.chain.iter().skip(1).map(|(n, _)| n.to_string()));
+            }
+            next = match &id.kind {
+                Kind::Role { source, .. } => Some(source),
+                Kind::User { .. } => None,
+            };
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// The identity `name` with its whole source chain.
@@ -100,6 +191,11 @@ impl Config {
                 "unknown identity {name:?}: known identities are {known}"
             )));
         };
+        if let Some(holder) = self.written_for(name) {
+            bail!(
+                "{name:?} is a section of the credentials file that aws-as keeps with the credentials of {holder:?}, not an identity: switch to {holder:?} (aws-as write --remove {name} removes the section)"
+            );
+        }
         let mut identity = self.resolve(name, &mut HashSet::new(), false)?;
         if let Some(serial) = identity.root_mfa_serial().map(str::to_string) {
             identity.lend_mfa_serial(serial);
@@ -111,12 +207,16 @@ impl Config {
     }
 
     fn resolve(&self, name: &str, seen: &mut HashSet<String>, as_user: bool) -> Result<Identity> {
-        let profile = self.profiles.get_profile(name).ok_or_else(|| {
-            Error::new(format!(
-                "source_profile {name:?} does not exist: add it or fix source_profile"
-            ))
-        })?;
-        let get = |key: &str| get(profile, key);
+        if self.profiles.get_profile(name).is_none() {
+            bail!("source_profile {name:?} does not exist: add it or fix source_profile");
+        }
+        if let Some(holder) = self.written_for(name) {
+            bail!(
+                "source_profile {name:?} is a section aws-as writes with the credentials of {holder:?}, not an identity: use source_profile = {holder}"
+            );
+        }
+        let view = self.view(name)?;
+        let get = |key: &str| view.get(key);
         let duration_seconds = match get("duration_seconds") {
             None => None,
             Some(v) => Some(
@@ -137,12 +237,21 @@ impl Config {
                 r
             );
         }
-        let code_source = match (get("mfa_process"), get("aws_as_mfa_totp_secret")) {
+        let code_source = match (
+            view.get_from("mfa_process"),
+            view.get_from("aws_as_mfa_totp_secret"),
+        ) {
             (None, None) => None,
             (process, secret) => Some(CodeSource {
-                profile: name.to_string(),
-                process,
-                totp: secret.map(|s| TotpSecret::new(name, s)),
+                // The profile the command or secret is written in (an included one, maybe), so
+                // a message about it points where it can be fixed.
+                profile: process
+                    .as_ref()
+                    .or(secret.as_ref())
+                    .map_or(name, |(_, p)| p)
+                    .to_string(),
+                process: process.map(|(v, _)| v),
+                totp: secret.map(|(s, p)| TotpSecret::new(p, s)),
             }),
         };
 
@@ -203,6 +312,102 @@ impl Config {
                 "profile {name:?} is neither a user (aws_access_key_id + aws_secret_access_key) nor a role (role_arn + source_profile): add one of them"
             ))),
         }
+    }
+}
+
+/// A profile with the profiles it includes, nearest first (itself at the head).
+struct View<'a> {
+    chain: Vec<(&'a str, &'a Profile)>,
+}
+
+impl View<'_> {
+    /// The profile's own value of `key`, else (for the settings that are inherited) that of the
+    /// nearest profile it includes that sets it.
+    fn get(&self, key: &str) -> Option<String> {
+        self.get_from(key).map(|(v, _)| v)
+    }
+
+    /// Like [`View::get`], with the name of the profile the value was read from.
+    fn get_from(&self, key: &str) -> Option<(String, &str)> {
+        let inherited = INHERITED.contains(&key);
+        self.chain
+            .iter()
+            .take(if inherited { usize::MAX } else { 1 })
+            .find_map(|(name, p)| get(p, key).map(|v| (v, *name)))
+    }
+}
+
+impl Config {
+    /// Profile `name` with its `include_profile` chain. An include that loops or names no
+    /// profile is an error: aws-vault skips a missing one, which would silently drop the MFA
+    /// device or the role a whole group of profiles takes from it.
+    fn view(&self, name: &str) -> Result<View<'_>> {
+        let mut chain: Vec<(&str, &Profile)> = Vec::new();
+        let mut next = name.to_string();
+        loop {
+            let Some(profile) = self.profiles.get_profile(&next) else {
+                let by = chain.last().map_or(name, |(n, _)| n);
+                bail!(
+                    "profile {by:?}: include_profile = {next}, which does not exist: add [profile {next}] or fix include_profile"
+                );
+            };
+            let key = profile.name();
+            if chain.iter().any(|(n, _)| *n == key) {
+                let path: Vec<&str> = chain.iter().map(|(n, _)| *n).chain([key]).collect();
+                bail!(
+                    "profile {name:?}: include_profile loops ({}): fix include_profile",
+                    path.join(" includes ")
+                );
+            }
+            chain.push((key, profile));
+            match get(profile, "include_profile") {
+                Some(included) => next = included,
+                None => return Ok(View { chain }),
+            }
+        }
+    }
+}
+
+/// The credentials file's text as aws-config reads it, for checking what an edit did to it.
+pub struct CredentialsText {
+    profiles: ProfileSet,
+}
+
+impl CredentialsText {
+    /// Parses `text` as the credentials file at `path` (named in errors).
+    pub fn parse(path: &std::path::Path, text: &str) -> Result<CredentialsText> {
+        let mut texts: HashMap<OsString, Vec<u8>> = HashMap::new();
+        texts.insert(path.as_os_str().to_owned(), text.as_bytes().to_vec());
+        let files = EnvConfigFiles::builder()
+            .with_file(
+                aws_runtime::env_config::file::EnvConfigFileKind::Credentials,
+                path,
+            )
+            .build();
+        let profiles = complete_now(aws_config::profile::load(
+            &Fs::from_raw_map(texts),
+            &Env::from_slice(&[]),
+            &files,
+            Some(Cow::Borrowed("default")),
+        ))
+        .map_err(|e| {
+            let detail =
+                std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
+            Error::new(format!(
+                "the AWS credentials file cannot be read: {detail} (fix that line)"
+            ))
+        })?;
+        Ok(CredentialsText { profiles })
+    }
+
+    /// The value of `key` in section `section`, as the SDK reads it.
+    pub fn get(&self, section: &str, key: &str) -> Option<&str> {
+        self.profiles.get_profile(section)?.get(key)
+    }
+
+    /// The sections aws-config takes as profiles.
+    pub fn sections(&self) -> Vec<&str> {
+        self.profiles.profiles().collect()
     }
 }
 

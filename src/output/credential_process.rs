@@ -9,7 +9,15 @@ use crate::session::{Connect, Request, resolve, rfc3339, session_seconds};
 
 /// SDKs ask a credential_process again well before expiry (botocore from 15 minutes before,
 /// and it refuses credentials with less than 10 left): hand out nothing that close to the end.
-const MIN_LEFT: TimeDelta = TimeDelta::minutes(15);
+pub const MIN_LEFT: TimeDelta = TimeDelta::minutes(15);
+
+/// How long credentials handed to a tool must still last: [`MIN_LEFT`], but a session shorter
+/// than that margin would be renewed at every call, so such a session gets two minutes of use.
+/// (Also what `aws-as write` and `aws-as refresh` ask for.)
+pub fn min_left(identity: &Summary, duration: Option<u32>) -> TimeDelta {
+    let seconds = session_seconds(identity, duration);
+    MIN_LEFT.min(TimeDelta::seconds(i64::from(seconds) - 120))
+}
 
 /// The `credential_process` JSON: https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html
 pub fn json(
@@ -23,12 +31,7 @@ pub fn json(
             "credential-process takes no --region: set the region in the SDK's profile",
         ));
     }
-    // A session shorter than that margin would be renewed at every call: leave such a session
-    // two minutes of use.
-    let at_least = |identity: &Summary| {
-        let seconds = session_seconds(identity, request.duration);
-        MIN_LEFT.min(TimeDelta::seconds(i64::from(seconds) - 120))
-    };
+    let at_least = |identity: &Summary| min_left(identity, request.duration);
     let (_, credentials) = resolve(name, request, Some(&at_least), connect)?;
     let json = serde_json::json!({
         "Version": 1,

@@ -7,9 +7,14 @@
 //! - `exec.rs`: one command run with an identity's credentials.
 //! - `credential_process.rs`: the JSON an SDK's `credential_process` reads.
 //! - `list.rs`: `aws-as list` and the status line.
+//! - `credentials_file/`: `aws-as write`, an identity's credentials in a section of
+//!   `~/.aws/credentials`, edited in place without losing a byte of the rest.
+//! - `refresh.rs`: `aws-as refresh`, the daemon that keeps such sections fresh.
 
 pub mod credential_process;
+pub mod credentials_file;
 pub mod env;
 pub mod exec;
 pub mod list;
+pub mod refresh;
 pub mod shell;

@@ -39,6 +39,8 @@ pub struct Request {
     pub duration: Option<u32>,
     /// Never ask on the terminal nor run an `mfa_process`: fail instead.
     pub no_input: bool,
+    /// Never ask on the terminal, but run `mfa_process` or use a TOTP secret (a daemon).
+    pub no_terminal: bool,
 }
 
 /// Resolves `name` to its identity's summary and fresh credentials (the cache first, STS on a
@@ -54,6 +56,9 @@ pub fn resolve(
 ) -> Result<(Summary, Credentials)> {
     if request.no_input {
         mfa::NO_INPUT.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    if request.no_terminal {
+        mfa::NO_TERMINAL.store(true, std::sync::atomic::Ordering::Relaxed);
     }
     let cache = Cache::open(Cache::default_dir()?);
     let stamps = index::Stamps::now();

@@ -8,6 +8,9 @@
 //!
 //! - `Sts::moto()`            start tests/support/sts.py in moto mode on 127.0.0.1:<free port>
 //! - `Sts::moto_with_delay(s)` same, but GetSessionToken/AssumeRole answer after `s` seconds
+//! - `Sts::moto_with_lifetimes(&[("AssumeRole", 6)])` moto whose sessions of those actions
+//!   expire that many seconds after they are issued (sessions that expire within a test);
+//!   `sts.set_fault(Some(mode))` answers every request with a fault mode until `set_fault(None)`
 //! - `Sts::fault(mode)`       start it in fault mode (wrong-mfa, wrong-mfa-unless:CODE,
 //!   access-denied, expired-keys, expired-token, throttle-then-ok:N, http500, malformed, hang)
 //! - `sts.endpoint()`         "http://127.0.0.1:PORT"
@@ -266,6 +269,27 @@ impl Sts {
     /// moto, but GetSessionToken and AssumeRole answer only after `secs` seconds.
     pub fn moto_with_delay(secs: f64) -> Sts {
         Sts::start(&["moto", "--delay", &secs.to_string()])
+    }
+
+    /// moto, but the sessions `action` issues ("GetSessionToken", "AssumeRole") expire `seconds`
+    /// after they are issued, whatever DurationSeconds asked for.
+    pub fn moto_with_lifetimes(lifetimes: &[(&str, u32)]) -> Sts {
+        let mut args = vec!["moto".to_string()];
+        for (action, seconds) in lifetimes {
+            args.push("--lifetime".to_string());
+            args.push(format!("{action}={seconds}"));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Sts::start(&args)
+    }
+
+    /// moto mode: every STS request gets fault `mode` (as for [`Sts::fault`]) from now on;
+    /// `None` goes back to moto.
+    pub fn set_fault(&self, mode: Option<&str>) {
+        match mode {
+            Some(mode) => self.http("POST", &format!("/__fault?mode={mode}")),
+            None => self.http("POST", "/__fault"),
+        };
     }
 
     /// Fault mode: wrong-mfa, wrong-mfa-unless:CODE, access-denied, expired-keys, expired-token,

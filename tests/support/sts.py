@@ -12,6 +12,9 @@ until killed or until its stdin reaches EOF (so a crashed test never leaves it r
 Modes:
   moto            moto's STS (any role ARN can be assumed; credentials are fake but consistent).
                   ``--delay S`` sleeps S seconds before answering GetSessionToken/AssumeRole.
+                  ``--lifetime ACTION=S`` (repeatable) makes the sessions ACTION (GetSessionToken,
+                  AssumeRole) issues expire S seconds after they are issued, whatever
+                  DurationSeconds asked for: sessions that expire within a test.
   fault MODE      every STS request gets an STS-shaped failure:
                     wrong-mfa          403 AccessDenied (invalid MFA one time pass code)
                     wrong-mfa-unless:CODE  that, for a GetSessionToken whose TokenCode is not
@@ -27,8 +30,9 @@ Modes:
 Every STS request (in both modes) is recorded; ``GET /__calls`` returns them as a JSON list,
 ``POST /__reset`` clears the list. ``POST /__expire`` (moto mode) makes every session token
 issued so far count as expired: a request signed with one gets 400 ExpiredToken, as AWS answers
-for a session its holder still believes valid (clock skew, a shortened session). No control
-endpoint is recorded.
+for a session its holder still believes valid (clock skew, a shortened session). ``POST /__fault?mode=MODE`` (moto mode) answers every STS request with that fault mode
+from now on; ``POST /__fault`` without a mode goes back to moto. No control endpoint is
+recorded.
 
 Secrets: nothing here logs requests (werkzeug's access log is silenced), so access keys and
 session tokens never reach stderr. They are only returned by /__calls to the test itself.
@@ -64,6 +68,7 @@ HANG_SECONDS = 120
 
 _CREDENTIAL_RE = re.compile(r"Credential=([^/,\s]+)/")
 _SESSION_TOKEN_RE = re.compile(rb"<SessionToken>([^<]+)</SessionToken>")
+_EXPIRATION_RE = re.compile(rb"<Expiration>[^<]+</Expiration>")
 
 
 class Recorder:
@@ -169,10 +174,12 @@ def make_moto_app():
 
 
 class StsApp:
-    def __init__(self, mode, fault=None, delay=0.0):
+    def __init__(self, mode, fault=None, delay=0.0, lifetimes=None):
         self.mode = mode
         self.fault = fault
         self.delay = delay
+        self.lifetimes = lifetimes or {}
+        self.switched_fault = None
         self.recorder = Recorder()
         self.lock = threading.Lock()
         self.throttle_left = 0
@@ -197,6 +204,14 @@ class StsApp:
             read_body(environ)
             self.recorder.reset()
             return respond(start_response, "200 OK", "{}", "application/json")
+        if path == "/__fault" and method == "POST":
+            read_body(environ)
+            mode = parse_qs(environ.get("QUERY_STRING", "")).get("mode", [""])[-1]
+            if mode and not valid_fault(mode):
+                return respond(start_response, "400 Bad Request", "unknown fault mode", "text/plain")
+            with self.lock:
+                self.switched_fault = mode or None
+            return respond(start_response, "200 OK", "{}", "application/json")
         if path == "/__expire" and method == "POST":
             read_body(environ)
             with self.lock:
@@ -208,6 +223,10 @@ class StsApp:
         call = describe_call(environ, params)
         self.recorder.add(call)
 
+        with self.lock:
+            switched = self.switched_fault
+        if self.mode == "moto" and switched:
+            return self.answer_fault(environ, start_response, call, switched)
         if self.mode == "moto":
             if self.delay > 0 and call["action"] in SLOW_ACTIONS:
                 time.sleep(self.delay)
@@ -218,8 +237,27 @@ class StsApp:
                     start_response, "400 Bad Request", "ExpiredToken",
                     "The security token included in the request is expired",
                 )
-            return self.remember_tokens(self.moto(environ, start_response))
+            lifetime = self.lifetimes.get(call["action"])
+            if lifetime is None:
+                return self.remember_tokens(self.moto(environ, start_response))
+            return self.remember_tokens(
+                self.rewritten(environ, start_response, lambda b: shorten(b, lifetime))
+            )
         return self.answer_fault(environ, start_response, call)
+
+    def rewritten(self, environ, start_response, rewrite):
+        """moto's answer with its body changed by ``rewrite`` (and Content-Length with it)."""
+        answer = {}
+
+        def capture(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, headers
+            return lambda data: None
+
+        body = rewrite(b"".join(self.moto(environ, capture)))
+        headers = [(k, v) for k, v in answer["headers"] if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        start_response(answer["status"], headers)
+        return [body]
 
     def remember_tokens(self, body_parts):
         body = b"".join(body_parts)
@@ -278,6 +316,12 @@ class StsApp:
         raise AssertionError(f"unknown fault mode {fault!r}")
 
 
+def shorten(body, seconds):
+    """The response with its Expiration ``seconds`` from now."""
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds))
+    return _EXPIRATION_RE.sub(b"<Expiration>" + when.encode() + b"</Expiration>", body, count=1)
+
+
 class QuietHandler(WSGIRequestHandler):
     """No access log: keeps request details (and anything secret-looking) off stderr."""
 
@@ -305,6 +349,8 @@ def main(argv):
     parser.add_argument("fault", nargs="?", help="fault mode: " + ", ".join(FAULT_MODES))
     parser.add_argument("--delay", type=float, default=0.0,
                         help="moto mode: seconds to sleep before GetSessionToken/AssumeRole")
+    parser.add_argument("--lifetime", action="append", default=[], metavar="ACTION=SECONDS",
+                        help="moto mode: sessions ACTION issues expire SECONDS after issue")
     parser.add_argument("--ignore-stdin", action="store_true",
                         help="do not exit when stdin reaches EOF")
     args = parser.parse_args(argv)
@@ -314,7 +360,13 @@ def main(argv):
     elif args.fault:
         parser.error("moto mode takes no fault argument")
 
-    app = StsApp(args.mode, fault=args.fault, delay=args.delay)
+    lifetimes = {}
+    for item in args.lifetime:
+        action, _, seconds = item.partition("=")
+        if action not in SLOW_ACTIONS or not seconds.isdigit():
+            parser.error(f"--lifetime takes GetSessionToken=S or AssumeRole=S, not {item!r}")
+        lifetimes[action] = int(seconds)
+    app = StsApp(args.mode, fault=args.fault, delay=args.delay, lifetimes=lifetimes)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     server.daemon_threads = True
     sys.stdout.write(f"PORT {server.server_port}\n")

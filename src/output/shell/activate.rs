@@ -221,6 +221,36 @@ fn csh_statements(script: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A subcommand's output is text for a person (or a command of its own): each wrapper must
+    /// run it directly, never capture and eval it as it does a switch's statements.
+    #[test]
+    fn every_subcommand_passes_through_every_wrapper() {
+        let command = crate::cli::command();
+        for (shell, script) in [
+            ("sh", POSIX),
+            ("bash", BASH),
+            ("zsh", ZSH),
+            ("fish", FISH),
+            ("tcsh", TCSH),
+        ] {
+            for sub in command.get_subcommands() {
+                let name = sub.get_name();
+                let listed = match shell {
+                    "fish" => script.lines().any(|l| {
+                        l.trim_start().starts_with("case -h")
+                            && l.split_whitespace().any(|w| w == name)
+                    }),
+                    "tcsh" => script.contains(&format!("\"$__aws_as_1[1]\" == \"{name}\"")),
+                    _ => script.lines().any(|l| {
+                        l.contains("--version |")
+                            && l.split([' ', '|', ')', '(']).any(|w| w == name)
+                    }),
+                };
+                assert!(listed, "{shell}: `aws-as {name}` is not passed through");
+            }
+        }
+    }
+
     #[test]
     fn every_template_has_its_placeholder() {
         for t in [POSIX, BASH, ZSH, FISH, TCSH] {

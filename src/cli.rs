@@ -10,6 +10,7 @@ use clap::Parser;
 use crate::error::{Cause, Result};
 use crate::identity::DURATION_RANGE;
 use crate::output::env::clear_change;
+use crate::output::export::{self, Format};
 use crate::output::shell::Shell;
 use crate::output::shell::activate::{self, Target};
 use crate::output::shell::completions::{self, CompletionShell};
@@ -105,6 +106,24 @@ enum Command {
         #[command(flatten)]
         session: SessionArgs,
     },
+    /// Print NAME's credentials for another tool: sh, docker --env-file, PowerShell, cmd, JSON, ini
+    #[command(
+        after_help = "env is what the switch prints for sh; the other formats are for another environment \
+                            (a container, a PowerShell or cmd session, a file). A value a format cannot carry \
+                            is refused, never written mangled. Nothing is printed unless everything succeeded."
+    )]
+    Export {
+        /// Identity whose credentials are printed
+        name: String,
+        /// The format
+        #[arg(long, value_enum, default_value_t = Format::Env)]
+        format: Format,
+        /// With --format ini: the section's name [default: NAME]
+        #[arg(long, value_name = "SECTION")]
+        section: Option<String>,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
     /// List every identity: kind, source chain, region and cached session
     List {
         /// Print only the names, one per line (for completion)
@@ -144,6 +163,19 @@ fn run(cli: Cli, connect: Option<Connect>) -> Result<String> {
             &name,
             &session.request(),
             session.region.as_deref(),
+            connect,
+        ),
+        Some(Command::Export {
+            name,
+            format,
+            section,
+            session,
+        }) => export::export(
+            &name,
+            &session.request(),
+            session.region.as_deref(),
+            format,
+            section.as_deref(),
             connect,
         ),
         Some(Command::List { names }) => list::list(names),

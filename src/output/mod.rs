@@ -6,10 +6,12 @@
 //!   tab completion.
 //! - `exec.rs`: one command run with an identity's credentials.
 //! - `credential_process.rs`: the JSON an SDK's `credential_process` reads.
+//! - `export/`: `aws-as export`, the credentials in the formats other tools take (a dialect each).
 //! - `list.rs`: `aws-as list` and the status line.
 
 pub mod credential_process;
 pub mod env;
 pub mod exec;
+pub mod export;
 pub mod list;
 pub mod shell;

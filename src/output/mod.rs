@@ -8,10 +8,12 @@
 //! - `credential_process.rs`: the JSON an SDK's `credential_process` reads.
 //! - `export/`: `aws-as export`, the credentials in the formats other tools take (a dialect each).
 //! - `list.rs`: `aws-as list` and the status line.
+//! - `login/`: `aws-as login`, the console sign-in (in `aws-as-sts` only: it talks to the network).
 
 pub mod credential_process;
 pub mod env;
 pub mod exec;
 pub mod export;
 pub mod list;
+pub mod login;
 pub mod shell;

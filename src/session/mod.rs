@@ -19,7 +19,7 @@ pub mod sts;
 pub mod totp;
 
 pub use credentials::{Credentials, rfc3339};
-pub use resolver::{Resolver, cache_key, session_seconds};
+pub use resolver::{Resolver, cache_key, session_seconds, sts_region};
 pub use sts::Connect;
 
 use cache::Cache;
@@ -47,16 +47,25 @@ pub fn resolve(
     at_least: Option<&dyn Fn(&Identity) -> TimeDelta>,
     connect: Option<Connect>,
 ) -> Result<(Identity, Credentials)> {
+    let identity = Config::load()?.identity(name)?;
+    let credentials = credentials(&identity, request, at_least, connect)?;
+    Ok((identity, credentials))
+}
+
+/// Fresh credentials for an identity already read (the cache first, STS on a miss).
+pub fn credentials(
+    identity: &Identity,
+    request: &Request,
+    at_least: Option<&dyn Fn(&Identity) -> TimeDelta>,
+    connect: Option<Connect>,
+) -> Result<Credentials> {
     if request.no_input {
         mfa::NO_INPUT.store(true, std::sync::atomic::Ordering::Relaxed);
     }
-    let config = Config::load()?;
-    let identity = config.identity(name)?;
     let cache = Cache::open(Cache::default_dir()?);
     let mut resolver = Resolver::new(&cache, request.mfa_code.clone(), connect);
-    let credentials = match at_least {
-        Some(d) => resolver.credentials_lasting(&identity, request.duration, d(&identity))?,
-        None => resolver.credentials(&identity, request.duration)?,
-    };
-    Ok((identity, credentials))
+    match at_least {
+        Some(d) => resolver.credentials_lasting(identity, request.duration, d(identity)),
+        None => resolver.credentials(identity, request.duration),
+    }
 }

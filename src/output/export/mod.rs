@@ -11,10 +11,10 @@
 //! Every format but `env` is for another environment (a container, a PowerShell or cmd session,
 //! a file): it gets [`export_change`], without aws-as's bookkeeping of this shell.
 
-mod cmd;
-mod docker;
-mod ini;
-mod powershell;
+pub mod cmd;
+pub mod docker;
+pub mod ini;
+pub mod powershell;
 
 use crate::error::{Error, Result};
 use crate::identity::Identity;

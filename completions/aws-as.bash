@@ -20,7 +20,7 @@
 _aws_as_spec() {
     case $1 in
     '')
-        _aws_as_subs=(exec credential-process list completions)
+        _aws_as_subs=(exec credential-process export login list completions)
         _aws_as_opts=(--shell --mfa-code --duration --no-input --region --help --version)
         _aws_as_vopts=(--shell --mfa-code --duration --region)
         _aws_as_pos=(identity-or-dash)
@@ -35,6 +35,18 @@ _aws_as_spec() {
         _aws_as_subs=()
         _aws_as_opts=(--mfa-code --duration --no-input --region --help)
         _aws_as_vopts=(--mfa-code --duration --region)
+        _aws_as_pos=(identity)
+        ;;
+    export)
+        _aws_as_subs=()
+        _aws_as_opts=(--format --section --mfa-code --duration --no-input --region --help)
+        _aws_as_vopts=(--format --section --mfa-code --duration --region)
+        _aws_as_pos=(identity)
+        ;;
+    login)
+        _aws_as_subs=()
+        _aws_as_opts=(--destination --print --mfa-code --duration --no-input --region --help)
+        _aws_as_vopts=(--destination --mfa-code --duration --region)
         _aws_as_pos=(identity)
         ;;
     list)
@@ -56,6 +68,7 @@ _aws_as_spec() {
 _aws_as_choices() {
     case $1:$2 in
     :--shell) _aws_as_vals=(sh bash zsh fish csh tcsh) ;;
+    export:--format) _aws_as_vals=(env env-no-export powershell windows-cmd json ini) ;;
     *) _aws_as_vals=() ;;
     esac
 }

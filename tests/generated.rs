@@ -113,12 +113,14 @@ fn man_pages_are_what_clap_mangen_makes() {
             "aws-as-completions.1",
             "aws-as-credential-process.1",
             "aws-as-exec.1",
+            "aws-as-export.1",
             "aws-as-list.1",
+            "aws-as-login.1",
             "aws-as.1",
         ]
     );
     let page = String::from_utf8_lossy(&want["aws-as.1"]);
-    for sub in ["exec", "credential\\-process", "list", "completions"] {
+    for sub in ["exec", "credential\\-process", "export", "login", "list", "completions"] {
         assert!(page.contains(&format!("aws\\-as\\-{sub}(1)")), "{sub}");
     }
     check("man", &want);

@@ -120,7 +120,14 @@ fn man_pages_are_what_clap_mangen_makes() {
         ]
     );
     let page = String::from_utf8_lossy(&want["aws-as.1"]);
-    for sub in ["exec", "credential\\-process", "export", "login", "list", "completions"] {
+    for sub in [
+        "exec",
+        "credential\\-process",
+        "export",
+        "login",
+        "list",
+        "completions",
+    ] {
         assert!(page.contains(&format!("aws\\-as\\-{sub}(1)")), "{sub}");
     }
     check("man", &want);

@@ -523,7 +523,14 @@ fn success_paths_leak_nothing() {
         &mut aws_as(&home, &["credential-process", ROLE1_PROFILE]),
         Expect::Switch,
     );
-    for format in ["env", "env-no-export", "powershell", "windows-cmd", "json", "ini"] {
+    for format in [
+        "env",
+        "env-no-export",
+        "powershell",
+        "windows-cmd",
+        "json",
+        "ini",
+    ] {
         // Its stdout carries the credentials, as a switch's does.
         runs.run(
             &format!("export --format {format}"),

@@ -1,6 +1,6 @@
 //! The one HTTPS request of a console sign-in: credentials in, a sign-in token out. It uses the
 //! SDK's own HTTP client (aws-smithy-http-client: hyper, rustls with aws-lc, the system's root
-//! certificates), so no second HTTP or TLS stack is linked, and it is named only from
+//! certificates, the proxy variables), so no second HTTP or TLS stack is linked, and it is named only from
 //! `aws-as-sts`'s entry (through [`super::login`]).
 //!
 //! The query holds the credentials and the answer the token: neither the URL nor the body ever
@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use aws_smithy_http_client::Connector;
+use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::HttpConnector;
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
@@ -38,7 +39,9 @@ pub fn signin_token(url: &str, endpoint: &str, profile: &str) -> Result<String> 
         .map_err(|e| Error::new(format!("cannot start the network runtime: {e}")))?;
     let limit = timeout();
     let answer = runtime.block_on(async {
+        // As the SDK's default client does for STS: HTTPS_PROXY, NO_PROXY and friends.
         let connector = Connector::builder()
+            .proxy_config(ProxyConfig::from_env())
             .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
             .build();
         let mut request = HttpRequest::get(url).map_err(|_| {

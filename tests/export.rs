@@ -327,7 +327,7 @@ fn every_format_is_read_back_by_its_consumer() {
     // json: python -m json.tool takes it; it is what credential-process prints.
     let out = export(&home, &["--no-input", "--format", "json", ROLE2_PROFILE]);
     let tool = run_with_input(
-        &mut Command::new(python()).args(["-m", "json.tool"]),
+        Command::new(python()).args(["-m", "json.tool"]),
         &out.stdout,
     );
     assert!(tool.status.success(), "{}", stderr_str(&tool));

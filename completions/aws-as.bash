@@ -20,7 +20,7 @@
 _aws_as_spec() {
     case $1 in
     '')
-        _aws_as_subs=(exec credential-process write refresh list completions)
+        _aws_as_subs=(exec credential-process write refresh export login list completions)
         _aws_as_opts=(--shell --mfa-code --duration --no-input --region --help --version)
         _aws_as_vopts=(--shell --mfa-code --duration --region)
         _aws_as_pos=(identity-or-dash)
@@ -49,6 +49,18 @@ _aws_as_spec() {
         _aws_as_vopts=(--duration)
         _aws_as_pos=(identity)
         ;;
+    export)
+        _aws_as_subs=()
+        _aws_as_opts=(--format --section --mfa-code --duration --no-input --region --help)
+        _aws_as_vopts=(--format --section --mfa-code --duration --region)
+        _aws_as_pos=(identity)
+        ;;
+    login)
+        _aws_as_subs=()
+        _aws_as_opts=(--destination --print --mfa-code --duration --no-input --region --help)
+        _aws_as_vopts=(--destination --mfa-code --duration --region)
+        _aws_as_pos=(identity)
+        ;;
     list)
         _aws_as_subs=()
         _aws_as_opts=(--names --help)
@@ -68,6 +80,7 @@ _aws_as_spec() {
 _aws_as_choices() {
     case $1:$2 in
     :--shell) _aws_as_vals=(sh bash zsh fish csh tcsh) ;;
+    export:--format) _aws_as_vals=(env env-no-export powershell windows-cmd json ini) ;;
     *) _aws_as_vals=() ;;
     esac
 }

@@ -21,6 +21,8 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 'credential-process' 'Print NAME\'s credentials as AWS `credential_process` JSON (for SDKs and tools)' \
                 'write' 'Write NAME\'s credentials into a section of the AWS credentials file (for tools that read only that file)' \
                 'refresh' 'Keep sections of the AWS credentials file fresh: a daemon that renews them before they expire' \
+                'export' 'Print NAME\'s credentials for another tool: sh, docker --env-file, PowerShell, cmd, JSON, ini' \
+                'login' 'Open the AWS console in the browser, signed in as NAME' \
                 'list' 'List every identity: kind, source chain, region and cached session' \
                 'completions' 'Print the completion script for a shell'
         case ':opts'
@@ -104,6 +106,43 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
         case 'refresh:pos'
             printf '%s\n' \
                 'identity'
+        case 'export:opts'
+            printf '%s\t%s\n' \
+                '--format' 'The format' \
+                '--section' 'With --format ini: the section\'s name [default: NAME]' \
+                '--mfa-code' 'MFA code to use instead of asking on the terminal' \
+                '--duration' 'Session length in seconds, when a new session is made' \
+                '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
+                '--region' 'Region to set instead of the profile\'s (AWS_REGION and AWS_DEFAULT_REGION)' \
+                '--help' 'Print help (see more with \'--help\')'
+        case 'export:vopts'
+            printf '%s\n' \
+                '--format' \
+                '--section' \
+                '--mfa-code' \
+                '--duration' \
+                '--region'
+        case 'export:pos'
+            printf '%s\n' \
+                'identity'
+        case 'login:opts'
+            printf '%s\t%s\n' \
+                '--destination' 'The console page to open: a console URL, or a path such as ec2/home [default: the console home]' \
+                '--print' 'Print the sign-in URL on stdout instead of opening a browser: it is the console for 15 minutes, keep it secret' \
+                '--mfa-code' 'MFA code to use instead of asking on the terminal' \
+                '--duration' 'Session length in seconds, when a new session is made' \
+                '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
+                '--region' 'Region to set instead of the profile\'s (AWS_REGION and AWS_DEFAULT_REGION)' \
+                '--help' 'Print help'
+        case 'login:vopts'
+            printf '%s\n' \
+                '--destination' \
+                '--mfa-code' \
+                '--duration' \
+                '--region'
+        case 'login:pos'
+            printf '%s\n' \
+                'identity'
         case 'list:opts'
             printf '%s\t%s\n' \
                 '--names' 'Print only the names, one per line (for completion)' \
@@ -121,6 +160,8 @@ function __aws_as_choices --argument-names cmd opt --description 'aws-as: values
     switch $cmd:$opt
         case ':--shell'
             printf '%s\n' sh bash zsh fish csh tcsh
+        case 'export:--format'
+            printf '%s\n' env env-no-export powershell windows-cmd json ini
     end
 end
 

@@ -10,6 +10,8 @@ use clap::Parser;
 use crate::error::{Cause, Error, Result};
 use crate::identity::DURATION_RANGE;
 use crate::output::env::clear_change;
+use crate::output::export::{self, Format};
+use crate::output::login;
 use crate::output::shell::Shell;
 use crate::output::shell::activate::{self, Target};
 use crate::output::shell::completions::{self, CompletionShell};
@@ -163,6 +165,47 @@ enum Command {
             .range(i64::from(*DURATION_RANGE.start())..=i64::from(*DURATION_RANGE.end())))]
         duration: Option<u32>,
     },
+    /// Print NAME's credentials for another tool: sh, docker --env-file, PowerShell, cmd, JSON, ini
+    #[command(
+        after_help = "env is what the switch prints for sh; the other formats are for another environment \
+                            (a container, a PowerShell or cmd session, a file). A value a format cannot carry \
+                            is refused, never written mangled. Nothing is printed unless everything succeeded."
+    )]
+    Export {
+        /// Identity whose credentials are printed
+        name: String,
+        /// The format
+        #[arg(long, value_enum, default_value_t = Format::Env)]
+        format: Format,
+        /// With --format ini: the section's name [default: NAME]
+        #[arg(long, value_name = "SECTION")]
+        section: Option<String>,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Open the AWS console in the browser, signed in as NAME
+    #[command(
+        after_help = "A role signs in with its session (renewed first when it has less left than \
+                            --duration, else 15 minutes); the console session ends with it (at most 1 h: \
+                            AWS's limit for a role assumed from another session). A user signs in through \
+                            GetFederationToken (its long-term keys, no MFA): that console session is not \
+                            MFA-authenticated, and lasts --duration (default 12 h).\n\
+                            The browser ($BROWSER, else xdg-open) gets a one-time http://127.0.0.1 address \
+                            that redirects once to the sign-in URL, which is thus never on a command line."
+    )]
+    Login {
+        /// Identity to sign in as
+        name: String,
+        /// The console page to open: a console URL, or a path such as ec2/home [default: the console home]
+        #[arg(long, value_name = "URL-OR-PATH")]
+        destination: Option<String>,
+        /// Print the sign-in URL on stdout instead of opening a browser: it is the console for
+        /// 15 minutes, keep it secret
+        #[arg(long)]
+        print: bool,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
     /// List every identity: kind, source chain, region and cached session
     List {
         /// Print only the names, one per line (for completion)
@@ -185,7 +228,18 @@ fn parse_region(s: &str) -> std::result::Result<String, String> {
     }
 }
 
-fn run(cli: Cli, connect: Option<Connect>) -> Result<String> {
+/// What only `aws-as-sts` links, handed in by its entry: the lean `aws-as` gets `None` and hands
+/// whatever needs one of these to `aws-as-sts`, so none of their code is in it.
+#[derive(Clone, Copy)]
+pub struct Network {
+    /// The STS client.
+    pub connect: Connect,
+    /// `aws-as login`: the HTTPS sign-in request and the one-time local address.
+    pub login: login::Login,
+}
+
+fn run(cli: Cli, network: Option<Network>) -> Result<String> {
+    let connect = network.map(|n| n.connect);
     match cli.command {
         Some(Command::Exec {
             name,
@@ -234,6 +288,40 @@ fn run(cli: Cli, connect: Option<Connect>) -> Result<String> {
             force,
             duration,
         }) => refresh::run(&targets, all, force, duration, connect),
+        Some(Command::Export {
+            name,
+            format,
+            section,
+            session,
+        }) => export::export(
+            &name,
+            &session.request(),
+            session.region.as_deref(),
+            format,
+            section.as_deref(),
+            connect,
+        ),
+        Some(Command::Login {
+            name,
+            destination,
+            print,
+            session,
+        }) => match network {
+            Some(n) => (n.login)(
+                &login::Options {
+                    name: &name,
+                    request: session.request(),
+                    region: session.region.as_deref(),
+                    destination: destination.as_deref(),
+                    print,
+                },
+                n.connect,
+            ),
+            None => Err(Error::with_cause(
+                "the console sign-in is done by aws-as-sts",
+                Cause::NeedsSts,
+            )),
+        },
         Some(Command::List { names }) => list::list(names),
         Some(Command::Completions { shell }) => Ok(completions::script(shell, &command())),
         None => {
@@ -262,13 +350,15 @@ fn run(cli: Cli, connect: Option<Connect>) -> Result<String> {
 
 /// The subcommands' names: a word that is one of them is never read as a NAME by
 /// [`quick_parse`]. A unit test holds this to clap's definition.
-const SUBCOMMANDS: [&str; 6] = [
+const SUBCOMMANDS: [&str; 8] = [
     "exec",
     "credential-process",
-    "list",
-    "completions",
     "write",
     "refresh",
+    "export",
+    "login",
+    "list",
+    "completions",
 ];
 
 /// The invocation of every switch, `aws-as [--shell D] NAME` (the shell function always runs it
@@ -351,10 +441,10 @@ fn delegate(args: &[OsString]) -> i32 {
     1
 }
 
-/// `connect` is `None` in the lean `aws-as` binary: whatever needs STS is then delegated to
-/// `aws-as-sts`, so a cache hit never loads (nor relocates) the SDK's code.
-pub fn main(connect: Option<Connect>) -> i32 {
-    if connect.is_none() {
+/// `network` is `None` in the lean `aws-as` binary: whatever needs STS or the network is then
+/// delegated to `aws-as-sts`, so a cache hit never loads (nor relocates) the SDK's code.
+pub fn main(network: Option<Network>) -> i32 {
+    if network.is_none() {
         cache::defer_warnings();
     } else {
         // SAFETY: the first thing the program does, before any other thread exists.
@@ -400,7 +490,7 @@ pub fn main(connect: Option<Connect>) -> i32 {
             return 2;
         }
     };
-    let result = run(cli, connect);
+    let result = run(cli, network);
     if matches!(&result, Err(e) if e.cause() == Cause::NeedsSts) {
         // aws-as-sts reads the cache again and says whatever needs saying.
         let status = delegate(&args);

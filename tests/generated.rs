@@ -113,7 +113,9 @@ fn man_pages_are_what_clap_mangen_makes() {
             "aws-as-completions.1",
             "aws-as-credential-process.1",
             "aws-as-exec.1",
+            "aws-as-export.1",
             "aws-as-list.1",
+            "aws-as-login.1",
             "aws-as-refresh.1",
             "aws-as-write.1",
             "aws-as.1",
@@ -127,6 +129,8 @@ fn man_pages_are_what_clap_mangen_makes() {
         "completions",
         "write",
         "refresh",
+        "export",
+        "login",
     ] {
         assert!(page.contains(&format!("aws\\-as\\-{sub}(1)")), "{sub}");
     }

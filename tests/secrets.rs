@@ -533,6 +533,21 @@ fn success_paths_leak_nothing() {
         &mut aws_as(&home, &["credential-process", ROLE1_PROFILE]),
         Expect::Switch,
     );
+    for format in [
+        "env",
+        "env-no-export",
+        "powershell",
+        "windows-cmd",
+        "json",
+        "ini",
+    ] {
+        // Its stdout carries the credentials, as a switch's does.
+        runs.run(
+            &format!("export --format {format}"),
+            &mut aws_as(&home, &["export", "--format", format, ROLE2_PROFILE]),
+            Expect::Switch,
+        );
+    }
     runs.run(
         "exec",
         &mut aws_as(&home, &["exec", ROLE2_PROFILE, "--", "sleep", "0.3"]),

@@ -186,6 +186,8 @@ aws-as bad || echo "2 failed=$? id=${AWS_AS_IDENTITY-unset} token=${AWS_SESSION_
 aws-as
 aws-as --version
 aws-as list
+aws-as export dev --format json
+aws-as login dev
 aws-as -- list
 echo "3 evaled=${AWS_AS_EVALED-no} id=${AWS_AS_IDENTITY-unset}"
 aws-as -
@@ -216,7 +218,7 @@ fn bourne_expected(env: &Env) -> String {
     format!(
         "1 id=dev key=AKIAFAKE secret=secret with spaces and 'quotes'\n\
          2 failed=1 id=dev token=token-dev\n\
-         {human}{human}{human}\
+         {human}{human}{human}{human}{human}\
          3 evaled=no id=list\n\
          4 id=unset key=unset\n\
          5 id=dev2\n\
@@ -244,6 +246,10 @@ fn check_bourne(argv: &[&str]) {
     // `aws-as list` is the command, passed through; `aws-as -- list` the identity named list.
     assert!(calls.contains("\n--version\n"), "{calls}");
     assert!(calls.contains("\nlist\n"), "{calls}");
+    assert!(
+        calls.contains("\nexport dev --format json\nlogin dev\n"),
+        "{calls}"
+    );
     assert!(
         calls
             .lines()
@@ -661,6 +667,8 @@ aws-as bad; or begin; set -l s $status; echo "2 failed=$s id="(v AWS_AS_IDENTITY
 aws-as
 aws-as --version
 aws-as list
+aws-as export dev --format json
+aws-as login dev
 aws-as -- list
 echo "3 evaled="(v AWS_AS_EVALED)" id="(v AWS_AS_IDENTITY)
 aws-as -
@@ -693,13 +701,17 @@ fn fish_switch_and_deactivate() {
     );
     let want = format!(
         "1 id=dev key=AKIAFAKE secret=secret with spaces and 'quotes'\n\
-         2 failed=1 id=dev\n{human}{human}{human}3 evaled=unset id=list\n4 id=unset key=unset\n\
+         2 failed=1 id=dev\n{human}{human}{human}{human}{human}3 evaled=unset id=list\n4 id=unset key=unset\n\
          5 ok id=dev2\n6 id=unset key=unset\n7 id=dev key=AKIAFAKE\n8 done\n"
     );
     assert_eq!(out, want);
     assert_eq!(code, 0);
     assert!(env.calls().contains("--shell fish -- list\n"));
     assert!(env.calls().contains("\nlist\n"));
+    assert!(
+        env.calls()
+            .contains("\nexport dev --format json\nlogin dev\n")
+    );
 }
 
 #[test]
@@ -752,6 +764,8 @@ echo "2 id=$AWS_AS_IDENTITY"
 aws-as
 aws-as --version
 aws-as list
+aws-as export dev --format json
+aws-as login dev
 aws-as -- list
 echo "3 evaled=$?AWS_AS_EVALED id=$AWS_AS_IDENTITY"
 aws-as -
@@ -779,7 +793,7 @@ echo "8 done"
     );
     let want = format!(
         "1 id=dev key=AKIAFAKE secret=secret with spaces and 'quotes'\n2 id=dev\n\
-         {human}{human}{human}3 evaled=0 id=list\n4 id=0 key=0\n5 id=dev2\n\
+         {human}{human}{human}{human}{human}3 evaled=0 id=list\n4 id=0 key=0\n5 id=dev2\n\
          x$(touch F)`touch F`'%n\\w!!\n6 id=0 key=0\n7 id=dev key=AKIAFAKE\n8 done\n"
     );
     assert_eq!(out, want);
@@ -787,6 +801,10 @@ echo "8 done"
     assert!(!env.exists("F"));
     assert!(env.calls().contains("--shell tcsh -- list\n"));
     assert!(env.calls().contains("\nlist\n"));
+    assert!(
+        env.calls()
+            .contains("\nexport dev --format json\nlogin dev\n")
+    );
 }
 
 #[test]

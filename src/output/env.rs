@@ -97,6 +97,38 @@ pub fn switch_change(
     change
 }
 
+/// The credentials for an environment other than this shell (`aws-as export` in every format
+/// but `env`): a container, a PowerShell or cmd session. aws-as keeps no state there, so there
+/// is no saved region nor `AWS_AS_IDENTITY`, and the variables that would compete with the
+/// credentials are removed whether or not this shell has them (the other one may).
+pub fn export_change(
+    identity: &Summary,
+    credentials: &Credentials,
+    region: Option<&str>,
+) -> Change {
+    let mut change: Change = vec![
+        ("AWS_ACCESS_KEY_ID", Some(credentials.access_key_id.clone())),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            Some(credentials.secret_access_key.clone()),
+        ),
+        ("AWS_SESSION_TOKEN", Some(credentials.session_token.clone())),
+        (
+            "AWS_CREDENTIAL_EXPIRATION",
+            Some(rfc3339(credentials.expiration)),
+        ),
+    ];
+    if let Some(r) = region.or(identity.region.as_deref()) {
+        for (var, _) in REGION_VARS {
+            change.push((var, Some(r.to_string())));
+        }
+    }
+    for var in COMPETING_VARS {
+        change.push((var, None));
+    }
+    change
+}
+
 /// What `aws-as -` prints: credentials go only if aws-as put them there (an identity is active);
 /// credentials the user exported by hand are theirs.
 pub fn clear_change() -> Change {

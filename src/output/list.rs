@@ -9,7 +9,7 @@ use crate::session::cache::Cache;
 use crate::session::{cache_key, rfc3339};
 
 /// `1h05m`, `59m`, or `expired`.
-fn left(d: TimeDelta) -> String {
+pub fn left(d: TimeDelta) -> String {
     if d.num_seconds() <= 0 {
         "expired".to_string()
     } else if d.num_hours() > 0 {
@@ -21,7 +21,7 @@ fn left(d: TimeDelta) -> String {
 
 /// A profile name as text for a terminal: control characters (an escape sequence in a hostile
 /// name) are shown escaped, never sent to the terminal.
-fn printable(name: &str) -> String {
+pub fn printable(name: &str) -> String {
     if name.chars().any(char::is_control) {
         name.escape_debug().to_string()
     } else {

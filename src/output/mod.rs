@@ -6,15 +6,19 @@
 //!   tab completion.
 //! - `exec.rs`: one command run with an identity's credentials.
 //! - `credential_process.rs`: the JSON an SDK's `credential_process` reads.
+//! - `export/`: `aws-as export`, the credentials in the formats other tools take (a dialect each).
 //! - `list.rs`: `aws-as list` and the status line.
 //! - `credentials_file/`: `aws-as write`, an identity's credentials in a section of
 //!   `~/.aws/credentials`, edited in place without losing a byte of the rest.
 //! - `refresh.rs`: `aws-as refresh`, the daemon that keeps such sections fresh.
+//! - `login/`: `aws-as login`, the console sign-in (in `aws-as-sts` only: it talks to the network).
 
 pub mod credential_process;
 pub mod credentials_file;
 pub mod env;
 pub mod exec;
+pub mod export;
 pub mod list;
+pub mod login;
 pub mod refresh;
 pub mod shell;

@@ -20,7 +20,7 @@ pub mod sts;
 pub mod totp;
 
 pub use credentials::{Credentials, rfc3339};
-pub use resolver::{Resolver, cache_key, session_seconds};
+pub use resolver::{Resolver, cache_key, session_seconds, sts_region};
 pub use sts::Connect;
 
 use cache::Cache;
@@ -28,7 +28,7 @@ use chrono::TimeDelta;
 use credentials::RENEW_BEFORE;
 
 use crate::error::Result;
-use crate::identity::{Config, Summary};
+use crate::identity::{Config, Identity, Summary};
 
 /// How a new session is made, as the command line asked for it.
 #[derive(Clone, Debug, Default)]
@@ -54,12 +54,6 @@ pub fn resolve(
     at_least: Option<&dyn Fn(&Summary) -> TimeDelta>,
     connect: Option<Connect>,
 ) -> Result<(Summary, Credentials)> {
-    if request.no_input {
-        mfa::NO_INPUT.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-    if request.no_terminal {
-        mfa::NO_TERMINAL.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
     let cache = Cache::open(Cache::default_dir()?);
     let stamps = index::Stamps::now();
     if let Some((summary, fingerprint)) = index::lookup(&cache, &stamps, name)? {
@@ -71,16 +65,32 @@ pub fn resolve(
     }
     let config = Config::load()?;
     let identity = config.identity(name)?;
-    let summary = identity.summary();
-    let mut resolver = Resolver::new(&cache, request.mfa_code.clone(), connect);
-    let credentials = match at_least {
-        Some(d) => resolver.credentials_lasting(&identity, request.duration, d(&summary))?,
-        None => resolver.credentials(&identity, request.duration)?,
-    };
+    let credentials = credentials(&identity, request, at_least, connect)?;
     // After the session, whose first write made the cache directory; with the stamps taken
     // before the parse.
     index::record(&cache, &stamps, &identity);
-    Ok((summary, credentials))
+    Ok((identity.summary(), credentials))
+}
+
+/// Fresh credentials for an identity already read (the cache first, STS on a miss).
+pub fn credentials(
+    identity: &Identity,
+    request: &Request,
+    at_least: Option<&dyn Fn(&Summary) -> TimeDelta>,
+    connect: Option<Connect>,
+) -> Result<Credentials> {
+    if request.no_input {
+        mfa::NO_INPUT.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    if request.no_terminal {
+        mfa::NO_TERMINAL.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    let cache = Cache::open(Cache::default_dir()?);
+    let mut resolver = Resolver::new(&cache, request.mfa_code.clone(), connect);
+    match at_least {
+        Some(d) => resolver.credentials_lasting(identity, request.duration, d(&identity.summary())),
+        None => resolver.credentials(identity, request.duration),
+    }
 }
 
 /// Every profile name, sorted: from the profile index when it knows the files as they are now,

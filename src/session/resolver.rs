@@ -43,7 +43,7 @@ pub struct Resolver<'a> {
 }
 
 /// The region STS calls are signed for: the profile's, else `AWS_REGION`, else us-east-1.
-fn sts_region(identity: &Identity) -> String {
+pub fn sts_region(identity: &Identity) -> String {
     identity
         .region
         .clone()

@@ -12,11 +12,15 @@
 //!   expire that many seconds after they are issued (sessions that expire within a test);
 //!   `sts.set_fault(Some(mode))` answers every request with a fault mode until `set_fault(None)`
 //! - `Sts::fault(mode)`       start it in fault mode (wrong-mfa, wrong-mfa-unless:CODE,
-//!   access-denied, expired-keys, expired-token, throttle-then-ok:N, http500, malformed, hang)
+//!   access-denied, expired-keys, expired-token, throttle-then-ok:N, http500, malformed, hang,
+//!   token-suffix:HEX)
 //! - `sts.endpoint()`         "http://127.0.0.1:PORT"
 //! - `sts.calls()`            every STS request the server saw, in order (`Call`);
 //!   `sts.count("AssumeRole")`, `sts.calls_of(action)`, `sts.reset()`;
 //!   `sts.expire_sessions()` makes the sessions issued so far answer ExpiredToken
+//! - `sts.federation_endpoint()` the console sign-in stand-in (tests/support/federation.py) on
+//!   the same port, for AWS_AS_FEDERATION_ENDPOINT; `sts.federation_calls()` what it saw
+//!   (`FederationCall`), `sts.federation_refuse()` makes it refuse every session from now on
 //! - `closed_port_endpoint()` an http://127.0.0.1:PORT nobody listens on (connection refused)
 //! - `Home::new()`            temp dir (removed on drop unless AWS_AS_KEEP_TEST_DIRS is set)
 //!   with an empty `.aws/`; the cache dir `<home>/cache/aws-as` is NOT created (aws-as must)
@@ -223,6 +227,45 @@ pub struct Call {
     pub role_session_name: Option<String>,
     pub external_id: Option<String>,
     pub duration_seconds: Option<i64>,
+    /// GetFederationToken's Name and Policy.
+    pub name: Option<String>,
+    pub policy: Option<String>,
+}
+
+/// One request to the federation stand-in. `Debug` shows the tokens' lengths only.
+#[derive(Clone, serde::Deserialize)]
+pub struct FederationCall {
+    pub method: String,
+    /// "getSigninToken", "login", or what else was sent.
+    pub action: Option<String>,
+    /// Parameters sent more than once, and ones the endpoint does not know.
+    pub repeated: Vec<String>,
+    pub unknown: Vec<String>,
+    pub session_duration: Option<String>,
+    /// getSigninToken's Session, parsed when it is JSON (else the string sent).
+    pub session: Option<serde_json::Value>,
+    /// The token a getSigninToken was answered with.
+    pub issued_token: Option<String>,
+    pub issuer: Option<String>,
+    pub destination: Option<String>,
+    pub signin_token: Option<String>,
+    /// login: whether its SigninToken is one the stand-in issued.
+    pub known_token: Option<bool>,
+}
+
+impl fmt::Debug for FederationCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let len = |t: &Option<String>| t.as_ref().map(|t| format!("<{} chars>", t.len()));
+        f.debug_struct("FederationCall")
+            .field("action", &self.action)
+            .field("session_duration", &self.session_duration)
+            .field("issuer", &self.issuer)
+            .field("destination", &self.destination)
+            .field("issued_token", &len(&self.issued_token))
+            .field("signin_token", &len(&self.signin_token))
+            .field("known_token", &self.known_token)
+            .finish()
+    }
 }
 
 fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -246,6 +289,8 @@ impl fmt::Debug for Call {
             .field("role_session_name", &self.role_session_name)
             .field("external_id", &self.external_id)
             .field("duration_seconds", &self.duration_seconds)
+            .field("name", &self.name)
+            .field("policy", &self.policy)
             .finish()
     }
 }
@@ -410,6 +455,23 @@ impl Sts {
     /// How many requests with this Action were seen.
     pub fn count(&self, action: &str) -> usize {
         self.calls_of(action).len()
+    }
+
+    /// The console sign-in stand-in, for AWS_AS_FEDERATION_ENDPOINT.
+    pub fn federation_endpoint(&self) -> String {
+        format!("{}/federation", self.endpoint())
+    }
+
+    /// Every request the sign-in stand-in saw, in arrival order.
+    pub fn federation_calls(&self) -> Vec<FederationCall> {
+        let body = self.http("GET", "/__federation/calls");
+        serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("bad /__federation/calls JSON ({e}): {}", redact(&body)))
+    }
+
+    /// From now on the sign-in stand-in refuses every session (400).
+    pub fn federation_refuse(&self) {
+        self.http("POST", "/__federation/refuse");
     }
 
     /// Forget the recorded calls.

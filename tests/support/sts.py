@@ -26,6 +26,8 @@ Modes:
                     http500            500 with body ``InternalFailure``
                     malformed          200 with body ``<<<not xml``
                     hang               never answers (sleeps up to 120 s)
+                    token-suffix:HEX   moto, with the UTF-8 text HEX encodes appended to every
+                                       SessionToken it issues (hostile values for the outputs)
 
 Every STS request (in both modes) is recorded; ``GET /__calls`` returns them as a JSON list,
 ``POST /__reset`` clears the list. ``POST /__expire`` (moto mode) makes every session token
@@ -33,6 +35,9 @@ issued so far count as expired: a request signed with one gets 400 ExpiredToken,
 for a session its holder still believes valid (clock skew, a shortened session). ``POST /__fault?mode=MODE`` (moto mode) answers every STS request with that fault mode
 from now on; ``POST /__fault`` without a mode goes back to moto. No control endpoint is
 recorded.
+
+/federation is a stand-in for the AWS console sign-in endpoint (tests/support/federation.py),
+with its own records at GET /__federation/calls and POST /__federation/refuse.
 
 Secrets: nothing here logs requests (werkzeug's access log is silenced), so access keys and
 session tokens never reach stderr. They are only returned by /__calls to the test itself.
@@ -51,6 +56,8 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from federation import Federation
+
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 SLOW_ACTIONS = ("GetSessionToken", "AssumeRole")
 FAULT_MODES = (
@@ -63,6 +70,7 @@ FAULT_MODES = (
     "http500",
     "malformed",
     "hang",
+    "token-suffix:HEX",
 )
 HANG_SECONDS = 120
 
@@ -135,6 +143,8 @@ def describe_call(environ, params):
         "role_session_name": params.get("RoleSessionName"),
         "external_id": params.get("ExternalId"),
         "duration_seconds": duration,
+        "name": params.get("Name"),
+        "policy": params.get("Policy"),
     }
 
 
@@ -186,10 +196,11 @@ class StsApp:
         self.issued = set()
         self.expired = set()
         self.moto = None
-        if fault is not None and fault.startswith("throttle-then-ok:"):
-            self.throttle_left = int(fault.split(":", 1)[1])
+        self.federation = Federation()
+        if fault is not None and fault.startswith(("token-suffix:", "wrong-mfa-unless:")):
             self.moto = make_moto_app()
-        elif fault is not None and fault.startswith("wrong-mfa-unless:"):
+        elif fault is not None and fault.startswith("throttle-then-ok:"):
+            self.throttle_left = int(fault.split(":", 1)[1])
             self.moto = make_moto_app()
         elif mode == "moto":
             self.moto = make_moto_app()
@@ -211,6 +222,15 @@ class StsApp:
                 return respond(start_response, "400 Bad Request", "unknown fault mode", "text/plain")
             with self.lock:
                 self.switched_fault = mode or None
+            return respond(start_response, "200 OK", "{}", "application/json")
+        if path == "/federation":
+            return self.federation(environ, start_response)
+        if path == "/__federation/calls" and method == "GET":
+            data = json.dumps(self.federation.snapshot())
+            return respond(start_response, "200 OK", data, "application/json")
+        if path == "/__federation/refuse" and method == "POST":
+            read_body(environ)
+            self.federation.refuse()
             return respond(start_response, "200 OK", "{}", "application/json")
         if path == "/__expire" and method == "POST":
             read_body(environ)
@@ -306,6 +326,9 @@ class StsApp:
             if throttle:
                 return sts_error(start_response, "400 Bad Request", "Throttling", "Rate exceeded")
             return self.moto(environ, start_response)
+        if fault.startswith("token-suffix:"):
+            suffix = bytes.fromhex(fault.split(":", 1)[1]).decode("utf-8")
+            return self.rewrite_tokens(environ, start_response, suffix)
         if fault == "http500":
             return respond(start_response, "500 Internal Server Error", "InternalFailure", "text/plain")
         if fault == "malformed":
@@ -314,6 +337,28 @@ class StsApp:
             time.sleep(HANG_SECONDS)
             return respond(start_response, "504 Gateway Timeout", "hung", "text/plain")
         raise AssertionError(f"unknown fault mode {fault!r}")
+
+
+    def rewrite_tokens(self, environ, start_response, suffix):
+        """moto's answer with `suffix` appended to each SessionToken, escaped as XML (control
+        characters as character references, which a parser keeps as they are)."""
+        seen = {}
+
+        def capture(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, headers
+            return lambda data: None
+
+        body = b"".join(self.moto(environ, capture))
+        escaped = "".join(
+            f"&#{ord(c)};" if ord(c) < 0x20 or c in "&<>" else c for c in suffix
+        ).encode("utf-8")
+        body = _SESSION_TOKEN_RE.sub(
+            lambda m: b"<SessionToken>" + m.group(1) + escaped + b"</SessionToken>", body
+        )
+        headers = [(k, v) for k, v in seen["headers"] if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        start_response(seen["status"], headers)
+        return [body]
 
 
 def shorten(body, seconds):
@@ -340,6 +385,11 @@ def valid_fault(mode):
         return mode.split(":", 1)[1].isdigit()
     if mode.startswith("wrong-mfa-unless:"):
         return mode.split(":", 1)[1] != ""
+    if mode.startswith("token-suffix:"):
+        try:
+            return bytes.fromhex(mode.split(":", 1)[1]).decode("utf-8") != ""
+        except ValueError:
+            return False
     return False
 
 

@@ -273,6 +273,27 @@ mod tests {
         assert!(!s.replace("\\!*", "").replace(" != ", "").contains('!'));
     }
 
+    /// A subcommand the wrappers do not pass straight through would be run with `--shell` and
+    /// its output evaluated: each wrapper names every subcommand clap knows.
+    #[test]
+    fn wrappers_pass_every_subcommand_through() {
+        let command = crate::cli::command();
+        for sub in command.get_subcommands() {
+            let name = sub.get_name();
+            for (shell, t) in [("sh", POSIX), ("bash", BASH), ("zsh", ZSH), ("fish", FISH)] {
+                assert!(
+                    t.lines().any(|l| l.contains("--version")
+                        && l.split([' ', '|', ')', '(']).any(|w| w == name)),
+                    "the {shell} wrapper evaluates `aws-as {name}`"
+                );
+            }
+            assert!(
+                TCSH.contains(&format!("\"$__aws_as_1[1]\" == \"{name}\"")),
+                "the tcsh wrapper evaluates `aws-as {name}`"
+            );
+        }
+    }
+
     #[test]
     fn shell_var() {
         let t = |s: &str| target_from_shell_var(Some(s.into()));

@@ -9,7 +9,7 @@ use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_types::region::Region;
 use chrono::{DateTime, Utc};
 
-use super::{RoleRequest, StsApi};
+use super::{FederationRequest, RoleRequest, StsApi};
 use crate::error::{Cause, Error, Result};
 use crate::identity::Keys;
 use crate::session::credentials::Credentials;
@@ -42,6 +42,9 @@ where
             let wrong_mfa = code == "AccessDenied" && message.contains("MultiFactorAuthentication");
             let fix = match code {
                 _ if wrong_mfa => "wrong or reused MFA code: wait for the next code and try again",
+                "AccessDenied" if operation == "GetFederationToken" => {
+                    "the user needs sts:GetFederationToken, which takes its long-term keys and no MFA code (a policy that denies what is done without MFA denies it): sign in to a role instead"
+                }
                 "AccessDenied" => {
                     "check the role's trust policy and the source identity's permissions"
                 }
@@ -181,6 +184,32 @@ impl StsApi for Sts {
                 .await
                 .map_err(|e| describe("GetSessionToken", profile, e))?;
             convert("GetSessionToken", profile, out.credentials(), None)
+        })
+    }
+
+    fn get_federation_token(
+        &self,
+        region: &str,
+        keys: &Keys,
+        req: &FederationRequest<'_>,
+    ) -> Result<Credentials> {
+        self.runtime.block_on(async {
+            let client =
+                Self::client(region, &keys.access_key_id, &keys.secret_access_key, None).await;
+            let out = client
+                .get_federation_token()
+                .name(req.name)
+                .policy(req.policy)
+                .duration_seconds(req.duration_seconds as i32)
+                .send()
+                .await
+                .map_err(|e| describe("GetFederationToken", req.profile, e))?;
+            convert(
+                "GetFederationToken",
+                req.profile,
+                out.credentials(),
+                out.federated_user().map(|u| u.arn().to_string()),
+            )
         })
     }
 

@@ -26,10 +26,29 @@ pub trait StsApi {
         source: &Credentials,
         req: &RoleRequest<'_>,
     ) -> Result<Credentials>;
+
+    /// A federated user session of the IAM user whose long-term `keys` these are (the only
+    /// credentials GetFederationToken takes): what a user's console sign-in needs, since a
+    /// GetSessionToken session cannot get a sign-in token.
+    fn get_federation_token(
+        &self,
+        region: &str,
+        keys: &Keys,
+        req: &FederationRequest<'_>,
+    ) -> Result<Credentials>;
 }
 
 /// Builds the STS client, on the first cache miss only.
 pub type Connect = fn() -> Result<Box<dyn StsApi>>;
+
+pub struct FederationRequest<'a> {
+    pub profile: &'a str,
+    /// The federated user's name (2 to 32 of `\w+=,.@-`), shown in the console.
+    pub name: &'a str,
+    /// The session policy: the session may do what both it and the user's policies allow.
+    pub policy: &'a str,
+    pub duration_seconds: u32,
+}
 
 pub struct RoleRequest<'a> {
     pub profile: &'a str,

@@ -1,0 +1,322 @@
+//! Opening the sign-in URL without putting it on any command line: the browser gets a one-time
+//! `http://127.0.0.1:PORT/<random>` address instead (a process's arguments are readable by every
+//! user of the machine; the browser's too). The address answers one GET of its path with a 302
+//! to the sign-in URL, and then the port is closed: it is worth nothing once used, nor after the
+//! wait for the browser ends.
+//!
+//! The server is std only: one listener on loopback, one connection at a time, a request head of
+//! at most 8 KiB read within 5 seconds; any other request gets a 404 and the address waits on.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+
+const MAX_HEAD: usize = 8 * 1024;
+const READ_TIME: Duration = Duration::from_secs(5);
+
+/// How long the address waits for the browser (`AWS_AS_BROWSER_TIMEOUT`, seconds).
+pub fn wait() -> Duration {
+    crate::env_seconds("AWS_AS_BROWSER_TIMEOUT", Duration::from_secs(120))
+}
+
+/// A one-time address on 127.0.0.1 that redirects to a URL it is given later.
+pub struct OneTime {
+    listener: TcpListener,
+    path: String,
+}
+
+impl OneTime {
+    pub fn new() -> Result<OneTime> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(|e| {
+            Error::new(format!(
+                "cannot listen on 127.0.0.1 for the browser ({e}): use aws-as login --print"
+            ))
+        })?;
+        Ok(OneTime {
+            listener,
+            path: format!("/{}", random_hex(32)?),
+        })
+    }
+
+    /// What the browser is given.
+    pub fn address(&self) -> Result<String> {
+        let port = self
+            .listener
+            .local_addr()
+            .map_err(|e| Error::new(format!("cannot read the local address: {e}")))?
+            .port();
+        Ok(format!("http://127.0.0.1:{port}{}", self.path))
+    }
+
+    /// Waits until `deadline` for the one GET of the path and answers it with a redirect to
+    /// `target`, closing the port before the answer goes out (a second GET finds it closed).
+    /// `browser`, while it runs, is watched: one that fails before the browser comes ends the
+    /// wait at once.
+    pub fn serve(
+        self,
+        target: &str,
+        deadline: Instant,
+        mut browser: Option<&mut Browser>,
+    ) -> Result<()> {
+        let OneTime { listener, path } = self;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| Error::new(format!("cannot listen for the browser: {e}")))?;
+        loop {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    let ours = is_the_get(&mut stream, &path);
+                    if ours {
+                        drop(listener);
+                        respond(stream, Some(target));
+                        return Ok(());
+                    }
+                    respond(stream, None);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::new(format!("cannot listen for the browser: {e}"))),
+            }
+            if let Some(b) = browser.as_deref_mut() {
+                b.check()?;
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::new(
+                    "no browser came to the one-time address in time (AWS_AS_BROWSER_TIMEOUT): check BROWSER, or use aws-as login --print",
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Reads one request; true when it is the GET of `path`.
+fn is_the_get(stream: &mut TcpStream, path: &str) -> bool {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(READ_TIME));
+    let _ = stream.set_write_timeout(Some(READ_TIME));
+    let Some(head) = read_head(stream) else {
+        return false;
+    };
+    let mut words = head.lines().next().unwrap_or("").split(' ');
+    let (method, target, version) = (words.next(), words.next(), words.next());
+    method == Some("GET")
+        && target.is_some_and(|t| same(t.as_bytes(), path.as_bytes()))
+        && version.is_some_and(|v| v.starts_with("HTTP/1."))
+}
+
+/// A redirect to `target`, or a 404 without one.
+fn respond(mut stream: TcpStream, target: Option<&str>) {
+    let response = match target {
+        Some(target) => format!(
+            "HTTP/1.1 302 Found\r\nLocation: {target}\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ),
+        None => {
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
+        }
+    };
+    let _ = stream.write_all(response.as_bytes());
+    let _ = stream.flush();
+    // Closing with unread bytes would reset the connection and could lose the answer: read
+    // until the browser closes its side, briefly.
+    let _ = stream.shutdown(Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut sink = [0u8; 1024];
+    while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+}
+
+/// The request head (up to the blank line), if one arrives whole, in time and small enough.
+fn read_head(stream: &mut TcpStream) -> Option<String> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    let started = Instant::now();
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        if head.len() > MAX_HEAD || started.elapsed() > READ_TIME {
+            return None;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8(head).ok()
+}
+
+/// Compares the whole of both, whatever they hold, in a time that does not depend on where
+/// they differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn random_hex(bytes: usize) -> Result<String> {
+    let mut buf = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .map_err(|e| Error::new(format!("cannot read /dev/urandom: {e}")))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The browser command, started with the one-time address.
+pub struct Browser {
+    child: Child,
+    program: String,
+}
+
+impl Browser {
+    /// `$BROWSER` (a `:`-separated list of commands, the first that starts wins; `%s` in one
+    /// stands for the address, else it is appended), else `xdg-open` (`open` on macOS). The
+    /// command's words are split at blanks, never given to a shell.
+    pub fn open(address: &str) -> Result<Browser> {
+        let candidates: Vec<Vec<String>> = match crate::env_var("BROWSER") {
+            Some(list) => list
+                .split(':')
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| words(c, address))
+                .collect(),
+            None if cfg!(target_os = "macos") => vec![vec!["open".into(), address.into()]],
+            None => vec![vec!["xdg-open".into(), address.into()]],
+        };
+        for argv in &candidates {
+            let (program, args) = argv.split_first().expect("words are never empty");
+            let started = Command::new(program)
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .spawn();
+            if let Ok(child) = started {
+                return Ok(Browser {
+                    child,
+                    program: program.clone(),
+                });
+            }
+        }
+        Err(Error::new(
+            "cannot start a browser (none of BROWSER, or xdg-open, could be run): set BROWSER, or use aws-as login --print",
+        ))
+    }
+
+    /// An error once the command has failed; a command that handed the address on and exited
+    /// 0 (xdg-open, open) is fine, and one still running is left to run.
+    fn check(&mut self) -> Result<()> {
+        match self.child.try_wait() {
+            Ok(Some(status)) if !status.success() => Err(Error::new(format!(
+                "the browser command {} failed ({status}): set BROWSER, or use aws-as login --print",
+                self.program.escape_debug()
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The words of one `$BROWSER` command with the address in place of `%s` (or after the last).
+fn words(command: &str, address: &str) -> Vec<String> {
+    let mut placed = false;
+    let mut argv: Vec<String> = command
+        .split_ascii_whitespace()
+        .map(|w| {
+            if w.contains("%s") {
+                placed = true;
+                w.replace("%s", address)
+            } else {
+                w.to_string()
+            }
+            .replace("%%", "%")
+        })
+        .collect();
+    if !placed {
+        argv.push(address.to_string());
+    }
+    argv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(address: &str, path: &str) -> std::io::Result<String> {
+        let host = address
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string();
+        let mut s = TcpStream::connect(host)?;
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n")?;
+        let mut out = String::new();
+        s.read_to_string(&mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn redirects_once_then_the_port_is_closed() {
+        let one = OneTime::new().unwrap();
+        let address = one.address().unwrap();
+        let path = address
+            .splitn(4, '/')
+            .nth(3)
+            .map(|p| format!("/{p}"))
+            .unwrap();
+        assert_eq!(path.len(), 65, "{path}");
+        let (a, p) = (address.clone(), path.clone());
+        let client = std::thread::spawn(move || {
+            let wrong = get(&a, "/nope").unwrap();
+            let prefix = get(&a, &p[..p.len() - 1]).unwrap();
+            let right = get(&a, &p).unwrap();
+            (wrong, prefix, right)
+        });
+        one.serve(
+            "https://signin.example/x?t=1",
+            Instant::now() + Duration::from_secs(20),
+            None,
+        )
+        .unwrap();
+        let (wrong, prefix, right) = client.join().unwrap();
+        assert!(wrong.starts_with("HTTP/1.1 404"), "{wrong}");
+        assert!(prefix.starts_with("HTTP/1.1 404"), "{prefix}");
+        assert!(right.starts_with("HTTP/1.1 302 Found\r\n"), "{right}");
+        assert!(
+            right.contains("\r\nLocation: https://signin.example/x?t=1\r\n"),
+            "{right}"
+        );
+        assert!(right.contains("Cache-Control: no-store"), "{right}");
+        assert!(
+            get(&address, &path).is_err(),
+            "a second GET finds the port closed"
+        );
+    }
+
+    #[test]
+    fn gives_up_at_the_deadline() {
+        let one = OneTime::new().unwrap();
+        let started = Instant::now();
+        let err = one
+            .serve("x", Instant::now() + Duration::from_millis(200), None)
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(err.to_string().contains("--print"), "{err}");
+    }
+
+    #[test]
+    fn browser_words() {
+        let a = "http://127.0.0.1:1/x";
+        assert_eq!(words("firefox", a), ["firefox", a]);
+        assert_eq!(
+            words("chromium --new-window %s", a),
+            ["chromium", "--new-window", a]
+        );
+        assert_eq!(
+            words("x --a=%s --b=100%%", a),
+            ["x", &format!("--a={a}"), "--b=100%"]
+        );
+    }
+
+    #[test]
+    fn paths_compare_whole() {
+        assert!(same(b"/abc", b"/abc"));
+        assert!(!same(b"/abc", b"/abd"));
+        assert!(!same(b"/ab", b"/abc"));
+    }
+}

@@ -7,15 +7,16 @@
 //!   switches to one cold identity make one STS call and share its result.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use super::credentials::Credentials;
 use crate::error::{Cause, Error, Result};
 use crate::identity::{Identity, fnv1a};
+use crate::private;
 
 #[derive(Serialize, Deserialize)]
 pub struct Entry {
@@ -38,40 +39,8 @@ pub struct Lock {
     _file: File,
 }
 
-fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
-}
-
-/// Refuse what another user could have written: credentials read from it would be theirs to
-/// choose. `forbidden` are the mode bits others must not have.
-fn check_owner(path: &Path, meta: &fs::Metadata, what: &str, forbidden: u32) -> Result<()> {
-    if meta.uid() != euid() {
-        bail!(
-            "refusing the cache {what} {}: it belongs to another user (uid {}); remove it or set AWS_AS_CACHE_DIR",
-            path.display(),
-            meta.uid()
-        );
-    }
-    if meta.mode() & forbidden != 0 {
-        bail!(
-            "refusing the cache {what} {}: others can {} it (mode {:o}); run chmod {} on it",
-            path.display(),
-            if forbidden & 0o044 != 0 {
-                "read or write"
-            } else {
-                "write to"
-            },
-            meta.mode() & 0o7777,
-            if forbidden & 0o044 != 0 {
-                "600"
-            } else {
-                "go-w"
-            },
-        );
-    }
-    Ok(())
-}
+/// Where another cache directory can be chosen, for the refusals' fix.
+const ENV: &str = "AWS_AS_CACHE_DIR";
 
 impl Cache {
     /// `AWS_AS_CACHE_DIR`, else the user's cache directory (`~/.cache/aws-as` on Linux).
@@ -93,44 +62,12 @@ impl Cache {
 
     /// Checks the directory; `Ok(false)` when it does not exist (yet).
     fn check_dir(&self) -> Result<bool> {
-        let meta = match fs::symlink_metadata(&self.dir) {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => bail!(
-                "cannot read the cache directory {}: {e}",
-                self.dir.display()
-            ),
-        };
-        if !meta.is_dir() {
-            bail!(
-                "the cache directory {} is not a directory: remove it or set AWS_AS_CACHE_DIR",
-                self.dir.display()
-            );
-        }
-        check_owner(&self.dir, &meta, "directory", 0o022)?;
-        Ok(true)
+        private::check_dir(&self.dir, "cache directory", ENV)
     }
 
     /// Creates the directory (0700) if needed and checks it.
     fn ensure_dir(&self) -> Result<()> {
-        match fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.dir)
-        {
-            Ok(()) => {}
-            Err(e) => {
-                return Err(Error::with_cause(
-                    format!(
-                        "cannot create the cache directory {}: {e}",
-                        self.dir.display()
-                    ),
-                    Cause::CacheUnwritable,
-                ));
-            }
-        }
-        self.check_dir()?;
-        Ok(())
+        private::ensure_dir(&self.dir, "cache directory", ENV)
     }
 
     fn path(&self, key: &str, ext: &str) -> PathBuf {
@@ -179,7 +116,7 @@ impl Cache {
                 path.display()
             );
         }
-        check_owner(&path, &meta, "file", 0o077)?;
+        private::check_owner(&path, &meta, "cache file", 0o077, ENV)?;
         let mut text = String::new();
         if let Err(e) = file.read_to_string(&mut text) {
             warn(&format!(
@@ -235,39 +172,8 @@ impl Cache {
     /// of the directory.
     pub fn write(&self, key: &str, entry: &Entry) -> Result<()> {
         self.ensure_dir()?;
-        let path = self.path(key, "json");
-        let tmp = self.dir.join(format!(
-            ".{}.{}.tmp",
-            path.file_stem().and_then(|s| s.to_str()).unwrap_or("entry"),
-            std::process::id()
-        ));
-        let fail = |e: std::io::Error| {
-            Error::with_cause(
-                format!("cannot write the cache entry {}: {e}", path.display()),
-                Cause::CacheUnwritable,
-            )
-        };
-        let _ = fs::remove_file(&tmp);
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&tmp)
-            .map_err(fail)?;
-        // The mode given to open() is filtered by the umask; 0600 is what we promise.
-        file.set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(fail)?;
         let json = serde_json::to_vec_pretty(entry).expect("entries serialize");
-        let written = file.write_all(&json).and_then(|()| file.sync_all());
-        if let Err(e) = written.and_then(|()| fs::rename(&tmp, &path)) {
-            let _ = fs::remove_file(&tmp);
-            return Err(fail(e));
-        }
-        if let Ok(dir) = File::open(&self.dir) {
-            let _ = dir.sync_all();
-        }
-        Ok(())
+        private::write(&self.path(key, "json"), &json, "cache entry")
     }
 
     pub fn new_entry(identity: &Identity, key: &str, credentials: Credentials) -> Entry {

@@ -23,6 +23,9 @@ pub enum Cause {
     /// This binary (`aws-as`, kept small for the cache-hit path) has no STS client: the
     /// command is handed to `aws-as-sts`, which has.
     NeedsSts,
+    /// A new MFA session is needed and nothing may be asked (a server's request has no
+    /// terminal, and no `mfa_process` or TOTP secret gives a code).
+    MfaCodeNeeded,
 }
 
 impl Error {

@@ -114,11 +114,24 @@ fn man_pages_are_what_clap_mangen_makes() {
             "aws-as-credential-process.1",
             "aws-as-exec.1",
             "aws-as-list.1",
+            "aws-as-serve.1",
+            "aws-as-server-env.1",
+            "aws-as-server-status.1",
+            "aws-as-server-stop.1",
+            "aws-as-server-switch.1",
+            "aws-as-server.1",
             "aws-as.1",
         ]
     );
     let page = String::from_utf8_lossy(&want["aws-as.1"]);
-    for sub in ["exec", "credential\\-process", "list", "completions"] {
+    for sub in [
+        "exec",
+        "credential\\-process",
+        "list",
+        "completions",
+        "serve",
+        "server",
+    ] {
         assert!(page.contains(&format!("aws\\-as\\-{sub}(1)")), "{sub}");
     }
     check("man", &want);

@@ -1,6 +1,9 @@
-//! aws-as with the STS client: `aws-as` runs it (same arguments) when a new session is needed.
+//! aws-as with the STS client and the credentials server: `aws-as` runs it (same arguments) when
+//! a new session is needed, and for `serve` and `exec --server`.
 fn main() {
-    std::process::exit(aws_as::cli::main(Some(
-        aws_as::session::sts::client::connect,
-    )))
+    std::process::exit(aws_as::cli::main(Some(aws_as::cli::Network {
+        connect: aws_as::session::sts::client::connect,
+        serve: aws_as::output::server::serve,
+        exec_server: aws_as::output::server::exec::exec,
+    })))
 }

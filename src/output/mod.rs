@@ -7,9 +7,12 @@
 //! - `exec.rs`: one command run with an identity's credentials.
 //! - `credential_process.rs`: the JSON an SDK's `credential_process` reads.
 //! - `list.rs`: `aws-as list` and the status line.
+//! - `server/`: the credentials server (IMDSv2, ECS, the management API), `aws-as serve`,
+//!   `exec --server` and the `aws-as server` commands that control it.
 
 pub mod credential_process;
 pub mod env;
 pub mod exec;
 pub mod list;
+pub mod server;
 pub mod shell;

@@ -12,6 +12,8 @@ until killed or until its stdin reaches EOF (so a crashed test never leaves it r
 Modes:
   moto            moto's STS (any role ARN can be assumed; credentials are fake but consistent).
                   ``--delay S`` sleeps S seconds before answering GetSessionToken/AssumeRole.
+                  ``--role-expires-in S`` makes AssumeRole's credentials expire S seconds after
+                  the call, whatever DurationSeconds asked (renewals in seconds, not hours).
   fault MODE      every STS request gets an STS-shaped failure:
                     wrong-mfa          403 AccessDenied (invalid MFA one time pass code)
                     wrong-mfa-unless:CODE  that, for a GetSessionToken whose TokenCode is not
@@ -28,7 +30,9 @@ Every STS request (in both modes) is recorded; ``GET /__calls`` returns them as 
 ``POST /__reset`` clears the list. ``POST /__expire`` (moto mode) makes every session token
 issued so far count as expired: a request signed with one gets 400 ExpiredToken, as AWS answers
 for a session its holder still believes valid (clock skew, a shortened session). No control
-endpoint is recorded.
+endpoint is recorded. ``POST /__fault`` with a fault MODE as its body (or ``none``) switches a
+moto-mode server to that fault from now on (or back): STS goes down, throttles or hangs while the
+sessions it issued are in aws-as's cache.
 
 Secrets: nothing here logs requests (werkzeug's access log is silenced), so access keys and
 session tokens never reach stderr. They are only returned by /__calls to the test itself.
@@ -64,6 +68,7 @@ HANG_SECONDS = 120
 
 _CREDENTIAL_RE = re.compile(r"Credential=([^/,\s]+)/")
 _SESSION_TOKEN_RE = re.compile(rb"<SessionToken>([^<]+)</SessionToken>")
+_EXPIRATION_RE = re.compile(rb"<Expiration>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([^<]*)</Expiration>")
 
 
 class Recorder:
@@ -169,10 +174,12 @@ def make_moto_app():
 
 
 class StsApp:
-    def __init__(self, mode, fault=None, delay=0.0):
+    def __init__(self, mode, fault=None, delay=0.0, role_expires_in=None):
         self.mode = mode
         self.fault = fault
         self.delay = delay
+        self.role_expires_in = role_expires_in
+        self.runtime_fault = None
         self.recorder = Recorder()
         self.lock = threading.Lock()
         self.throttle_left = 0
@@ -197,6 +204,15 @@ class StsApp:
             read_body(environ)
             self.recorder.reset()
             return respond(start_response, "200 OK", "{}", "application/json")
+        if path == "/__fault" and method == "POST":
+            mode = read_body(environ).decode().strip()
+            if mode != "none" and not valid_fault(mode):
+                return respond(start_response, "400 Bad Request", "bad fault", "text/plain")
+            with self.lock:
+                self.runtime_fault = None if mode == "none" else mode
+                if mode.startswith("throttle-then-ok:"):
+                    self.throttle_left = int(mode.split(":", 1)[1])
+            return respond(start_response, "200 OK", "{}", "application/json")
         if path == "/__expire" and method == "POST":
             read_body(environ)
             with self.lock:
@@ -208,6 +224,10 @@ class StsApp:
         call = describe_call(environ, params)
         self.recorder.add(call)
 
+        with self.lock:
+            runtime_fault = self.runtime_fault
+        if self.mode == "moto" and runtime_fault is not None:
+            return self.answer_fault(environ, start_response, call, runtime_fault)
         if self.mode == "moto":
             if self.delay > 0 and call["action"] in SLOW_ACTIONS:
                 time.sleep(self.delay)
@@ -218,7 +238,16 @@ class StsApp:
                     start_response, "400 Bad Request", "ExpiredToken",
                     "The security token included in the request is expired",
                 )
-            return self.remember_tokens(self.moto(environ, start_response))
+            body = self.remember_tokens(self.moto(environ, start_response))
+            if self.role_expires_in is not None and call["action"] == "AssumeRole":
+                # Same length as moto's (its fraction of a second kept), so the Content-Length it
+                # sent stays right.
+                when = time.strftime(
+                    "%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + self.role_expires_in)
+                ).encode()
+                body = [_EXPIRATION_RE.sub(
+                    lambda m: b"<Expiration>" + when + m.group(1) + b"</Expiration>", body[0])]
+            return body
         return self.answer_fault(environ, start_response, call)
 
     def remember_tokens(self, body_parts):
@@ -305,6 +334,8 @@ def main(argv):
     parser.add_argument("fault", nargs="?", help="fault mode: " + ", ".join(FAULT_MODES))
     parser.add_argument("--delay", type=float, default=0.0,
                         help="moto mode: seconds to sleep before GetSessionToken/AssumeRole")
+    parser.add_argument("--role-expires-in", type=float, default=None,
+                        help="moto mode: AssumeRole credentials expire this many seconds later")
     parser.add_argument("--ignore-stdin", action="store_true",
                         help="do not exit when stdin reaches EOF")
     args = parser.parse_args(argv)
@@ -314,7 +345,8 @@ def main(argv):
     elif args.fault:
         parser.error("moto mode takes no fault argument")
 
-    app = StsApp(args.mode, fault=args.fault, delay=args.delay)
+    app = StsApp(args.mode, fault=args.fault, delay=args.delay,
+                 role_expires_in=args.role_expires_in)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     server.daemon_threads = True
     sys.stdout.write(f"PORT {server.server_port}\n")

@@ -104,12 +104,12 @@ pub async fn check(Shared(state): Shared<State>, request: Request, next: Next) -
             .map(|n| format!(" ({})", n.trim_start_matches("aws-as: ")))
             .unwrap_or_default();
         let peer = peer.map_or("?".to_string(), |p| p.ip().to_string());
-        eprintln!(
-            "{} {peer} {method} {} {} {identity}{note}",
+        super::log(&format!(
+            "{} {peer} {method} {} {} {identity}{note}\n",
             super::now(),
             path.escape_debug(),
             status.as_u16(),
-        );
+        ));
     }
     response
 }

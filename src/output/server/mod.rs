@@ -59,6 +59,13 @@ pub fn router(state: State) -> Router {
         .with_state(state)
 }
 
+/// Writes one log line to stderr in one write: stderr is unbuffered, so `eprintln!` would make a
+/// system call of every piece of the format (measured: most of the server's time under load).
+fn log(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
 /// The time at the start of a log line.
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

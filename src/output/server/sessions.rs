@@ -84,7 +84,7 @@ pub const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// What a log line says about the server's own work (not a request).
 pub fn note(line: &str) {
-    eprintln!("{} aws-as: {line}", super::now());
+    super::log(&format!("{} aws-as: {line}\n", super::now()));
 }
 
 impl Sessions {

@@ -120,6 +120,15 @@ fn hosts(addr: SocketAddr) -> Vec<String> {
         hosts.push(ip);
         hosts.push("localhost".into());
     }
+    // What SDKs with no variable send when a redirect rule brings 169.254.169.254:80 here. No
+    // page can rebind a literal address: only a name it controls, which is not on this list.
+    for imds in ["169.254.169.254", "[fd00:ec2::254]"] {
+        for host in [imds.to_string(), format!("{imds}:80")] {
+            if !hosts.contains(&host) {
+                hosts.push(host);
+            }
+        }
+    }
     hosts
 }
 

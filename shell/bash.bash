@@ -43,7 +43,7 @@ __aws_as() {
         return
     fi
     case $1 in
-    -h | --help | -V | --version | exec | credential-process | list | completions)
+    -h | --help | -V | --version | exec | credential-process | list | completions | serve | server)
         # Human text, or a command that owns the terminal (exec): never captured, never evaluated.
         \command '@AWS_AS@' "$@"
         return

@@ -142,7 +142,7 @@ enum Command {
             .range(i64::from(*DURATION_RANGE.start())..=i64::from(*DURATION_RANGE.end())))]
         duration: Option<u32>,
     },
-    /// Control a running `aws-as serve`: status, switch NAME, stop, env NAME
+    /// Control a running credentials server (serve): status, switch NAME, stop, env NAME
     Server {
         /// The server's address, ADDR:PORT [default: 127.0.0.1:9254]
         #[arg(long, value_name = "ADDRESS", global = true)]

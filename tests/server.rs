@@ -411,6 +411,68 @@ fn one_server_a_port_and_one_line_when_there_is_none() {
     }
 }
 
+/// The activated `aws-as` runs `serve` and `server` as they are, like `exec` and `list`: their
+/// output is for a person, never evaluated.
+#[test]
+fn the_activated_function_runs_the_server_commands_as_they_are() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let server = home.serve(&[ROLE1_PROFILE]);
+    let addr = server.addr();
+    let status = format!("aws-as server status --server {addr}");
+    for (shell, args) in [
+        (
+            "bash",
+            vec![
+                "-c".to_string(),
+                format!("eval \"$(aws-as-activate --shell bash)\"; {status}"),
+            ],
+        ),
+        (
+            "zsh",
+            vec![
+                "-f".into(),
+                "-c".into(),
+                format!("eval \"$(aws-as-activate --shell zsh)\"; {status}"),
+            ],
+        ),
+        (
+            "dash",
+            vec![
+                "-c".into(),
+                format!("eval \"$(aws-as-activate --shell sh)\"; {status}"),
+            ],
+        ),
+        (
+            "fish",
+            vec![
+                "--no-config".into(),
+                "-c".into(),
+                format!("aws-as-activate --shell fish | source; {status}"),
+            ],
+        ),
+        (
+            "tcsh",
+            vec![
+                "-f".into(),
+                "-c".into(),
+                format!("eval \"`aws-as-activate -c`\"; {status}"),
+            ],
+        ),
+    ] {
+        let out = run(home
+            .command(shell)
+            .args(&args)
+            .env("AWS_AS_BIN", aws_as_bin()));
+        assert!(out.status.success(), "{shell}: {}", stderr_str(&out));
+        assert!(
+            stdout_str(&out).starts_with("serving my-role1-dev on the IMDS path"),
+            "{shell}: {}",
+            stdout_str(&out)
+        );
+    }
+}
+
 #[test]
 fn sigint_and_sigterm_stop_it_with_status_0() {
     let sts = Sts::moto();

@@ -123,7 +123,7 @@ pub fn exec(
         .spawn(move || {
             runtime.block_on(async move {
                 match tokio::net::TcpListener::from_std(listener) {
-                    Ok(listener) => listen::run(listener, state, stopped, false).await,
+                    Ok(listener) => listen::run(listener, state, stopped, None).await,
                     Err(e) => eprintln!("aws-as: cannot listen on {addr}: {e}"),
                 }
             })

@@ -234,6 +234,15 @@ pub fn serve(options: Options, connect: Connect) -> Result<String> {
         },
     )?;
     let runtime = runtime()?;
+    // SIGINT and SIGTERM are caught from here on, before the export line tells anyone the server
+    // is up: one sent right after it stops the server (status 0) instead of killing it.
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let _context = runtime.enter();
+        let caught = signal(SignalKind::interrupt())
+            .and_then(|int| signal(SignalKind::terminate()).map(|term| Signals { int, term }));
+        caught.map_err(|e| Error::new(format!("cannot catch SIGINT and SIGTERM: {e}")))?
+    };
     let url = url(listen);
     {
         use std::io::Write;
@@ -258,27 +267,29 @@ pub fn serve(options: Options, connect: Connect) -> Result<String> {
             .map_err(|e| Error::new(format!("cannot listen on {listen}: {e}")))?;
         let listener = tokio::net::TcpListener::from_std(listener)
             .map_err(|e| Error::new(format!("cannot listen on {listen}: {e}")))?;
-        run(listener, state, stopped, true).await;
+        run(listener, state, stopped, Some(signals)).await;
         Ok::<(), Error>(())
     })?;
     note("stopped");
     Ok(String::new())
 }
 
-/// Resolves when the process gets SIGINT or SIGTERM (never, when it cannot listen for them).
-async fn signalled() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) {
-        (Ok(mut int), Ok(mut term)) => {
+/// SIGINT and SIGTERM, caught.
+pub struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+/// Resolves when the process gets SIGINT or SIGTERM (never, without `signals`).
+async fn signalled(signals: Option<Signals>) {
+    match signals {
+        Some(Signals { mut int, mut term }) => {
             tokio::select! {
                 _ = int.recv() => {}
                 _ = term.recv() => {}
             }
         }
-        _ => std::future::pending().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -288,7 +299,7 @@ pub async fn run(
     listener: tokio::net::TcpListener,
     state: State,
     mut stopped: watch::Receiver<bool>,
-    signals: bool,
+    signals: Option<Signals>,
 ) {
     let router = super::router(state);
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
@@ -299,13 +310,7 @@ pub async fn run(
         .max_headers(MAX_HEADERS)
         .max_header_size(MAX_HEADER_BYTES)
         .max_buf_size(16 * 1024);
-    let signal = async {
-        if signals {
-            signalled().await
-        } else {
-            std::future::pending().await
-        }
-    };
+    let signal = signalled(signals);
     tokio::pin!(signal);
     let mut last_full: Option<Instant> = None;
     loop {

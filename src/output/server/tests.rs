@@ -354,3 +354,30 @@ async fn the_management_api_needs_its_bearer_token() {
     assert_eq!(status, StatusCode::OK);
     assert!(*state.stop.borrow());
 }
+
+/// Why resolutions run on `std::thread`s (sessions.rs): the STS client's `block_on` panics where
+/// a runtime context is set, and `spawn_blocking`'s threads have one.
+#[test]
+fn resolution_threads_are_outside_the_runtime() {
+    let runtime = super::listen::runtime().unwrap();
+    runtime.block_on(async {
+        let blocking =
+            tokio::task::spawn_blocking(|| tokio::runtime::Handle::try_current().is_ok())
+                .await
+                .unwrap();
+        assert!(
+            blocking,
+            "spawn_blocking threads carry the runtime's context"
+        );
+        let plain = std::thread::spawn(|| {
+            // What the STS client does on a resolution thread: its own runtime, block_on.
+            let own = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            own.block_on(async { tokio::runtime::Handle::try_current().is_ok() })
+        })
+        .join()
+        .unwrap();
+        assert!(plain, "a plain thread can run the STS client's own runtime");
+    });
+}

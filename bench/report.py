@@ -25,6 +25,10 @@ ACTIVATE_MAX_S = 0.002  # added to bash's and zsh's start
 AWSUME_MIN_RATIO = 50
 RSS_MAX_KIB = 4 * 1024
 PROMPTS = 1000
+# The targets of issue 9 (the credentials server).
+SERVER_P99_MAX_MS = 1.0
+NGINX_MIN_SHARE = 0.5
+RSS_GROWTH_MAX_KIB = 2 * 1024
 
 
 def load(work, name):
@@ -88,7 +92,8 @@ def main():
         f"{facts['memory']}), {facts['os']}; load average at the start {facts['loadavg']}. "
         f"{facts['aws_as_version']} ({facts['commit']}), awsume {facts['awsume_version']}, "
         f"{facts['aws_cli_version']}, {facts['hyperfine_version']}, bash {facts['bash_version']}, "
-        f"zsh {facts['zsh_version']}, fish {facts['fish_version']}, tcsh {facts['tcsh_version']}. The measurements took {facts['seconds']} s. Times are medians "
+        f"zsh {facts['zsh_version']}, fish {facts['fish_version']}, tcsh {facts['tcsh_version']}, "
+        f"{facts.get('wrk_version', 'wrk')}. The measurements took {facts['seconds']} s. Times are medians "
         f"(mean ± σ beside them); every ratio is between two medians of the same hyperfine run."
     )
 
@@ -221,6 +226,10 @@ def main():
             checks.append((f"peak RSS of a cache hit `{key}` ≤ {RSS_MAX_KIB // 1024} MiB",
                            f"{kib / 1024:.1f} MiB", kib <= RSS_MAX_KIB))
 
+    # --- the credentials server ---
+    if "server.imds.rps" in facts:
+        server(md, checks, facts)
+
     # --- targets ---
     md += ["", "### Targets", "", "| target | measured | |", "|---|---|---|"]
     for target, measured, ok in checks:
@@ -234,6 +243,54 @@ def main():
     for target in missed:
         print(f"bench: target missed: {target}", file=sys.stderr)
     return 1 if missed else 0
+
+
+def server(md, checks, facts):
+    size = facts["server.size"]
+    md += ["", f"### The credentials server: `aws-as serve` under wrk, beside nginx serving a {size}-byte "
+           "static file (the size of the credentials JSON), all on 127.0.0.1", ""]
+    md.append("| path | load | requests/s | p50 | p99 | non-2xx | ratio |")
+    md.append("|---|---|---|---|---|---|---|")
+    nginx_rps = float(facts["server.nginx.rps"])
+    labels = {
+        "imds": "IMDS `GET …/security-credentials/my-role1-dev` (with the token header)",
+        "ecs": "ECS `GET /ecs/my-role1-dev` (with `Authorization`)",
+        "nginx": f"nginx {facts['nginx_version']}, a static file",
+    }
+
+    def row(key, load, ratio):
+        f = lambda k: facts[f"server.{key}.{k}"]
+        md.append(f"| {labels[key.split('.')[0]]} | {load} | {float(f('rps')):,.0f} | {float(f('p50')):.3f} ms "
+                  f"| {float(f('p99')):.3f} ms | {f('errors')} | {ratio} |")
+
+    for key in ("nginx", "imds", "ecs"):
+        ratio = "baseline" if key == "nginx" else f"{float(facts[f'server.{key}.rps']) / nginx_rps:.0%} of nginx"
+        row(key, "2 threads, 32 connections, 10 s, flat out", ratio)
+        if key != "nginx":
+            share = float(facts[f"server.{key}.rps"]) / nginx_rps
+            checks.append((f"server {key.upper()} path ≥ {NGINX_MIN_SHARE:.0%} of nginx's requests/s",
+                           f"{share:.0%}", share >= NGINX_MIN_SHARE))
+    for key in ("nginx", "imds", "ecs"):
+        row(f"{key}.rate", "10 connections, each waiting 10 ms between requests (wrk's Lua `delay`)", "")
+        if key != "nginx":
+            p99 = float(facts[f"server.{key}.rate.p99"])
+            rps = float(facts[f"server.{key}.rate.rps"])
+            floor = float(facts["server.nginx.rate.p99"])
+            checks.append((f"server {key.upper()} path p99 ≤ {SERVER_P99_MAX_MS:g} ms at about 1,000 requests/s",
+                           f"{p99:.3f} ms at {rps:,.0f} requests/s (nginx in the same run: {floor:.3f} ms)",
+                           p99 <= SERVER_P99_MAX_MS))
+    rss = [int(v) for v in facts["server.rss"].split(",") if v]
+    soak = float(facts["server.soak.rps"])
+    md += ["", f"Memory under a 60 s load on the IMDS path ({soak:,.0f} requests/s, "
+           f"{int(facts['server.soak.requests']):,} requests, {facts['server.soak.errors']} non-2xx): "
+           f"the server's RSS, sampled once a second, went from {rss[0] / 1024:.1f} MiB (after 1 s) to "
+           f"{rss[-1] / 1024:.1f} MiB (after 60 s), at most {max(rss) / 1024:.1f} MiB; at 10 s, 30 s, 60 s: "
+           f"{rss[9] / 1024:.1f}, {rss[29] / 1024:.1f}, {rss[-1] / 1024:.1f} MiB."]
+    growth = rss[-1] - rss[4]
+    checks.append((f"server RSS flat over 60 s of load (grows ≤ {RSS_GROWTH_MAX_KIB // 1024} MiB after the first 5 s)",
+                   f"{growth / 1024:+.1f} MiB", growth <= RSS_GROWTH_MAX_KIB))
+    errors = sum(int(facts[f"server.{k}.errors"]) for k in ("imds", "ecs", "imds.rate", "ecs.rate", "soak"))
+    checks.append(("every server answer under load is a 200", f"{errors} non-2xx", errors == 0))
 
 
 def write(path, text):

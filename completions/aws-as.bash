@@ -20,14 +20,14 @@
 _aws_as_spec() {
     case $1 in
     '')
-        _aws_as_subs=(exec credential-process write refresh export login list completions)
+        _aws_as_subs=(exec credential-process write refresh export login list serve server completions)
         _aws_as_opts=(--shell --mfa-code --duration --no-input --region --help --version)
         _aws_as_vopts=(--shell --mfa-code --duration --region)
         _aws_as_pos=(identity-or-dash)
         ;;
     exec)
         _aws_as_subs=()
-        _aws_as_opts=(--mfa-code --duration --no-input --region --help)
+        _aws_as_opts=(--server --mfa-code --duration --no-input --region --help)
         _aws_as_vopts=(--mfa-code --duration --region)
         _aws_as_pos=(identity command)
         ;;
@@ -65,6 +65,18 @@ _aws_as_spec() {
         _aws_as_subs=()
         _aws_as_opts=(--names --help)
         _aws_as_vopts=()
+        _aws_as_pos=()
+        ;;
+    serve)
+        _aws_as_subs=()
+        _aws_as_opts=(--listen --imds-v1 --token-file --duration --help)
+        _aws_as_vopts=(--listen --token-file --duration)
+        _aws_as_pos=(identity)
+        ;;
+    server)
+        _aws_as_subs=()
+        _aws_as_opts=(--server --help)
+        _aws_as_vopts=(--server)
         _aws_as_pos=()
         ;;
     completions)

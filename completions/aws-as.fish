@@ -24,6 +24,8 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 'export' 'Print NAME\'s credentials for another tool: sh, docker --env-file, PowerShell, cmd, JSON, ini' \
                 'login' 'Open the AWS console in the browser, signed in as NAME' \
                 'list' 'List every identity: kind, source chain, region and cached session' \
+                'serve' 'Serve credentials to SDKs: an EC2 metadata (IMDSv2) and an ECS endpoint on loopback' \
+                'server' 'Control a running credentials server (serve): status, switch NAME, stop, env NAME' \
                 'completions' 'Print the completion script for a shell'
         case ':opts'
             printf '%s\t%s\n' \
@@ -45,6 +47,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 'identity-or-dash'
         case 'exec:opts'
             printf '%s\t%s\n' \
+                '--server' 'Give COMMAND an ECS credentials endpoint (a server on 127.0.0.1 that lives as long as it) instead of static keys, so a run longer than one session keeps going' \
                 '--mfa-code' 'MFA code to use instead of asking on the terminal' \
                 '--duration' 'Session length in seconds, when a new session is made' \
                 '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
@@ -147,6 +150,28 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
             printf '%s\t%s\n' \
                 '--names' 'Print only the names, one per line (for completion)' \
                 '--help' 'Print help'
+        case 'serve:opts'
+            printf '%s\t%s\n' \
+                '--listen' 'Address to listen on: loopback, or 169.254.169.254:80 / [fd00:ec2::254]:80 once on lo' \
+                '--imds-v1' 'Also answer IMDS GETs that carry no session token (IMDSv1): any local process that can be made to send one GET then gets credentials' \
+                '--token-file' 'The management API\'s bearer token file [default: manage-token in the state directory]' \
+                '--duration' 'Session length in seconds, when a new session is made' \
+                '--help' 'Print help'
+        case 'serve:vopts'
+            printf '%s\n' \
+                '--listen' \
+                '--token-file' \
+                '--duration'
+        case 'serve:pos'
+            printf '%s\n' \
+                'identity'
+        case 'server:opts'
+            printf '%s\t%s\n' \
+                '--server' 'The server\'s address, ADDR:PORT [default: 127.0.0.1:9254]' \
+                '--help' 'Print help'
+        case 'server:vopts'
+            printf '%s\n' \
+                '--server'
         case 'completions:opts'
             printf '%s\t%s\n' \
                 '--help' 'Print help'

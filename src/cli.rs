@@ -4,6 +4,8 @@
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::Parser;
 
@@ -12,6 +14,7 @@ use crate::identity::DURATION_RANGE;
 use crate::output::env::clear_change;
 use crate::output::export::{self, Format};
 use crate::output::login;
+use crate::output::server::{self, control};
 use crate::output::shell::Shell;
 use crate::output::shell::activate::{self, Target};
 use crate::output::shell::completions::{self, CompletionShell};
@@ -92,6 +95,10 @@ enum Command {
     Exec {
         /// Identity whose credentials COMMAND gets
         name: String,
+        /// Give COMMAND an ECS credentials endpoint (a server on 127.0.0.1 that lives as long as
+        /// it) instead of static keys, so a run longer than one session keeps going
+        #[arg(long)]
+        server: bool,
         #[command(flatten)]
         session: SessionArgs,
         /// The command and its arguments (after `--` if they start with `-`)
@@ -212,11 +219,86 @@ enum Command {
         #[arg(long)]
         names: bool,
     },
+    /// Serve credentials to SDKs: an EC2 metadata (IMDSv2) and an ECS endpoint on loopback
+    #[command(
+        after_help = "Prints the export line to paste (export AWS_EC2_METADATA_SERVICE_ENDPOINT=...),\n\
+                      then logs a line per request on stderr until SIGINT or SIGTERM.\n\
+                      ECS tokens for other programs: aws-as server env NAME."
+    )]
+    Serve {
+        /// Identity served on the IMDS path (none: answer as an instance without a role)
+        name: Option<String>,
+        /// Address to listen on: loopback, or 169.254.169.254:80 / [fd00:ec2::254]:80 once on lo
+        #[arg(long, value_name = "ADDRESS", default_value_t = server::DEFAULT_LISTEN)]
+        listen: SocketAddr,
+        /// Also answer IMDS GETs that carry no session token (IMDSv1): any local process that
+        /// can be made to send one GET then gets credentials
+        #[arg(long)]
+        imds_v1: bool,
+        /// The management API's bearer token file [default: manage-token in the state directory]
+        #[arg(long, value_name = "PATH")]
+        token_file: Option<PathBuf>,
+        /// Session length in seconds, when a new session is made
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32)
+            .range(i64::from(*DURATION_RANGE.start())..=i64::from(*DURATION_RANGE.end())))]
+        duration: Option<u32>,
+    },
+    /// Control a running credentials server (serve): status, switch NAME, stop, env NAME
+    Server {
+        /// The server's address, ADDR:PORT [default: 127.0.0.1:9254]
+        #[arg(long, value_name = "ADDRESS", global = true)]
+        server: Option<SocketAddr>,
+        #[command(subcommand)]
+        action: ServerAction,
+    },
     /// Print the completion script for a shell
     Completions {
         #[arg(value_enum)]
         shell: CompletionShell,
     },
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum ServerAction {
+    /// What is served on the IMDS path, its session's time left, the address
+    Status,
+    /// Serve NAME on the IMDS path from now on
+    Switch {
+        /// Identity to serve
+        name: String,
+    },
+    /// Stop the server
+    Stop,
+    /// Print the export lines a program started elsewhere needs for NAME's ECS endpoint
+    Env {
+        /// Identity whose endpoint and token are printed
+        name: String,
+        /// Write the token to PATH (0600, no newline) and export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+        #[arg(long, value_name = "PATH")]
+        token_file: Option<PathBuf>,
+    },
+}
+
+/// What only `aws-as-sts` links, handed in by its entry: the lean `aws-as` gets `None` and hands
+/// whatever needs one of these to `aws-as-sts`, so none of their code is in it.
+#[derive(Clone, Copy)]
+pub struct Network {
+    /// The STS client.
+    pub connect: Connect,
+    /// `aws-as login`: the HTTPS sign-in request and the one-time local address.
+    pub login: login::Login,
+    /// `aws-as serve`: the credentials server.
+    pub serve: fn(server::Options, Connect) -> Result<String>,
+    /// `aws-as exec --server`.
+    pub exec_server: ExecServer,
+}
+
+/// `exec --server`: name, how a session is made, `--region`, the command, the STS client.
+pub type ExecServer =
+    fn(&str, &session::Request, Option<&str>, &[OsString], Connect) -> Result<String>;
+
+fn needs_sts() -> crate::error::Error {
+    crate::error::Error::with_cause("this command runs in aws-as-sts", Cause::NeedsSts)
 }
 
 /// `--region`: checked as the profile's region is ([`crate::identity::valid_region`]).
@@ -228,21 +310,53 @@ fn parse_region(s: &str) -> std::result::Result<String, String> {
     }
 }
 
-/// What only `aws-as-sts` links, handed in by its entry: the lean `aws-as` gets `None` and hands
-/// whatever needs one of these to `aws-as-sts`, so none of their code is in it.
-#[derive(Clone, Copy)]
-pub struct Network {
-    /// The STS client.
-    pub connect: Connect,
-    /// `aws-as login`: the HTTPS sign-in request and the one-time local address.
-    pub login: login::Login,
-}
-
 fn run(cli: Cli, network: Option<Network>) -> Result<String> {
     let connect = network.map(|n| n.connect);
     match cli.command {
         Some(Command::Exec {
             name,
+            server: true,
+            session,
+            command,
+        }) => {
+            let network = network.ok_or_else(needs_sts)?;
+            (network.exec_server)(
+                &name,
+                &session.request(),
+                session.region.as_deref(),
+                &command,
+                network.connect,
+            )
+        }
+        Some(Command::Serve {
+            name,
+            listen,
+            imds_v1,
+            token_file,
+            duration,
+        }) => {
+            let network = network.ok_or_else(needs_sts)?;
+            let options = server::Options {
+                listen: Some(listen),
+                imds_v1,
+                identity: name,
+                duration,
+                token_file,
+            };
+            (network.serve)(options, network.connect)
+        }
+        Some(Command::Server { server, action }) => {
+            let action = match action {
+                ServerAction::Status => control::Action::Status,
+                ServerAction::Switch { name } => control::Action::Switch(name),
+                ServerAction::Stop => control::Action::Stop,
+                ServerAction::Env { name, token_file } => control::Action::Env { name, token_file },
+            };
+            control::run(server, action)
+        }
+        Some(Command::Exec {
+            name,
+            server: false,
             session,
             command,
         }) => exec::exec(
@@ -350,13 +464,15 @@ fn run(cli: Cli, network: Option<Network>) -> Result<String> {
 
 /// The subcommands' names: a word that is one of them is never read as a NAME by
 /// [`quick_parse`]. A unit test holds this to clap's definition.
-const SUBCOMMANDS: [&str; 8] = [
+const SUBCOMMANDS: [&str; 10] = [
     "exec",
     "credential-process",
     "write",
     "refresh",
     "export",
     "login",
+    "serve",
+    "server",
     "list",
     "completions",
 ];

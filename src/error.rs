@@ -26,6 +26,9 @@ pub enum Cause {
     /// A new MFA session needs a code, and nothing may be asked (`--no-input`, or a daemon that
     /// has no terminal): a person has to make the session (`aws-as NAME` in a terminal).
     NeedsInput,
+    /// A new MFA session is needed and nothing may be asked (a server's request has no
+    /// terminal, and no `mfa_process` or TOTP secret gives a code).
+    MfaCodeNeeded,
 }
 
 impl Error {

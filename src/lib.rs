@@ -9,6 +9,7 @@ pub mod error;
 pub mod cli;
 pub mod identity;
 pub mod output;
+pub mod private;
 pub mod session;
 
 /// An environment variable that is set and not empty: an empty one counts as unset everywhere.

@@ -43,7 +43,8 @@ role_arn = arn:aws:iam::222222222222:role/x
 source_profile = my-user1-dev
 ";
 
-/// Names that are code in some shell, each with a first letter of its own.
+/// Names that are code in some shell, each with a first letter of its own (and none a
+/// subcommand starts with: `s` is serve and server).
 const HOSTILE: &[&str] = &[
     "plain-name",
     "my name",
@@ -54,7 +55,7 @@ const HOSTILE: &[&str] = &[
     "q\"r",
     "t$(id)",
     "u`id`",
-    "s;id",
+    "v;id",
 ];
 
 /// What the fake aws-as does: `list --names` prints $HOME/names; `completions SHELL` is the real

@@ -117,6 +117,12 @@ fn man_pages_are_what_clap_mangen_makes() {
             "aws-as-list.1",
             "aws-as-login.1",
             "aws-as-refresh.1",
+            "aws-as-serve.1",
+            "aws-as-server-env.1",
+            "aws-as-server-status.1",
+            "aws-as-server-stop.1",
+            "aws-as-server-switch.1",
+            "aws-as-server.1",
             "aws-as-write.1",
             "aws-as.1",
         ]
@@ -131,6 +137,8 @@ fn man_pages_are_what_clap_mangen_makes() {
         "refresh",
         "export",
         "login",
+        "serve",
+        "server",
     ] {
         assert!(page.contains(&format!("aws\\-as\\-{sub}(1)")), "{sub}");
     }

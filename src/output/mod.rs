@@ -12,6 +12,8 @@
 //!   `~/.aws/credentials`, edited in place without losing a byte of the rest.
 //! - `refresh.rs`: `aws-as refresh`, the daemon that keeps such sections fresh.
 //! - `login/`: `aws-as login`, the console sign-in (in `aws-as-sts` only: it talks to the network).
+//! - `server/`: the credentials server (IMDSv2, ECS, the management API), `aws-as serve`,
+//!   `exec --server` and the `aws-as server` commands that control it.
 
 pub mod credential_process;
 pub mod credentials_file;
@@ -21,4 +23,5 @@ pub mod export;
 pub mod list;
 pub mod login;
 pub mod refresh;
+pub mod server;
 pub mod shell;

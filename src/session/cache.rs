@@ -6,9 +6,9 @@
 //! - A miss takes the entry's exclusive lock and holds it across the STS call, so concurrent
 //!   switches to one cold identity make one STS call and share its result.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::cell::Cell;
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::credentials::Credentials;
 use crate::error::{Cause, Error, Result};
 use crate::identity::{Identity, fnv1a};
+use crate::private::{self, Opened};
 
 #[derive(Serialize, Deserialize)]
 pub struct Entry {
@@ -32,53 +33,21 @@ const VERSION: u32 = 1;
 
 pub struct Cache {
     dir: PathBuf,
+    /// Set once the directory passed its checks: a cache hit reads two files in it, and need not
+    /// check it twice within one process.
+    checked: Cell<bool>,
 }
+
+/// The most read of a file in the cache: an entry is under 4 KiB, the profile index's list of
+/// names for the largest config aws-as reads (16 MB) well under this.
+const MAX_ENTRY_BYTES: u64 = 16 << 20;
 
 pub struct Lock {
     _file: File,
 }
 
-/// What opening a file in the cache found.
-enum Opened {
-    Text(String),
-    Missing,
-    Unreadable(std::io::Error),
-}
-
-fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
-}
-
-/// Refuse what another user could have written: credentials read from it would be theirs to
-/// choose. `forbidden` are the mode bits others must not have.
-fn check_owner(path: &Path, meta: &fs::Metadata, what: &str, forbidden: u32) -> Result<()> {
-    if meta.uid() != euid() {
-        bail!(
-            "refusing the cache {what} {}: it belongs to another user (uid {}); remove it or set AWS_AS_CACHE_DIR",
-            path.display(),
-            meta.uid()
-        );
-    }
-    if meta.mode() & forbidden != 0 {
-        bail!(
-            "refusing the cache {what} {}: others can {} it (mode {:o}); run chmod {} on it",
-            path.display(),
-            if forbidden & 0o044 != 0 {
-                "read or write"
-            } else {
-                "write to"
-            },
-            meta.mode() & 0o7777,
-            if forbidden & 0o044 != 0 {
-                "600"
-            } else {
-                "go-w"
-            },
-        );
-    }
-    Ok(())
-}
+/// Where another cache directory can be chosen, for the refusals' fix.
+const ENV: &str = "AWS_AS_CACHE_DIR";
 
 impl Cache {
     /// `AWS_AS_CACHE_DIR`, else the user's cache directory (`~/.cache/aws-as` on Linux).
@@ -95,49 +64,25 @@ impl Cache {
 
     /// Opens the cache directory without creating it (the hit path has nothing to create).
     pub fn open(dir: PathBuf) -> Cache {
-        Cache { dir }
+        Cache {
+            dir,
+            checked: Cell::new(false),
+        }
     }
 
     /// Checks the directory; `Ok(false)` when it does not exist (yet).
     fn check_dir(&self) -> Result<bool> {
-        let meta = match fs::symlink_metadata(&self.dir) {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => bail!(
-                "cannot read the cache directory {}: {e}",
-                self.dir.display()
-            ),
-        };
-        if !meta.is_dir() {
-            bail!(
-                "the cache directory {} is not a directory: remove it or set AWS_AS_CACHE_DIR",
-                self.dir.display()
-            );
+        if self.checked.get() {
+            return Ok(true);
         }
-        check_owner(&self.dir, &meta, "directory", 0o022)?;
-        Ok(true)
+        let exists = private::check_dir(&self.dir, "cache directory", ENV)?;
+        self.checked.set(exists);
+        Ok(exists)
     }
 
     /// Creates the directory (0700) if needed and checks it.
     fn ensure_dir(&self) -> Result<()> {
-        match fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.dir)
-        {
-            Ok(()) => {}
-            Err(e) => {
-                return Err(Error::with_cause(
-                    format!(
-                        "cannot create the cache directory {}: {e}",
-                        self.dir.display()
-                    ),
-                    Cause::CacheUnwritable,
-                ));
-            }
-        }
-        self.check_dir()?;
-        Ok(())
+        private::ensure_dir(&self.dir, "cache directory", ENV)
     }
 
     fn path(&self, key: &str, ext: &str) -> PathBuf {
@@ -149,10 +94,10 @@ impl Cache {
     /// one is `Ok(None)` after a warning; one others could have written is an error.
     pub fn read(&self, key: &str) -> Result<Option<Entry>> {
         let path = self.path(key, "json");
-        let Some(text) = self.read_private(&path)? else {
+        let Some(data) = self.read_file(&path, true)? else {
             return Ok(None);
         };
-        match serde_json::from_str::<Entry>(&text) {
+        match serde_json::from_slice::<Entry>(&data) {
             Ok(entry) if entry.version == VERSION && entry.key == key => Ok(Some(entry)),
             Ok(_) => Ok(None),
             Err(e) => {
@@ -168,17 +113,16 @@ impl Cache {
     }
 
     /// What aws-as keeps beside the sessions that it can always make again (the profile index):
-    /// `None` for a missing, unreadable or unparsable file, which the caller rebuilds without a
-    /// word. A file others could have written is still an error, as an entry is.
+    /// `None` for a missing, unreadable or unparsable file, which the caller makes again without
+    /// a word. A file others could have written is still an error, as an entry is.
     pub fn read_derived<T: serde::de::DeserializeOwned>(
         &self,
         key: &str,
         ext: &str,
     ) -> Result<Option<T>> {
-        let path = self.path(key, ext);
         Ok(self
-            .read_private_quietly(&path)?
-            .and_then(|text| serde_json::from_str(&text).ok()))
+            .read_file(&self.path(key, ext), false)?
+            .and_then(|data| serde_json::from_slice(&data).ok()))
     }
 
     /// Replaces a derived file (see [`Cache::read_derived`]) atomically, without fsync: a torn one
@@ -189,71 +133,28 @@ impl Cache {
             return Ok(());
         }
         let json = serde_json::to_vec(value).expect("derived files serialize");
-        self.write_private(&self.path(key, ext), &json, false)
+        private::replace(&self.path(key, ext), &json, "cache entry", false)
     }
 
-    /// The text of a file in the cache, after the checks every read gets: the directory and the
-    /// file must be this user's alone, and the file a regular one (never followed as a link).
-    fn read_private(&self, path: &Path) -> Result<Option<String>> {
-        match self.open_private(path)? {
-            Opened::Text(text) => Ok(Some(text)),
-            Opened::Missing => Ok(None),
-            Opened::Unreadable(e) => {
-                warn(&format!(
-                    "ignoring unreadable cache entry {}: {e}",
-                    path.display()
-                ));
-                Ok(None)
-            }
-        }
-    }
-
-    fn read_private_quietly(&self, path: &Path) -> Result<Option<String>> {
-        match self.open_private(path)? {
-            Opened::Text(text) => Ok(Some(text)),
-            Opened::Missing | Opened::Unreadable(_) => Ok(None),
-        }
-    }
-
-    fn open_private(&self, path: &Path) -> Result<Opened> {
+    /// A file of the cache after the checks every read gets; one that cannot be read is a miss,
+    /// with a warning when `warn_unreadable`.
+    fn read_file(&self, path: &Path, warn_unreadable: bool) -> Result<Option<Vec<u8>>> {
         // The directory first: in one others can write, even opening a planted FIFO could hang.
         if !self.check_dir()? {
-            return Ok(Opened::Missing);
+            return Ok(None);
         }
-        let mut file = match OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(path)
-        {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Opened::Missing),
-            Err(e) => {
-                if fs::symlink_metadata(path)
-                    .map(|m| m.file_type().is_symlink())
-                    .unwrap_or(false)
-                {
-                    bail!(
-                        "refusing the cache file {}: it is a symbolic link; remove it",
+        match private::open(path, "cache file", ENV, MAX_ENTRY_BYTES)? {
+            Opened::Data(data) => Ok(Some(data)),
+            Opened::Missing => Ok(None),
+            Opened::Unreadable(e) => {
+                if warn_unreadable {
+                    warn(&format!(
+                        "ignoring unreadable cache entry {}: {e}",
                         path.display()
-                    );
+                    ));
                 }
-                return Ok(Opened::Unreadable(e));
+                Ok(None)
             }
-        };
-        let meta = file
-            .metadata()
-            .map_err(|e| Error::new(format!("cannot stat {}: {e}", path.display())))?;
-        if !meta.is_file() {
-            bail!(
-                "refusing the cache file {}: it is not a regular file; remove it",
-                path.display()
-            );
-        }
-        check_owner(path, &meta, "file", 0o077)?;
-        let mut text = String::with_capacity(meta.len() as usize);
-        match file.read_to_string(&mut text) {
-            Ok(_) => Ok(Opened::Text(text)),
-            Err(e) => Ok(Opened::Unreadable(e)),
         }
     }
 
@@ -290,44 +191,7 @@ impl Cache {
     pub fn write(&self, key: &str, entry: &Entry) -> Result<()> {
         self.ensure_dir()?;
         let json = serde_json::to_vec_pretty(entry).expect("entries serialize");
-        self.write_private(&self.path(key, "json"), &json, true)
-    }
-
-    /// Replaces `path` with `bytes` by a temp file (0600 whatever the umask) and a rename, so a
-    /// reader sees the old file or the new one; `durable` adds the fsyncs that keep it so across
-    /// a crash.
-    fn write_private(&self, path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
-        let name = path.file_name().and_then(|s| s.to_str()).unwrap_or("entry");
-        let tmp = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let fail = |e: std::io::Error| {
-            Error::with_cause(
-                format!("cannot write the cache entry {}: {e}", path.display()),
-                Cause::CacheUnwritable,
-            )
-        };
-        let _ = fs::remove_file(&tmp);
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&tmp)
-            .map_err(fail)?;
-        // The mode given to open() is filtered by the umask; 0600 is what we promise.
-        file.set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(fail)?;
-        let mut written = file.write_all(bytes);
-        if durable {
-            written = written.and_then(|()| file.sync_all());
-        }
-        if let Err(e) = written.and_then(|()| fs::rename(&tmp, path)) {
-            let _ = fs::remove_file(&tmp);
-            return Err(fail(e));
-        }
-        if durable && let Ok(dir) = File::open(&self.dir) {
-            let _ = dir.sync_all();
-        }
-        Ok(())
+        private::write(&self.path(key, "json"), &json, "cache entry")
     }
 
     pub fn new_entry(identity: &Identity, key: &str, credentials: Credentials) -> Entry {

@@ -40,6 +40,9 @@ pub struct Resolver<'a> {
     /// Set once the cache has failed to take a lock or an entry (and the user was warned): the
     /// rest of the chain goes straight to STS.
     uncached: bool,
+    /// Whether a code may be asked for on the terminal: not for a server's request, which has
+    /// no person at a terminal behind it (an `mfa_process` or a TOTP secret still gives one).
+    terminal: bool,
 }
 
 /// The region STS calls are signed for: the profile's, else `AWS_REGION`, else us-east-1.
@@ -87,7 +90,15 @@ impl<'a> Resolver<'a> {
             sts: None,
             mfa_code,
             uncached: false,
+            terminal: true,
         }
+    }
+
+    /// Never asks on the terminal: a session that needs a typed code fails at once with
+    /// [`Cause::MfaCodeNeeded`], naming the command that makes it.
+    pub fn without_terminal(mut self) -> Self {
+        self.terminal = false;
+        self
     }
 
     fn sts(&mut self) -> Result<&dyn StsApi> {
@@ -196,6 +207,17 @@ impl<'a> Resolver<'a> {
                 };
                 let given = self.mfa_code.clone();
                 let source = mfa::Source::pick(given.as_deref(), code_source.as_ref());
+                if !self.terminal && matches!(source, mfa::Source::Terminal) {
+                    return Err(Error::with_cause(
+                        format!(
+                            "a new MFA session of {name} needs a code for {serial} and there is \
+                             nobody to ask: run `aws-as {name}` in a terminal (the next request \
+                             then uses that session), or set mfa_process or \
+                             aws_as_mfa_totp_secret in the profile"
+                        ),
+                        Cause::MfaCodeNeeded,
+                    ));
+                }
                 mfa::with_code(serial, &source, |code| {
                     self.sts()?.get_session_token(
                         name,

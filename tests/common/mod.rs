@@ -41,6 +41,15 @@
 //! - `python()`, `aws_cli()`: the venv's interpreter (boto3) and AWS CLI v1; `go_client()`:
 //!   tests/support/goclient built once per test process (aws-sdk-go v1; prints the caller ARN)
 //!
+//! - `Sts::moto_with(args)`  moto with more of sts.py's options (`--role-expires-in S`);
+//!   `sts.set_fault(mode)` switches a running moto to a fault mode (`"none"`: back)
+//! - `aws_cli_v2()`: Debian's AWS CLI v2 (/usr/bin/aws); `go_endpoint_client()`:
+//!   tests/support/goendpoint (aws-sdk-go v1's default chain; prints provider and ARN)
+//! - `Home::serve(args)`      `aws-as serve --listen 127.0.0.1:<free> ARGS…` in the background,
+//!   waited for until it prints its export line (`Server`: `addr()`, `url()`, `log()`, `raw()`,
+//!   `get(path, headers)`, `imds_token()`; SIGTERM on drop); `free_port()`; `http(addr, bytes)`
+//!   one raw request, its answer parsed (`Http`: status, headers, body)
+//!
 //! Secrets: `Call`'s `Debug` redacts the session token, and nothing here prints stdout of a
 //! child (which may hold `export AWS_SECRET_ACCESS_KEY=...`) in a panic message.
 #![allow(dead_code)]
@@ -159,6 +168,54 @@ pub fn venv_bin(name: &str) -> PathBuf {
 /// The AWS CLI v1 from the venv (it honours AWS_ENDPOINT_URL_STS).
 pub fn aws_cli() -> PathBuf {
     venv_bin("aws")
+}
+
+/// Debian's AWS CLI v2 (2.9.19 on Debian 12). It predates AWS_ENDPOINT_URL_STS: pass
+/// `--endpoint-url`.
+pub fn aws_cli_v2() -> PathBuf {
+    let path = PathBuf::from("/usr/bin/aws");
+    if !path.exists() {
+        panic!("/usr/bin/aws (Debian's awscli) is missing: run scripts/install-deps.sh first");
+    }
+    path
+}
+
+/// tests/support/goendpoint, built once per test process: aws-sdk-go v1's default credential
+/// chain (environment, then the ECS endpoint or EC2 metadata), printing the provider that gave
+/// the credentials and the caller's ARN.
+pub fn go_endpoint_client() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| build_go("goendpoint")).clone()
+}
+
+fn build_go(name: &str) -> PathBuf {
+    let out_dir = target_dir().join(format!("test-{name}"));
+    std::fs::create_dir_all(&out_dir).expect("create the Go output directory");
+    let dest = out_dir.join(name);
+    let tmp = out_dir.join(format!("{name}.{}.tmp", std::process::id()));
+    let output = Command::new("go")
+        .args(["build", "-o"])
+        .arg(&tmp)
+        .arg(".")
+        .current_dir(repo_root().join("tests/support").join(name))
+        .env("GOPATH", "/usr/share/gocode")
+        .env("GO111MODULE", "off")
+        .env("GOFLAGS", "")
+        .env("CGO_ENABLED", "0")
+        .env("GOCACHE", target_dir().join("go-cache"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `go` ({e}): run scripts/install-deps.sh first"));
+    if !output.status.success() {
+        let _ = std::fs::remove_file(&tmp);
+        panic!(
+            "building tests/support/{name} failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    std::fs::rename(&tmp, &dest).expect("rename the Go client into place");
+    dest
 }
 
 pub fn sts_script() -> PathBuf {
@@ -850,4 +907,233 @@ pub fn redact(text: &str) -> String {
     }
     out.pop();
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The credentials server
+// ---------------------------------------------------------------------------------------------
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().unwrap().port()
+}
+
+/// One HTTP answer, as read off the socket.
+#[derive(Debug)]
+pub struct Http {
+    pub status: u16,
+    /// Header lines, names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Http {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends `request` (raw bytes) to `addr` and reads the answer to the end (`Connection: close`
+/// belongs in the request). `None` when the server closed without answering.
+pub fn http(addr: &str, request: &[u8]) -> Option<Http> {
+    let mut stream = TcpStream::connect(addr).expect("connect to the server");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream
+        .set_write_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let _ = stream.write_all(request);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    parse_http(&raw)
+}
+
+pub fn parse_http(raw: &[u8]) -> Option<Http> {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Some(Http {
+        status,
+        headers,
+        body: body.to_string(),
+    })
+}
+
+/// `aws-as serve` running in the background (SIGTERM on drop).
+pub struct Server {
+    child: Child,
+    port: u16,
+    log: Arc<Mutex<Vec<u8>>>,
+    /// What it printed on stdout (the export line).
+    pub stdout: String,
+}
+
+impl Home {
+    /// `aws-as serve --listen 127.0.0.1:<free port> ARGS…` with this home's environment (plus
+    /// `extra`), once it has printed its export line.
+    pub fn serve(&self, args: &[&str]) -> Server {
+        self.serve_with(args, &[])
+    }
+
+    pub fn serve_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Server {
+        let port = free_port();
+        let mut cmd = self.command(aws_as_bin());
+        cmd.arg("serve")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .args(args)
+            .envs(extra.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        Server::start(cmd, port)
+    }
+}
+
+impl Server {
+    pub fn start(mut cmd: Command, port: u16) -> Server {
+        let mut child = cmd.spawn().expect("start aws-as serve");
+        let stdout = child.stdout.take().expect("piped");
+        let stderr = child.stderr.take().expect("piped");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        {
+            let log = Arc::clone(&log);
+            thread::spawn(move || {
+                let mut pipe = stderr;
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    log.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+        }
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let _ = tx.send(line);
+            let mut rest = Vec::new();
+            let _ = reader.read_to_end(&mut rest);
+        });
+        let stdout = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
+        let mut server = Server {
+            child,
+            port,
+            log,
+            stdout,
+        };
+        if server.stdout.is_empty() {
+            let _ = server.child.kill();
+            let _ = server.child.wait();
+            thread::sleep(Duration::from_millis(100));
+            panic!("aws-as serve did not start:\n{}", server.log());
+        }
+        server
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `127.0.0.1:PORT`
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// `http://127.0.0.1:PORT/`, as the export line gives it.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    /// What it logged on stderr so far.
+    pub fn log(&self) -> String {
+        String::from_utf8_lossy(&self.log.lock().unwrap()).into_owned()
+    }
+
+    /// One request in raw bytes.
+    pub fn raw(&self, request: &[u8]) -> Option<Http> {
+        http(&self.addr(), request)
+    }
+
+    /// `GET path` with the right Host and `headers`.
+    pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Http {
+        self.request("GET", path, headers)
+    }
+
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Http {
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr()
+        );
+        for (name, value) in headers {
+            req.push_str(&format!("{name}: {value}\r\n"));
+        }
+        req.push_str("\r\n");
+        self.raw(req.as_bytes())
+            .unwrap_or_else(|| panic!("{method} {path}: no answer"))
+    }
+
+    /// A fresh IMDSv2 session token.
+    pub fn imds_token(&self) -> String {
+        let answer = self.request(
+            "PUT",
+            "/latest/api/token",
+            &[
+                ("X-aws-ec2-metadata-token-ttl-seconds", "300"),
+                ("Content-Length", "0"),
+            ],
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.body
+    }
+
+    /// Whether the process has exited, waiting up to `timeout`; its status then.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn signal(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.signal("TERM");
+            if self.wait_exit(Duration::from_secs(5)).is_none() {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+            }
+        }
+    }
 }

@@ -32,9 +32,10 @@ Modes:
 Every STS request (in both modes) is recorded; ``GET /__calls`` returns them as a JSON list,
 ``POST /__reset`` clears the list. ``POST /__expire`` (moto mode) makes every session token
 issued so far count as expired: a request signed with one gets 400 ExpiredToken, as AWS answers
-for a session its holder still believes valid (clock skew, a shortened session). ``POST /__fault?mode=MODE`` (moto mode) answers every STS request with that fault mode
-from now on; ``POST /__fault`` without a mode goes back to moto. No control endpoint is
-recorded.
+for a session its holder still believes valid (clock skew, a shortened session).
+``POST /__fault?mode=MODE`` switches a moto-mode server to that fault from now on; without a
+mode it goes back to moto: STS goes down, throttles or hangs while the sessions it issued are in
+aws-as's cache. No control endpoint is recorded.
 
 /federation is a stand-in for the AWS console sign-in endpoint (tests/support/federation.py),
 with its own records at GET /__federation/calls and POST /__federation/refuse.
@@ -222,6 +223,8 @@ class StsApp:
                 return respond(start_response, "400 Bad Request", "unknown fault mode", "text/plain")
             with self.lock:
                 self.switched_fault = mode or None
+                if mode.startswith("throttle-then-ok:"):
+                    self.throttle_left = int(mode.split(":", 1)[1])
             return respond(start_response, "200 OK", "{}", "application/json")
         if path == "/federation":
             return self.federation(environ, start_response)

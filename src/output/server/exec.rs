@@ -1,0 +1,170 @@
+//! `aws-as exec --server NAME -- CMD…`: CMD gets an ECS endpoint instead of static keys, from a
+//! server on 127.0.0.1:<random port> in this process, which lives exactly as long as CMD. SDKs
+//! fetch again from the endpoint before expiry, so a run longer than one role session keeps
+//! going.
+//!
+//! Unlike plain `exec`, aws-as stays CMD's parent (the server is in it): it passes SIGINT,
+//! SIGTERM and SIGHUP on, and ends as CMD ended. A CMD killed by a signal kills aws-as with the
+//! same signal (re-raised with the default action), so the calling shell reports it as it would
+//! have reported CMD itself (`$?` = 128 + the signal, a loop stopped by Ctrl-C stops).
+
+use std::ffi::OsString;
+use std::os::unix::process::ExitStatusExt;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use super::listen::{self, Parts};
+use super::sessions::Sessions;
+use super::tokens::EcsKey;
+use crate::error::{Error, Result};
+use crate::output::env::switch_change;
+use crate::session::{Connect, Request, resolve};
+
+/// Variables CMD must not get: static keys (SDKs take them before any endpoint), and the other
+/// ways to name a container endpoint (botocore and the Rust SDK prefer the relative URI; a token
+/// file wins over the token variable).
+const REMOVED: [&str; 6] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_SECURITY_TOKEN",
+];
+
+/// CMD's pid, for the signal handler (0 before it runs).
+static CHILD: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn forward(signal: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    // A signal from the terminal (Ctrl-C: si_code SI_KERNEL) already reached CMD, which is in the
+    // same process group: only one sent to aws-as alone (kill: si_code <= 0) is passed on.
+    // SAFETY: the kernel hands a valid siginfo to an SA_SIGINFO handler; kill is async-signal-safe.
+    unsafe {
+        let from_process = info.is_null() || (*info).si_code <= 0;
+        let child = CHILD.load(Ordering::SeqCst);
+        if from_process && child > 0 {
+            libc::kill(child, signal);
+        }
+    }
+}
+
+fn install_forwarding() {
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: a zeroed sigaction with a handler of the SA_SIGINFO shape is valid.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = forward as *const () as usize;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(signal, &action, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Ends this process as CMD ended: its exit code, or killed by its signal.
+fn end_like(status: std::process::ExitStatus) -> ! {
+    if let Some(code) = status.code() {
+        std::process::exit(code);
+    }
+    let signal = status.signal().unwrap_or(libc::SIGKILL);
+    // SAFETY: plain syscalls; no memory is shared with the handler being removed.
+    unsafe {
+        // CMD dumped its core if it had to; aws-as has none worth keeping.
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
+        libc::signal(signal, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, signal);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(signal);
+    }
+    // A signal whose default is to be ignored (SIGCHLD, SIGWINCH…) cannot end us: as a shell says.
+    std::process::exit(128 + signal);
+}
+
+pub fn exec(
+    name: &str,
+    request: &Request,
+    region: Option<&str>,
+    command: &[OsString],
+    connect: Connect,
+) -> Result<String> {
+    let sessions = Sessions::new(Some(connect), request.duration);
+    // The first session now, in the terminal where a person can type a code or read an error:
+    // the server's own requests never ask.
+    let at_least = |identity: &crate::identity::Summary| sessions.at_least(identity);
+    let (identity, credentials) = resolve(name, request, Some(&at_least), Some(connect))?;
+    let listener = listen::bind("127.0.0.1:0".parse().expect("an address"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::new(format!("cannot read the server's address: {e}")))?;
+    let ecs = EcsKey::ephemeral()?;
+    let token = ecs.token(name);
+    let (state, stopped) = listen::state(
+        addr,
+        Parts {
+            sessions,
+            served: None,
+            imds_v1: false,
+            ecs,
+            manage_token: None,
+            log_all: false,
+        },
+    )?;
+    let runtime = listen::runtime()?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::new(format!("cannot listen on {addr}: {e}")))?;
+    std::thread::Builder::new()
+        .name("aws-as-server".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => listen::run(listener, state, stopped, None).await,
+                    Err(e) => eprintln!("aws-as: cannot listen on {addr}: {e}"),
+                }
+            })
+        })
+        .map_err(|e| Error::new(format!("cannot start the server: {e}")))?;
+
+    let (program, args) = command.split_first().expect("clap requires COMMAND");
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args);
+    for (var, value) in switch_change(&identity, &credentials, region) {
+        match value {
+            Some(v) => cmd.env(var, v),
+            None => cmd.env_remove(var),
+        };
+    }
+    for var in REMOVED {
+        cmd.env_remove(var);
+    }
+    let uri = format!("{}ecs/{}", listen::url(addr), super::ecs::encode(name));
+    cmd.env("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri)
+        .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", token);
+    crate::session::cache::flush_warnings();
+    install_forwarding();
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            // Exit codes as a shell gives them: 127 for a command not found, 126 for one not runnable.
+            let (status, fix) = match e.kind() {
+                std::io::ErrorKind::NotFound => (127, "check its name and PATH"),
+                _ => (126, "check that it is an executable file"),
+            };
+            eprintln!(
+                "aws-as: cannot run {}: {e} ({fix})",
+                program.to_string_lossy().escape_debug()
+            );
+            std::process::exit(status);
+        }
+    };
+    CHILD.store(child.id() as i32, Ordering::SeqCst);
+    let status = child
+        .wait()
+        .map_err(|e| Error::new(format!("cannot wait for the command: {e}")))?;
+    end_like(status)
+}

@@ -1,0 +1,115 @@
+//! The checks every request passes before any route sees it, written once for the whole router,
+//! and the log line every request leaves.
+//!
+//! - The peer must be this machine: loopback, or one of its own addresses (a client of
+//!   169.254.169.254 on `lo` talks from that address). With 169.254.169.254 on `lo`, a host on
+//!   the same network could route to it: it is refused here.
+//! - `Host` must name the server itself (its address and port, or `localhost`): a web page whose
+//!   DNS name was rebound to 127.0.0.1 sends its own name.
+//! - No `Origin` and no `Sec-Fetch-*`: only browsers send them, and no SDK does, so no page can
+//!   read a credential even where it could reach the port. No CORS header is ever sent.
+//! - A body larger than [`MAX_BODY`] is refused before it is read.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{Request, State as Shared};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::{ApiError, Logged};
+use super::state::State;
+
+/// The largest request body any route takes (the management API's small forms).
+pub const MAX_BODY: usize = 16 * 1024;
+
+/// The address a request came from, put in its extensions by the listener (a request without
+/// it is refused).
+#[derive(Clone, Copy, Debug)]
+pub struct Peer(pub SocketAddr);
+
+/// Whether `ip` is this machine: loopback, or one of `local` (its interfaces' addresses).
+pub fn is_local(ip: IpAddr, local: &[IpAddr]) -> bool {
+    let ip = ip.to_canonical();
+    ip.is_loopback() || local.contains(&ip)
+}
+
+/// Why a request is refused, if it is.
+fn refusal(state: &State, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<ApiError> {
+    match peer {
+        Some(peer) if is_local(peer.ip(), &state.local) => {}
+        _ => {
+            return Some(ApiError::forbidden(
+                "aws-as: refused: the peer is not on this machine",
+            ));
+        }
+    }
+    if headers.contains_key(header::ORIGIN)
+        || headers
+            .keys()
+            .any(|name| name.as_str().starts_with("sec-fetch-"))
+    {
+        return Some(ApiError::forbidden(
+            "aws-as: refused: a browser request (Origin or Sec-Fetch-*); credentials are for SDKs only",
+        ));
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    if !host.is_some_and(|h| state.hosts.contains(&h)) {
+        return Some(ApiError::forbidden(format!(
+            "aws-as: refused: the Host header must be the server's own address ({})",
+            state.hosts.join(", ")
+        )));
+    }
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if length.is_some_and(|n| n > MAX_BODY as u64) {
+        return Some(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("aws-as: refused: a request body is at most {MAX_BODY} bytes"),
+        ));
+    }
+    None
+}
+
+pub async fn check(Shared(state): Shared<State>, request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    // The path only: a query string is nobody's business in a log.
+    let path: String = request.uri().path().chars().take(200).collect();
+    let peer = request.extensions().get::<Peer>().map(|p| p.0);
+    let refused = refusal(&state, peer, request.headers());
+    let refused_now = refused.is_some();
+    let mut response = match refused {
+        Some(why) => why.into_response(),
+        None => next.run(request).await,
+    };
+    // How `aws-as serve` knows that what holds its port is another aws-as server.
+    response
+        .headers_mut()
+        .insert(header::SERVER, HeaderValue::from_static("aws-as"));
+    let logged = response
+        .extensions_mut()
+        .remove::<Logged>()
+        .unwrap_or_default();
+    let status = response.status();
+    if state.log_all || refused_now || !status.is_success() {
+        let identity = logged.identity.as_deref().unwrap_or("-");
+        let note = logged
+            .note
+            .filter(|n| !n.is_empty())
+            .map(|n| format!(" ({})", n.trim_start_matches("aws-as: ")))
+            .unwrap_or_default();
+        let peer = peer.map_or("?".to_string(), |p| p.ip().to_string());
+        super::log(&format!(
+            "{} {peer} {method} {} {} {identity}{note}\n",
+            super::now(),
+            path.escape_debug(),
+            status.as_u16(),
+        ));
+    }
+    response
+}

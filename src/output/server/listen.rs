@@ -1,0 +1,359 @@
+//! `aws-as serve`: where the server may listen, the listener with its limits, and shutdown.
+//!
+//! axum's own `serve` has few knobs, so connections are served with hyper's HTTP/1 builder
+//! directly: a bound on the time to send a request head (which also closes idle keep-alive
+//! connections), on its size and number of headers, on open connections, and on any one
+//! connection's life.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::sync::{Semaphore, watch};
+use tower_service::Service;
+
+use super::sessions::{Sessions, note};
+use super::state::{Inner, State};
+use super::tokens::{self, EcsKey, ImdsTokens};
+use crate::error::{Error, Result};
+use crate::identity::Config;
+use crate::session::Connect;
+
+/// 127.0.0.1:9254: the port is a mnemonic for 169.254.169.254.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9254);
+/// The addresses SDKs look for IMDS at when no variable says otherwise.
+const IMDS_V4: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
+const IMDS_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254);
+
+/// A request head must arrive within this (and an idle keep-alive connection closes after it).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// No SDK sends more than a dozen headers or a kilobyte of them.
+pub const MAX_HEADERS: usize = 64;
+pub const MAX_HEADER_BYTES: usize = 8 * 1024;
+/// Connections open at once; past it new ones are closed at once (and logged).
+pub const MAX_CONNECTIONS: usize = 256;
+/// The longest any one connection lives, whatever it does (a client that never reads its answer).
+pub const MAX_CONNECTION_LIFE: Duration = Duration::from_secs(300);
+
+pub struct Options {
+    pub listen: Option<SocketAddr>,
+    pub imds_v1: bool,
+    /// Served on the IMDS path.
+    pub identity: Option<String>,
+    /// Length of new sessions (`--duration`).
+    pub duration: Option<u32>,
+    /// The management token file (default: in the state directory).
+    pub token_file: Option<PathBuf>,
+}
+
+/// The addresses of this machine's interfaces, with whether each is on a loopback interface.
+pub fn interface_addresses() -> Vec<(IpAddr, bool)> {
+    let mut out = Vec::new();
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills `list` with a linked list we only read, then free once.
+    unsafe {
+        if libc::getifaddrs(&mut list) != 0 {
+            return out;
+        }
+        let mut cur = list;
+        while !cur.is_null() {
+            let ifa = &*cur;
+            let loopback = ifa.ifa_flags & libc::IFF_LOOPBACK as u32 != 0;
+            if !ifa.ifa_addr.is_null() {
+                match i32::from((*ifa.ifa_addr).sa_family) {
+                    libc::AF_INET => {
+                        let sin = &*(ifa.ifa_addr as *const libc::sockaddr_in);
+                        let ip = Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
+                        out.push((IpAddr::V4(ip), loopback));
+                    }
+                    libc::AF_INET6 => {
+                        let sin6 = &*(ifa.ifa_addr as *const libc::sockaddr_in6);
+                        out.push((IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr)), loopback));
+                    }
+                    _ => {}
+                }
+            }
+            cur = ifa.ifa_next;
+        }
+        libc::freeifaddrs(list);
+    }
+    out
+}
+
+/// Loopback, or the IMDS address when it sits on a loopback interface: anything else would
+/// put credentials on a network.
+pub fn check_listen(addr: SocketAddr) -> Result<()> {
+    let ip = addr.ip();
+    if ip.is_loopback() {
+        return Ok(());
+    }
+    let imds = ip == IpAddr::V4(IMDS_V4) || ip == IpAddr::V6(IMDS_V6);
+    if !imds {
+        bail!(
+            "refusing to listen on {addr}: credentials are served on loopback only (127.0.0.1, \
+             [::1]), or on 169.254.169.254 / [fd00:ec2::254] put on lo"
+        );
+    }
+    if !interface_addresses().contains(&(ip, true)) {
+        let cidr = if ip.is_ipv4() { "32" } else { "128" };
+        bail!(
+            "refusing to listen on {addr}: {ip} is not on the loopback interface; once, as root: \
+             ip addr add {ip}/{cidr} dev lo"
+        );
+    }
+    Ok(())
+}
+
+/// The `Host` values a request to `addr` may carry.
+fn hosts(addr: SocketAddr) -> Vec<String> {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) => ip.to_string(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+    };
+    let port = addr.port();
+    let mut hosts = vec![format!("{ip}:{port}"), format!("localhost:{port}")];
+    if port == 80 {
+        hosts.push(ip);
+        hosts.push("localhost".into());
+    }
+    // What SDKs with no variable send when a redirect rule brings 169.254.169.254:80 here. No
+    // page can rebind a literal address: only a name it controls, which is not on this list.
+    for imds in ["169.254.169.254", "[fd00:ec2::254]"] {
+        for host in [imds.to_string(), format!("{imds}:80")] {
+            if !hosts.contains(&host) {
+                hosts.push(host);
+            }
+        }
+    }
+    hosts
+}
+
+/// `http://ADDR:PORT/` (the port left out when it is 80), with the slash SDKs need.
+pub fn url(addr: SocketAddr) -> String {
+    let host = match addr.ip() {
+        IpAddr::V4(ip) => ip.to_string(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+    };
+    if addr.port() == 80 {
+        format!("http://{host}/")
+    } else {
+        format!("http://{host}:{}/", addr.port())
+    }
+}
+
+/// Binds `addr`, saying in one line why not: another aws-as server there, another program, a
+/// privileged port.
+pub fn bind(addr: SocketAddr) -> Result<std::net::TcpListener> {
+    match std::net::TcpListener::bind(addr) {
+        Ok(listener) => Ok(listener),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            if super::control::is_aws_as(addr) {
+                bail!(
+                    "an aws-as server is already running on {addr}: see aws-as server status, or \
+                     start another with --listen 127.0.0.1:PORT"
+                )
+            }
+            bail!("{addr} is in use by another program: choose another with --listen ADDR:PORT")
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => bail!(
+            "cannot listen on {addr}: ports below 1024 need a capability: sudo setcap \
+             cap_net_bind_service=+ep on aws-as-sts, or redirect port 80 (see the README)"
+        ),
+        Err(e) => bail!("cannot listen on {addr}: {e}"),
+    }
+}
+
+pub struct Parts {
+    pub sessions: Arc<Sessions>,
+    pub served: Option<String>,
+    pub imds_v1: bool,
+    pub ecs: EcsKey,
+    pub manage_token: Option<String>,
+    pub log_all: bool,
+}
+
+/// The server's state for a listener on `listen`, and what tells it to stop.
+pub fn state(listen: SocketAddr, parts: Parts) -> Result<(State, watch::Receiver<bool>)> {
+    let (stop, stopped) = watch::channel(false);
+    let local = interface_addresses()
+        .into_iter()
+        .map(|(ip, _)| ip)
+        .collect();
+    let state = State::new(Inner {
+        sessions: parts.sessions,
+        served: std::sync::RwLock::new(parts.served),
+        imds: ImdsTokens::new()?,
+        imds_v1: parts.imds_v1,
+        ecs: parts.ecs,
+        manage_token: parts.manage_token,
+        hosts: hosts(listen),
+        local,
+        listen,
+        log_all: parts.log_all,
+        stop,
+    });
+    Ok((state, stopped))
+}
+
+/// The runtime the server runs on: a worker per core (the resolutions run on threads of their own).
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("aws-as-server")
+        .build()
+        .map_err(|e| Error::new(format!("cannot start the server's runtime: {e}")))
+}
+
+/// `aws-as serve`: runs in the foreground until SIGINT, SIGTERM or `POST /manage/stop`.
+pub fn serve(options: Options, connect: Connect) -> Result<String> {
+    let listen = options.listen.unwrap_or(DEFAULT_LISTEN);
+    check_listen(listen)?;
+    if let Some(name) = &options.identity {
+        Config::load()?.identity(name)?;
+    }
+    let ecs = EcsKey::load_or_create()?;
+    let token_path = match options.token_file {
+        Some(path) => path,
+        None => tokens::default_manage_token_path()?,
+    };
+    let manage_token = tokens::manage_token(&token_path)?;
+    let listener = bind(listen)?;
+    let (state, stopped) = state(
+        listen,
+        Parts {
+            sessions: Sessions::new(Some(connect), options.duration),
+            served: options.identity.clone(),
+            imds_v1: options.imds_v1,
+            ecs,
+            manage_token: Some(manage_token),
+            log_all: true,
+        },
+    )?;
+    let runtime = runtime()?;
+    // SIGINT and SIGTERM are caught from here on, before the export line tells anyone the server
+    // is up: one sent right after it stops the server (status 0) instead of killing it.
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let _context = runtime.enter();
+        let caught = signal(SignalKind::interrupt())
+            .and_then(|int| signal(SignalKind::terminate()).map(|term| Signals { int, term }));
+        caught.map_err(|e| Error::new(format!("cannot catch SIGINT and SIGTERM: {e}")))?
+    };
+    let url = url(listen);
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "export AWS_EC2_METADATA_SERVICE_ENDPOINT={url}");
+        let _ = out.flush();
+    }
+    note(&format!(
+        "serving {} on the IMDS path at {url}{}; ECS at {url}ecs/NAME (aws-as server env NAME); \
+         management token in {}; Ctrl-C stops it",
+        options.identity.as_deref().unwrap_or("no identity"),
+        if options.imds_v1 {
+            " (IMDSv1 allowed)"
+        } else {
+            ""
+        },
+        token_path.display()
+    ));
+    runtime.block_on(async move {
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| Error::new(format!("cannot listen on {listen}: {e}")))?;
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| Error::new(format!("cannot listen on {listen}: {e}")))?;
+        run(listener, state, stopped, Some(signals)).await;
+        Ok::<(), Error>(())
+    })?;
+    note("stopped");
+    Ok(String::new())
+}
+
+/// SIGINT and SIGTERM, caught.
+pub struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+/// Resolves when the process gets SIGINT or SIGTERM (never, without `signals`).
+async fn signalled(signals: Option<Signals>) {
+    match signals {
+        Some(Signals { mut int, mut term }) => {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Accepts and serves connections until told to stop (or, with `signals`, until SIGINT or
+/// SIGTERM); then waits briefly for the requests in flight.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: State,
+    mut stopped: watch::Receiver<bool>,
+    signals: Option<Signals>,
+) {
+    let router = super::router(state);
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_headers(MAX_HEADERS)
+        .max_header_size(MAX_HEADER_BYTES)
+        .max_buf_size(16 * 1024);
+    let signal = signalled(signals);
+    tokio::pin!(signal);
+    let mut last_full: Option<Instant> = None;
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of descriptors, most likely: wait for some to be freed.
+                    note(&format!("cannot accept a connection: {e}"));
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut signal => break,
+            _ = stopped.wait_for(|s| *s) => break,
+        };
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            drop(stream);
+            if last_full.is_none_or(|t| t.elapsed() > Duration::from_secs(1)) {
+                note(&format!(
+                    "{MAX_CONNECTIONS} connections are open: closing new ones until some end"
+                ));
+                last_full = Some(Instant::now());
+            }
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let builder = builder.clone();
+        tokio::spawn(async move {
+            let service =
+                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                    request.extensions_mut().insert(super::guard::Peer(peer));
+                    let mut router = router.clone();
+                    async move { router.call(request).await }
+                });
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            let _ = tokio::time::timeout(MAX_CONNECTION_LIFE, connection).await;
+            drop(permit);
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while permits.available_permits() < MAX_CONNECTIONS && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,75 @@
+//! The credentials server: an EC2 metadata (IMDSv2) endpoint and an ECS container credentials
+//! endpoint on loopback, for programs that never see the shell's variables (an IDE, a GUI, a
+//! long `terraform apply`), and the management API under `/manage/` that controls it.
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | [`router`]: the whole route table |
+//! | `listen.rs` | `aws-as serve`: the address rules, the listener and its limits, shutdown |
+//! | `exec.rs` | `aws-as exec --server`: a server that lives as long as one command |
+//! | `guard.rs` | the checks every request passes (peer, `Host`, no browser), the log line |
+//! | `imds.rs`, `ecs.rs`, `manage.rs` | one surface each, with its own token check |
+//! | `sessions.rs` | credentials through the session layer: single flight, a short memo |
+//! | `state.rs`, `error.rs`, `tokens.rs` | shared state; the one error type; secrets and their files |
+//! | `control.rs` | `aws-as server …`: the terminal's client of the management API |
+//!
+//! Everything but `tokens.rs` and `control.rs` is network code, reachable only from the
+//! `aws-as-sts` binary's entry (passed to `cli::main` as the STS client is): the lean `aws-as`
+//! hands `serve` and `exec --server` to it before doing anything.
+
+pub mod control;
+pub mod ecs;
+mod error;
+pub mod exec;
+mod guard;
+mod imds;
+pub mod listen;
+mod manage;
+pub mod sessions;
+pub mod state;
+pub mod tokens;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::response::IntoResponse;
+
+pub use listen::{DEFAULT_LISTEN, Options, serve};
+use state::State;
+
+/// The route table. One sub-router per surface, each with its own check as a route layer (so an
+/// unknown path stays a 404, as SDKs expect); the checks every request passes wrap it all.
+///
+/// | path | surface |
+/// |---|---|
+/// | `PUT /latest/api/token`, `GET /latest/meta-data/…`, `GET /latest/dynamic/…` | IMDSv2 (`imds.rs`) |
+/// | `GET /ecs/NAME` | ECS container credentials (`ecs.rs`) |
+/// | `/manage/…` | the management API (`manage.rs`), when the server has a management token |
+pub fn router(state: State) -> Router {
+    let mut router = Router::new()
+        .merge(imds::router(&state))
+        .merge(ecs::router());
+    if state.manage_token.is_some() {
+        router = router.nest("/manage", manage::router(&state));
+    }
+    router
+        .fallback(|| async { error::ApiError::not_found("aws-as: no such path").into_response() })
+        .layer(DefaultBodyLimit::max(guard::MAX_BODY))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::check))
+        .with_state(state)
+}
+
+/// Writes one log line to stderr in one write: stderr is unbuffered, so `eprintln!` would make a
+/// system call of every piece of the format (measured: most of the server's time under load).
+fn log(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// The time at the start of a log line.
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests;

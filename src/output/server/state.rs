@@ -1,0 +1,57 @@
+//! What every handler shares: one `Clone` handle, given to the router with `.with_state()`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, RwLock};
+
+use super::sessions::Sessions;
+use super::tokens::{EcsKey, ImdsTokens};
+
+#[derive(Clone)]
+pub struct State(Arc<Inner>);
+
+pub struct Inner {
+    pub sessions: Arc<Sessions>,
+    /// The identity served on the IMDS path (`None`: an instance without a role). Changed by
+    /// `POST /manage/session` (`aws-as server switch`).
+    pub served: RwLock<Option<String>>,
+    pub imds: ImdsTokens,
+    /// `--imds-v1`: GETs without a session token are answered too.
+    pub imds_v1: bool,
+    pub ecs: EcsKey,
+    /// The management API's bearer token; `None` serves no `/manage/` (`exec --server`).
+    pub manage_token: Option<String>,
+    /// The `Host` values a request may carry: the server's own addresses (DNS rebinding).
+    pub hosts: Vec<String>,
+    /// Peers allowed besides loopback: this machine's own addresses.
+    pub local: Vec<IpAddr>,
+    pub listen: SocketAddr,
+    /// Whether every request is logged, or only refusals and failures (`exec --server`, whose
+    /// stderr is the command's).
+    pub log_all: bool,
+    /// Told to stop (`POST /manage/stop`).
+    pub stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl State {
+    pub fn new(inner: Inner) -> State {
+        State(Arc::new(inner))
+    }
+
+    pub fn served(&self) -> Option<String> {
+        self.served
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn serve(&self, name: Option<String>) {
+        *self.served.write().unwrap_or_else(|e| e.into_inner()) = name;
+    }
+}
+
+impl std::ops::Deref for State {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

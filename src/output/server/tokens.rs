@@ -1,0 +1,269 @@
+//! The server's secrets and where they live: the key ECS tokens derive from and the management
+//! token (files in the state directory, 0600 in 0700, surviving restarts), and the IMDSv2 session
+//! tokens (a key in memory only: a restart invalidates them, and SDKs then ask for a new one).
+//!
+//! No network code: `aws-as server env` and the other control commands use this from the lean
+//! binary.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::error::{Error, Result};
+use crate::private;
+
+/// Where another state directory can be chosen.
+pub const STATE_ENV: &str = "AWS_AS_STATE_DIR";
+const SECRET_FILE: &str = "ecs-secret";
+const MANAGE_TOKEN_FILE: &str = "manage-token";
+
+/// `AWS_AS_STATE_DIR`, else `$XDG_STATE_HOME/aws-as`, else `~/.local/state/aws-as`.
+pub fn state_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os(STATE_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::BaseDirs::new()
+        .and_then(|b| b.state_dir().map(|d| d.join("aws-as")))
+        .ok_or_else(|| {
+            Error::new(format!(
+                "cannot find a home directory for the server's state: set {STATE_ENV}"
+            ))
+        })
+}
+
+/// The default management token file: `manage-token` in the state directory.
+pub fn default_manage_token_path() -> Result<PathBuf> {
+    Ok(state_dir()?.join(MANAGE_TOKEN_FILE))
+}
+
+/// Bytes from the operating system's generator.
+pub fn random<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        Error::new(format!(
+            "the operating system gave no random bytes ({e}): check /dev/urandom"
+        ))
+    })?;
+    Ok(bytes)
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Equal, in time that does not depend on where two tokens of one length first differ.
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+fn mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// Reads a 0600 file holding one token written by [`create_token_file`]: hex, nothing else.
+fn read_token_file(path: &Path, what: &str) -> Result<Option<String>> {
+    let Some(data) = private::read(path, what, STATE_ENV, 4096)? else {
+        return Ok(None);
+    };
+    let text = String::from_utf8_lossy(&data);
+    let text = text.trim();
+    if text.len() < 32 || unhex(text).is_none() {
+        bail!(
+            "the {what} {} is not a token aws-as wrote: remove it (a new one is made)",
+            path.display()
+        );
+    }
+    Ok(Some(text.to_string()))
+}
+
+/// The token in `path`, made (32 random bytes, hex) when there is none yet.
+fn create_token_file(path: &Path, what: &str) -> Result<String> {
+    if let Some(dir) = path.parent() {
+        private::ensure_dir(dir, "state directory", STATE_ENV)?;
+    }
+    if let Some(token) = read_token_file(path, what)? {
+        return Ok(token);
+    }
+    let token = hex(&random::<32>()?);
+    if private::create(path, token.as_bytes(), what)? {
+        return Ok(token);
+    }
+    // Another server started at the same moment made it first: its token stands.
+    read_token_file(path, what)?
+        .ok_or_else(|| Error::new(format!("the {what} {} vanished", path.display())))
+}
+
+/// The key every ECS token derives from. A token is `hex(HMAC-SHA256(key, "ecs\0" + name))`: one
+/// per identity, so a token for one identity is worth nothing on another's path, and none needs
+/// storing.
+#[derive(Clone)]
+pub struct EcsKey([u8; 32]);
+
+impl std::fmt::Debug for EcsKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EcsKey(<secret>)")
+    }
+}
+
+impl EcsKey {
+    /// The key in the state directory, made on the first start: tokens handed out survive a
+    /// restart of the server.
+    pub fn load_or_create() -> Result<EcsKey> {
+        let path = state_dir()?.join(SECRET_FILE);
+        EcsKey::from_hex(&create_token_file(&path, "server secret")?)
+    }
+
+    /// The key of a running server, for `aws-as server env` (it never makes one).
+    pub fn load() -> Result<EcsKey> {
+        let path = state_dir()?.join(SECRET_FILE);
+        match read_token_file(&path, "server secret")? {
+            Some(text) => EcsKey::from_hex(&text),
+            None => bail!(
+                "there is no server secret at {} yet: start the server once (aws-as serve)",
+                path.display()
+            ),
+        }
+    }
+
+    /// A key for one process only (`exec --server`): its tokens die with it.
+    pub fn ephemeral() -> Result<EcsKey> {
+        Ok(EcsKey(random()?))
+    }
+
+    fn from_hex(text: &str) -> Result<EcsKey> {
+        let bytes = unhex(text).unwrap_or_default();
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| Error::new("the server secret has the wrong length: remove it"))?;
+        Ok(EcsKey(key))
+    }
+
+    pub fn token(&self, identity: &str) -> String {
+        hex(&mac(&self.0, &[b"ecs\0", identity.as_bytes()]))
+    }
+
+    /// Whether `given` is `identity`'s token, compared in constant time.
+    pub fn accepts(&self, identity: &str, given: &[u8]) -> bool {
+        same(self.token(identity).as_bytes(), given)
+    }
+}
+
+/// The management API's bearer token: in `path` (default: the state directory), made on the
+/// first start, refused when others can read it.
+pub fn manage_token(path: &Path) -> Result<String> {
+    create_token_file(path, "management token file")
+}
+
+/// The token of a running server, for the control commands (never made here).
+pub fn read_manage_token(path: &Path) -> Result<String> {
+    read_token_file(path, "management token file")?.ok_or_else(|| {
+        Error::new(format!(
+            "there is no management token at {}: is the server running? (aws-as serve)",
+            path.display()
+        ))
+    })
+}
+
+/// IMDSv2 session tokens: random, self-describing and signed with a key that lives in memory
+/// only, so checking one takes no lookup and a flood of PUTs takes no memory. A token is
+/// `hex(nonce ‖ expiry ‖ tag)`, the expiry in milliseconds on this process's monotonic clock (a
+/// change of the wall clock neither revives nor kills a token).
+pub struct ImdsTokens {
+    key: [u8; 32],
+    start: Instant,
+}
+
+const NONCE: usize = 16;
+const TAG: usize = 16;
+
+impl ImdsTokens {
+    pub fn new() -> Result<ImdsTokens> {
+        Ok(ImdsTokens {
+            key: random()?,
+            start: Instant::now(),
+        })
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
+    pub fn issue(&self, ttl: Duration) -> Result<String> {
+        let nonce = random::<NONCE>()?;
+        let expiry = (self.now_ms() + ttl.as_millis() as u64).to_be_bytes();
+        let tag = mac(&self.key, &[&nonce, &expiry]);
+        let mut token = Vec::with_capacity(NONCE + 8 + TAG);
+        token.extend_from_slice(&nonce);
+        token.extend_from_slice(&expiry);
+        token.extend_from_slice(&tag[..TAG]);
+        Ok(hex(&token))
+    }
+
+    /// Whether `token` was issued here and has not expired.
+    pub fn valid(&self, token: &str) -> bool {
+        let Some(bytes) = unhex(token).filter(|b| b.len() == NONCE + 8 + TAG) else {
+            return false;
+        };
+        let (nonce, rest) = bytes.split_at(NONCE);
+        let (expiry, tag) = rest.split_at(8);
+        let expected = mac(&self.key, &[nonce, expiry]);
+        if !same(&expected[..TAG], tag) {
+            return false;
+        }
+        let expiry = u64::from_be_bytes(expiry.try_into().expect("8 bytes"));
+        self.now_ms() < expiry
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ecs_tokens_are_per_identity_and_per_key() {
+        let a = EcsKey([1; 32]);
+        let b = EcsKey([2; 32]);
+        let t = a.token("my-role1-dev");
+        assert_eq!(t.len(), 64);
+        assert!(a.accepts("my-role1-dev", t.as_bytes()));
+        assert!(!a.accepts("my-role2-dev", t.as_bytes()));
+        assert!(!b.accepts("my-role1-dev", t.as_bytes()));
+        assert!(!a.accepts("my-role1-dev", &t.as_bytes()[..63]));
+        assert!(!a.accepts("my-role1-dev", format!("{t}\n").as_bytes()));
+    }
+
+    #[test]
+    fn imds_tokens_expire_and_cannot_be_forged() {
+        let tokens = ImdsTokens::new().unwrap();
+        let t = tokens.issue(Duration::from_secs(60)).unwrap();
+        assert!(tokens.valid(&t));
+        let other = ImdsTokens::new().unwrap();
+        assert!(!other.valid(&t), "a token from another server");
+        let mut forged = t.clone().into_bytes();
+        let last = forged.len() - 1;
+        forged[last] = if forged[last] == b'0' { b'1' } else { b'0' };
+        assert!(!tokens.valid(std::str::from_utf8(&forged).unwrap()));
+        assert!(!tokens.valid(""));
+        assert!(!tokens.valid("zz"));
+        let short = tokens.issue(Duration::from_millis(1)).unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(!tokens.valid(&short), "expired");
+    }
+}

@@ -1,0 +1,590 @@
+//! `aws-as serve` with real clients: boto3, the AWS CLI v1 and v2, and the Go SDK get the served
+//! identity through the EC2 metadata endpoint (IMDSv2, and again with IMDSv1 disabled) and
+//! every identity through the ECS endpoint, each reporting the ARN moto's GetCallerIdentity
+//! gives. Also: as on EC2 (169.254.169.254 on `lo` in a network namespace, no variable set),
+//! 100 concurrent cold requests, an MFA code nobody can type, the control commands.
+//! The Rust SDK's own providers are in tests/server_rust.rs; attacks in tests/server_security.rs.
+
+mod common;
+
+use std::process::Command;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const ROLE1_CALLER: &str = "arn:aws:sts::111111111111:assumed-role/my-role1/my-user1@dev";
+const ROLE2_CALLER_PREFIX: &str = "arn:aws:sts::222222222222:assumed-role/my-role2/";
+
+/// boto3: which credential provider answered (botocore's method name) and the caller's ARN.
+const BOTO3: &str = "\
+import sys, boto3
+session = boto3.session.Session()
+credentials = session.get_credentials()
+if credentials is None:
+    sys.exit('boto3: no credentials')
+print(credentials.method, session.client('sts').get_caller_identity()['Arn'])
+";
+
+/// The user's MFA session, made in a terminal as a person would (the server then never needs a
+/// code).
+fn terminal_session(home: &Home) {
+    let out = run(home
+        .command(aws_as_bin())
+        .args(["--mfa-code", "123456", USER_PROFILE]));
+    assert!(out.status.success(), "{}", stderr_str(&out));
+}
+
+/// `program` in the home's environment, with no credentials of its own and nothing that would
+/// stop it from asking an endpoint.
+fn client(home: &Home, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = home.command(program);
+    cmd.env_remove("AWS_EC2_METADATA_DISABLED")
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_DEFAULT_REGION", "eu-west-1");
+    cmd
+}
+
+/// Each client's answer (one line: what it printed), under `env`.
+fn every_client(home: &Home, sts: &Sts, env: &[(&str, String)]) -> Vec<(String, String)> {
+    let mut answers = Vec::new();
+    let mut clients: Vec<(&str, Command)> = Vec::new();
+    let mut boto = client(home, python());
+    boto.args(["-c", BOTO3]);
+    clients.push(("boto3", boto));
+    for (name, cli) in [("aws cli v1", aws_cli()), ("aws cli v2", aws_cli_v2())] {
+        let mut c = client(home, cli);
+        c.args([
+            "sts",
+            "get-caller-identity",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ])
+        .args(["--endpoint-url", &sts.endpoint()]);
+        clients.push((name, c));
+    }
+    clients.push(("go v1", client(home, go_endpoint_client())));
+    for (name, mut cmd) in clients {
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
+        let out = run_with_timeout(&mut cmd, Duration::from_secs(60));
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            redact(&stderr_str(&out))
+        );
+        answers.push((name.to_string(), stdout_str(&out).trim().to_string()));
+    }
+    answers
+}
+
+/// Secrets of every session in the cache: none may appear in `text`.
+fn assert_no_cached_secret(home: &Home, text: &str) {
+    let Ok(entries) = std::fs::read_dir(home.cache_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for field in ["secret_access_key", "session_token"] {
+                let secret = v[field].as_str().unwrap();
+                assert!(
+                    !text.contains(secret),
+                    "{field} of {} leaked",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_client_gets_the_served_identity_through_imds() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    terminal_session(&home);
+    let server = home.serve(&[ROLE1_PROFILE]);
+    assert_eq!(
+        server.stdout,
+        format!(
+            "export AWS_EC2_METADATA_SERVICE_ENDPOINT={}\n",
+            server.url()
+        )
+    );
+    for v1_disabled in ["false", "true"] {
+        let env = [
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url()),
+            ("AWS_EC2_METADATA_V1_DISABLED", v1_disabled.to_string()),
+        ];
+        for (client, answer) in every_client(&home, &sts, &env) {
+            let want = match client.as_str() {
+                "boto3" => format!("iam-role {ROLE1_CALLER}"),
+                "go v1" => format!("EC2RoleProvider {ROLE1_CALLER}"),
+                _ => ROLE1_CALLER.to_string(),
+            };
+            assert_eq!(answer, want, "{client}, v1 disabled: {v1_disabled}");
+        }
+    }
+    // One MFA session, made in the terminal; one AssumeRole, shared by every client since.
+    assert_eq!(sts.count("GetSessionToken"), 1);
+    assert_eq!(sts.count("AssumeRole"), 1);
+
+    // Switched from a terminal while it runs.
+    let out = run(home.command(aws_as_bin()).args([
+        "server",
+        "--server",
+        &server.addr(),
+        "switch",
+        ROLE2_PROFILE,
+    ]));
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    assert!(stdout_str(&out).starts_with("serving my-role2-dev on the IMDS path"));
+    let mut boto = client(&home, python());
+    boto.args(["-c", BOTO3])
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url());
+    let out = run(&mut boto);
+    assert!(out.status.success(), "{}", redact(&stderr_str(&out)));
+    assert!(
+        stdout_str(&out).starts_with(&format!("iam-role {ROLE2_CALLER_PREFIX}")),
+        "{}",
+        stdout_str(&out)
+    );
+    let out =
+        run(home
+            .command(aws_as_bin())
+            .args(["server", "status", "--server", &server.addr()]));
+    let status = stdout_str(&out);
+    assert!(
+        status.starts_with(&format!(
+            "serving my-role2-dev on the IMDS path at {}: session 0h5",
+            server.addr()
+        )),
+        "{status}"
+    );
+
+    let log = server.log();
+    assert!(log.contains(&format!(
+        "GET /latest/meta-data/iam/security-credentials/{ROLE1_PROFILE} 200 {ROLE1_PROFILE}"
+    )));
+    assert_no_cached_secret(&home, &log);
+    assert_no_cached_secret(&home, &status);
+}
+
+/// The `export` lines of `aws-as server env NAME`, as (name, value) pairs.
+fn server_env(home: &Home, server: &Server, name: &str, extra: &[&str]) -> Vec<(String, String)> {
+    let out = run(home
+        .command(aws_as_bin())
+        .args(["server", "env", name, "--server", &server.addr()])
+        .args(extra));
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    stdout_str(&out)
+        .lines()
+        .map(|l| {
+            let (k, v) = l
+                .strip_prefix("export ")
+                .and_then(|l| l.split_once('='))
+                .unwrap_or_else(|| panic!("not an export line: {l:?}"));
+            (k.to_string(), v.trim_matches('\'').to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn every_client_gets_each_identity_through_ecs() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    // A name with every character a profile name may hold besides letters and digits.
+    home.config(&format!(
+        "{STANDARD_CONFIG}[profile team/x@y:z+w%v.q_r]\nrole_arn = arn:aws:iam::111111111111:role/odd\nsource_profile = my-user1-dev\n"
+    ));
+    terminal_session(&home);
+    // No identity on the IMDS path: the ECS path serves any, each with its own token.
+    let server = home.serve(&[]);
+    let env = server_env(&home, &server, ROLE1_PROFILE, &[]);
+    assert_eq!(env[0].0, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    assert_eq!(env[0].1, format!("{}ecs/{ROLE1_PROFILE}", server.url()));
+    assert_eq!(env[1].0, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
+    let env: Vec<(&str, String)> = env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    for (client, answer) in every_client(&home, &sts, &env) {
+        let want = match client.as_str() {
+            "boto3" => format!("container-role {ROLE1_CALLER}"),
+            "go v1" => format!("CredentialsEndpointProvider {ROLE1_CALLER}"),
+            _ => ROLE1_CALLER.to_string(),
+        };
+        assert_eq!(answer, want, "{client}");
+    }
+
+    // The token in a file instead (0600, no newline): boto3 reads it at every fetch.
+    let file = home.path().join("ecs-token");
+    let odd = "team/x@y:z+w%v.q_r";
+    let env = server_env(
+        &home,
+        &server,
+        odd,
+        &["--token-file", file.to_str().unwrap()],
+    );
+    assert_eq!(env[1].0, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+    assert_eq!(env[1].1, file.to_str().unwrap());
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(&file).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let token = std::fs::read(&file).unwrap();
+    assert_eq!(token.len(), 64, "hex, and no newline");
+    let mut boto = client(&home, python());
+    boto.args(["-c", BOTO3])
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    let out = run(&mut boto);
+    assert!(out.status.success(), "{}", redact(&stderr_str(&out)));
+    assert!(
+        stdout_str(&out).starts_with("container-role arn:aws:sts::111111111111:assumed-role/odd/"),
+        "{}",
+        stdout_str(&out)
+    );
+    assert_no_cached_secret(&home, &server.log());
+}
+
+#[test]
+fn a_hundred_cold_requests_make_one_sts_call_per_identity() {
+    // Slow STS answers keep every request waiting while the first resolution runs.
+    let sts = Sts::moto_with_delay(0.4);
+    let home = Home::standard(&sts);
+    home.config(&STANDARD_CONFIG.replace(
+        "mfa_serial = arn:aws:iam::111111111111:mfa/my-user1\n[profile my-role1-dev]",
+        "mfa_serial = arn:aws:iam::111111111111:mfa/my-user1\nmfa_process = echo 123456\n[profile my-role1-dev]",
+    ));
+    let server = home.serve(&[ROLE2_PROFILE]);
+    let env = server_env(&home, &server, ROLE1_PROFILE, &[]);
+    let ecs_token = env[1].1.clone();
+    let imds_token = server.imds_token();
+    let addr = server.addr();
+    let barrier = Arc::new(Barrier::new(100));
+    let threads: Vec<_> = (0..100)
+        .map(|i| {
+            let (barrier, addr) = (Arc::clone(&barrier), addr.clone());
+            let request = if i % 2 == 0 {
+                format!(
+                    "GET /latest/meta-data/iam/security-credentials/{ROLE2_PROFILE} HTTP/1.1\r\n\
+                     Host: {addr}\r\nX-aws-ec2-metadata-token: {imds_token}\r\nConnection: close\r\n\r\n"
+                )
+            } else {
+                format!(
+                    "GET /ecs/{ROLE1_PROFILE} HTTP/1.1\r\nHost: {addr}\r\n\
+                     Authorization: {ecs_token}\r\nConnection: close\r\n\r\n"
+                )
+            };
+            std::thread::spawn(move || {
+                barrier.wait();
+                let answer = http(&addr, request.as_bytes()).expect("an answer");
+                assert_eq!(answer.status, 200, "{}", answer.body);
+                let v: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+                (i % 2, v["AccessKeyId"].as_str().unwrap().to_string())
+            })
+        })
+        .collect();
+    let keys: Vec<(usize, String)> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    for kind in [0, 1] {
+        let mut ids: Vec<&String> = keys.iter().filter(|k| k.0 == kind).map(|k| &k.1).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), 1, "one session per identity: {ids:?}");
+    }
+    assert_eq!(sts.count("GetSessionToken"), 1, "{:?}", sts.calls());
+    let roles: Vec<Option<String>> = sts
+        .calls_of("AssumeRole")
+        .into_iter()
+        .map(|c| c.role_arn)
+        .collect();
+    assert_eq!(roles.len(), 2, "{roles:?}");
+    assert!(roles.contains(&Some(ROLE1_ARN.to_string())));
+    assert!(roles.contains(&Some(ROLE2_ARN.to_string())));
+}
+
+#[test]
+fn an_mfa_code_nobody_can_type_fails_at_once_and_a_terminal_session_then_serves() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let server = home.serve(&[ROLE1_PROFILE]);
+    let token = server.imds_token();
+    let started = Instant::now();
+    let answer = server.get(
+        &format!("/latest/meta-data/iam/security-credentials/{ROLE1_PROFILE}"),
+        &[("X-aws-ec2-metadata-token", &token)],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "SDKs give IMDS a second"
+    );
+    assert_eq!(answer.status, 404, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("run `aws-as my-user1-dev` in a terminal"),
+        "{}",
+        answer.body
+    );
+    assert!(!answer.body.contains("AccessKeyId"));
+    let mut boto = client(&home, python());
+    boto.args(["-c", BOTO3])
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url());
+    let out = run(&mut boto);
+    assert!(!out.status.success());
+    assert_eq!(stderr_str(&out), "boto3: no credentials\n");
+    assert!(
+        server
+            .log()
+            .contains("run `aws-as my-user1-dev` in a terminal")
+    );
+    assert_eq!(
+        sts.count("GetSessionToken"),
+        0,
+        "nobody was asked, nothing was sent"
+    );
+
+    // The person runs the command the message names, in any terminal: the next request is served.
+    terminal_session(&home);
+    let out = run(&mut boto);
+    assert!(out.status.success(), "{}", redact(&stderr_str(&out)));
+    assert_eq!(stdout_str(&out).trim(), format!("iam-role {ROLE1_CALLER}"));
+    assert_eq!(sts.count("GetSessionToken"), 1);
+}
+
+#[test]
+fn one_server_a_port_and_one_line_when_there_is_none() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let server = home.serve(&[]);
+    let out = run(home
+        .command(aws_as_bin())
+        .args(["serve", "--listen", &server.addr()]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr_str(&out),
+        format!(
+            "aws-as: an aws-as server is already running on {}: see aws-as server status, or start another with --listen 127.0.0.1:PORT\n",
+            server.addr()
+        )
+    );
+    assert!(stdout_str(&out).is_empty());
+    // Not loopback: refused, one line.
+    for addr in ["0.0.0.0:9254", "192.0.2.1:80", "169.254.169.254:1"] {
+        let out = run(home.command(aws_as_bin()).args(["serve", "--listen", addr]));
+        assert_eq!(out.status.code(), Some(1), "{addr}");
+        assert_eq!(
+            stderr_str(&out).lines().count(),
+            1,
+            "{addr}: {}",
+            stderr_str(&out)
+        );
+        assert!(stderr_str(&out).starts_with(&format!("aws-as: refusing to listen on {addr}")));
+    }
+
+    let mut server = server;
+    let out = run(home
+        .command(aws_as_bin())
+        .args(["server", "stop", "--server", &server.addr()]));
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    let status = server.wait_exit(Duration::from_secs(10)).expect("it stops");
+    assert_eq!(status.code(), Some(0));
+    for args in [
+        &["status"][..],
+        &["switch", ROLE1_PROFILE],
+        &["stop"],
+        &["env", ROLE1_PROFILE],
+    ] {
+        let out = run(home
+            .command(aws_as_bin())
+            .arg("server")
+            .args(args)
+            .args(["--server", &server.addr()]));
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr_str(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "aws-as: no aws-as server is running on {}",
+                server.addr()
+            )),
+            "{err}"
+        );
+    }
+}
+
+/// The activated `aws-as` runs `serve` and `server` as they are, like `exec` and `list`: their
+/// output is for a person, never evaluated.
+#[test]
+fn the_activated_function_runs_the_server_commands_as_they_are() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let server = home.serve(&[ROLE1_PROFILE]);
+    let addr = server.addr();
+    let status = format!("aws-as server status --server {addr}");
+    for (shell, args) in [
+        (
+            "bash",
+            vec![
+                "-c".to_string(),
+                format!("eval \"$(aws-as-activate --shell bash)\"; {status}"),
+            ],
+        ),
+        (
+            "zsh",
+            vec![
+                "-f".into(),
+                "-c".into(),
+                format!("eval \"$(aws-as-activate --shell zsh)\"; {status}"),
+            ],
+        ),
+        (
+            "dash",
+            vec![
+                "-c".into(),
+                format!("eval \"$(aws-as-activate --shell sh)\"; {status}"),
+            ],
+        ),
+        (
+            "fish",
+            vec![
+                "--no-config".into(),
+                "-c".into(),
+                format!("aws-as-activate --shell fish | source; {status}"),
+            ],
+        ),
+        (
+            "tcsh",
+            vec![
+                "-f".into(),
+                "-c".into(),
+                format!("eval \"`aws-as-activate -c`\"; {status}"),
+            ],
+        ),
+    ] {
+        let out = run(home
+            .command(shell)
+            .args(&args)
+            .env("AWS_AS_BIN", aws_as_bin()));
+        assert!(out.status.success(), "{shell}: {}", stderr_str(&out));
+        assert!(
+            stdout_str(&out).starts_with("serving my-role1-dev on the IMDS path"),
+            "{shell}: {}",
+            stdout_str(&out)
+        );
+    }
+}
+
+#[test]
+fn sigint_and_sigterm_stop_it_with_status_0() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    for signal in ["INT", "TERM"] {
+        let mut server = home.serve(&[]);
+        assert_eq!(server.get("/latest/meta-data/instance-id", &[]).status, 401);
+        server.signal(signal);
+        let status = server.wait_exit(Duration::from_secs(10)).expect("it stops");
+        assert_eq!(status.code(), Some(0), "SIG{signal}");
+    }
+}
+
+#[test]
+fn state_files_others_can_read_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let server = home.serve(&[]);
+    drop(server);
+    let dir = home.path().join(".local/state/aws-as");
+    let meta = std::fs::metadata(&dir).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o700);
+    for file in ["ecs-secret", "manage-token"] {
+        let path = dir.join(file);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{file}"
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = run(home.command(aws_as_bin()).args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()),
+        ]));
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        assert_eq!(
+            stderr_str(&out),
+            format!(
+                "aws-as: refusing the {} {}: others can read or write it (mode 644); run chmod 600 on it\n",
+                if file == "ecs-secret" {
+                    "server secret"
+                } else {
+                    "management token file"
+                },
+                path.display()
+            )
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+/// As on EC2: in a network namespace with 169.254.169.254 on `lo`, boto3 and the AWS CLI find
+/// the credentials with no endpoint variable at all. Needs root (CI runs as root).
+#[test]
+fn as_on_ec2_with_no_variable_in_a_network_namespace() {
+    if unsafe { libc_geteuid() } != 0 {
+        eprintln!("skipped: needs root for a network namespace");
+        return;
+    }
+    let home = Home::standard(&Sts::moto());
+    // Everything runs inside the namespace: its own loopback, its own STS.
+    let script = format!(
+        r#"set -eu
+ip link set lo up
+ip addr add 169.254.169.254/32 dev lo
+mkfifo sts.in
+{py} {sts_py} moto <sts.in >sts.out 2>sts.err &
+exec 3>sts.in
+for _ in $(seq 300); do grep -q '^PORT ' sts.out 2>/dev/null && break; sleep 0.1; done
+export AWS_ENDPOINT_URL_STS=http://127.0.0.1:$(sed -n 's/^PORT //p' sts.out)
+aws-as --mfa-code 123456 my-user1-dev >/dev/null
+aws-as serve --listen 169.254.169.254:80 my-role1-dev >serve.out 2>serve.err &
+server=$!
+for _ in $(seq 100); do [ -s serve.out ] && break; sleep 0.1; done
+unset AWS_EC2_METADATA_DISABLED
+export AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1
+echo "serve: $(cat serve.out)"
+echo "boto3: $({py} -c "$BOTO3")"
+echo "cli v1: $({aws} sts get-caller-identity --query Arn --output text --endpoint-url "$AWS_ENDPOINT_URL_STS")"
+echo "cli v2: $(/usr/bin/aws sts get-caller-identity --query Arn --output text --endpoint-url "$AWS_ENDPOINT_URL_STS")"
+kill "$server"
+"#,
+        py = python().display(),
+        sts_py = sts_script().display(),
+        aws = aws_cli().display(),
+    );
+    let out = run_with_timeout(
+        home.command("unshare")
+            .args(["--net", "bash", "-c", &script])
+            .env("BOTO3", BOTO3),
+        Duration::from_secs(120),
+    );
+    let text = stdout_str(&out);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        redact(&stderr_str(&out))
+    );
+    assert_eq!(
+        text,
+        format!(
+            "serve: export AWS_EC2_METADATA_SERVICE_ENDPOINT=http://169.254.169.254/\n\
+             boto3: iam-role {ROLE1_CALLER}\ncli v1: {ROLE1_CALLER}\ncli v2: {ROLE1_CALLER}\n"
+        ),
+        "{}",
+        redact(&stderr_str(&out))
+    );
+}
+
+unsafe extern "C" {
+    #[link_name = "geteuid"]
+    fn libc_geteuid() -> u32;
+}

@@ -1,0 +1,220 @@
+//! `aws-as exec --server NAME -- CMD`: CMD gets an ECS endpoint (and no static keys) from a
+//! server that lives exactly as long as it; real clients use it; a run crosses a renewal with
+//! exactly one STS call; exit status and signals pass through.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+const ROLE1_CALLER: &str = "arn:aws:sts::111111111111:assumed-role/my-role1/my-user1@dev";
+
+fn exec_server(home: &Home, command: &[&str]) -> Command {
+    let mut cmd = home.command(aws_as_bin());
+    cmd.args([
+        "exec",
+        "--server",
+        "--mfa-code",
+        "123456",
+        ROLE1_PROFILE,
+        "--",
+    ])
+    .args(command)
+    .env_remove("AWS_EC2_METADATA_DISABLED")
+    .env("AWS_DEFAULT_REGION", "eu-west-1");
+    cmd
+}
+
+#[test]
+fn the_command_gets_an_endpoint_instead_of_keys_and_every_client_uses_it() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let out = run(exec_server(&home, &["env"])
+        // What the caller had: static keys and another endpoint, which SDKs would take first.
+        .env("AWS_ACCESS_KEY_ID", "AKIACALLERKEY0000000")
+        .env("AWS_SECRET_ACCESS_KEY", "callersecret")
+        .env("AWS_SESSION_TOKEN", "callertoken")
+        .env(
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "/v2/credentials/x",
+        )
+        .env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/nonexistent"));
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    let env = stdout_str(&out);
+    let var = |name: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .map(str::to_string)
+    };
+    let uri = var("AWS_CONTAINER_CREDENTIALS_FULL_URI").expect("the endpoint");
+    assert!(uri.starts_with("http://127.0.0.1:"), "{uri}");
+    assert!(uri.ends_with("/ecs/my-role1-dev"), "{uri}");
+    assert_eq!(var("AWS_CONTAINER_AUTHORIZATION_TOKEN").unwrap().len(), 64);
+    for gone in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    ] {
+        assert_eq!(var(gone), None, "{gone}");
+    }
+    assert_eq!(var("AWS_AS_IDENTITY").as_deref(), Some(ROLE1_PROFILE));
+    assert_eq!(var("AWS_REGION").as_deref(), Some("eu-west-1"));
+    assert!(var("AWS_CREDENTIAL_EXPIRATION").is_some());
+
+    // The server is gone with the command.
+    let port: u16 = uri
+        .trim_start_matches("http://127.0.0.1:")
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+
+    let boto = "import boto3; s = boto3.session.Session(); \
+                print(s.get_credentials().method, s.client('sts').get_caller_identity()['Arn'])";
+    let endpoint = sts.endpoint();
+    let py = python().to_string_lossy().into_owned();
+    let (v1, v2) = (
+        aws_cli().to_string_lossy().into_owned(),
+        "/usr/bin/aws".to_string(),
+    );
+    let go = go_endpoint_client().to_string_lossy().into_owned();
+    let cli = |aws: &str| {
+        vec![
+            aws.to_string(),
+            "sts".into(),
+            "get-caller-identity".into(),
+            "--query".into(),
+            "Arn".into(),
+            "--output".into(),
+            "text".into(),
+            "--endpoint-url".into(),
+            endpoint.clone(),
+        ]
+    };
+    for (name, command, want) in [
+        (
+            "boto3",
+            vec![py.clone(), "-c".into(), boto.into()],
+            format!("container-role {ROLE1_CALLER}"),
+        ),
+        ("aws cli v1", cli(&v1), ROLE1_CALLER.to_string()),
+        ("aws cli v2", cli(&v2), ROLE1_CALLER.to_string()),
+        (
+            "go v1",
+            vec![go.clone()],
+            format!("CredentialsEndpointProvider {ROLE1_CALLER}"),
+        ),
+    ] {
+        let args: Vec<&str> = command.iter().map(String::as_str).collect();
+        let out = run(&mut exec_server(&home, &args));
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            redact(&stderr_str(&out))
+        );
+        assert_eq!(stdout_str(&out).trim(), want, "{name}");
+    }
+    assert_eq!(sts.count("GetSessionToken"), 1);
+    assert_eq!(sts.count("AssumeRole"), 1);
+}
+
+#[test]
+fn a_run_longer_than_the_session_renews_it_with_one_sts_call() {
+    // Role sessions that last 340 s, renewed 330 s before they end: a renewal every 10 s.
+    let sts = Sts::moto_with_lifetimes(&[("AssumeRole", 340)]);
+    let home = Home::standard(&sts);
+    let script = "\
+import sys, time, boto3
+session = boto3.session.Session()
+sts = session.client('sts')
+keys = []
+deadline = time.time() + 60
+while time.time() < deadline and len(keys) < 2:
+    key = session.get_credentials().get_frozen_credentials().access_key
+    arn = sts.get_caller_identity()['Arn']
+    if key not in keys:
+        keys.append(key)
+        print(len(keys), arn, flush=True)
+    time.sleep(0.3)
+";
+    let py = python().to_string_lossy().into_owned();
+    let out = run_with_timeout(
+        exec_server(&home, &[&py, "-c", script]).env("AWS_AS_SERVER_RENEW_BEFORE", "330"),
+        Duration::from_secs(90),
+    );
+    assert!(out.status.success(), "{}", redact(&stderr_str(&out)));
+    assert_eq!(
+        stdout_str(&out),
+        format!("1 {ROLE1_CALLER}\n2 {ROLE1_CALLER}\n"),
+        "new credentials, the same identity"
+    );
+    // The first session and exactly one renewal, from the cached MFA session.
+    assert_eq!(sts.count("AssumeRole"), 2, "{:?}", sts.calls());
+    assert_eq!(sts.count("GetSessionToken"), 1);
+}
+
+#[test]
+fn exit_status_and_signals_pass_through() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let out = run(&mut exec_server(&home, &["sh", "-c", "exit 7"]));
+    assert_eq!(out.status.code(), Some(7));
+    let out = run(&mut exec_server(&home, &["sh", "-c", "kill -TERM $$"]));
+    assert_eq!(
+        out.status.signal(),
+        Some(libc_sigterm()),
+        "killed as the command was"
+    );
+    let out = run(&mut exec_server(&home, &["no-such-command-here"]));
+    assert_eq!(out.status.code(), Some(127));
+
+    // Signals sent to aws-as reach the command.
+    for (signal, code) in [("TERM", 42), ("HUP", 43), ("INT", 44)] {
+        let script =
+            format!("trap 'exit {code}' {signal}; echo ready; while :; do sleep 0.1; done");
+        let mut child = exec_server(&home, &["sh", "-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line, "ready\n");
+        Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "SIG{signal}");
+    }
+
+    // No session, no command: one line, and the command never ran.
+    let marker = home.path().join("ran");
+    let out = run(home.command(aws_as_bin()).args([
+        "exec",
+        "--server",
+        "no-such-profile",
+        "--",
+        "touch",
+        marker.to_str().unwrap(),
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr_str(&out).lines().count(), 1, "{}", stderr_str(&out));
+    assert!(!marker.exists());
+}
+
+fn libc_sigterm() -> i32 {
+    15
+}

@@ -30,6 +30,7 @@ fn ecs_token(home: &Home, server: &Server, name: &str) -> String {
         .lines()
         .find_map(|l| l.strip_prefix("export AWS_CONTAINER_AUTHORIZATION_TOKEN="))
         .unwrap()
+        .trim_matches('\'')
         .to_string()
 }
 

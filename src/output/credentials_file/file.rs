@@ -120,6 +120,9 @@ pub fn lock(at: &Location) -> Result<Lock> {
         .open(&path)
         .map_err(|e| at.fail("lock", e))?;
     file.lock().map_err(|e| at.fail("lock", e))?;
+    // Whatever the holder then does (a write that finds the section as it should be writes
+    // nothing), what writers killed before their rename left goes now.
+    remove_stale_temp_files(at);
     Ok(Lock { _file: file })
 }
 
@@ -156,8 +159,8 @@ fn temp_file(at: &Location, tag: &str, bytes: &[u8]) -> std::io::Result<PathBuf>
     }
 }
 
-/// Removes temporary files writers killed before their rename left behind. Called under the
-/// lock: no live writer has one then.
+/// Removes temporary files writers killed before their rename left behind. Called once the lock
+/// is taken: no live writer has one then.
 fn remove_stale_temp_files(at: &Location) {
     let prefix = format!(".{}.aws-as.", at.file_name());
     let Ok(entries) = fs::read_dir(at.dir()) else {
@@ -209,7 +212,6 @@ fn back_up(at: &Location, text: &str) -> Result<()> {
 /// Replaces the file with `text`: temp file, fsync, rename, fsync of the directory. `backup`,
 /// when given, is kept first as the newest backup.
 pub fn replace(at: &Location, text: &str, backup: Option<&str>) -> Result<()> {
-    remove_stale_temp_files(at);
     if let Some(old) = backup {
         back_up(at, old)?;
     }

@@ -67,13 +67,9 @@ fn set_region(change: &mut Change, region: Option<&str>) {
     }
 }
 
-/// What a switch to `identity` changes; `region` (from `--region`) overrides the profile's.
-pub fn switch_change(
-    identity: &Summary,
-    credentials: &Credentials,
-    region: Option<&str>,
-) -> Change {
-    let mut change: Change = vec![
+/// The credentials and their expiry, as every SDK reads them from the environment.
+fn credential_change(credentials: &Credentials) -> Change {
+    vec![
         ("AWS_ACCESS_KEY_ID", Some(credentials.access_key_id.clone())),
         (
             "AWS_SECRET_ACCESS_KEY",
@@ -84,11 +80,20 @@ pub fn switch_change(
             "AWS_CREDENTIAL_EXPIRATION",
             Some(rfc3339(credentials.expiration)),
         ),
-        (
-            "AWS_AS_EXPIRES_EPOCH",
-            Some(credentials.expiration.timestamp().to_string()),
-        ),
-    ];
+    ]
+}
+
+/// What a switch to `identity` changes; `region` (from `--region`) overrides the profile's.
+pub fn switch_change(
+    identity: &Summary,
+    credentials: &Credentials,
+    region: Option<&str>,
+) -> Change {
+    let mut change = credential_change(credentials);
+    change.push((
+        "AWS_AS_EXPIRES_EPOCH",
+        Some(credentials.expiration.timestamp().to_string()),
+    ));
     set_region(&mut change, region.or(identity.region.as_deref()));
     for var in COMPETING_VARS {
         unset(&mut change, var);
@@ -106,18 +111,7 @@ pub fn export_change(
     credentials: &Credentials,
     region: Option<&str>,
 ) -> Change {
-    let mut change: Change = vec![
-        ("AWS_ACCESS_KEY_ID", Some(credentials.access_key_id.clone())),
-        (
-            "AWS_SECRET_ACCESS_KEY",
-            Some(credentials.secret_access_key.clone()),
-        ),
-        ("AWS_SESSION_TOKEN", Some(credentials.session_token.clone())),
-        (
-            "AWS_CREDENTIAL_EXPIRATION",
-            Some(rfc3339(credentials.expiration)),
-        ),
-    ];
+    let mut change = credential_change(credentials);
     if let Some(r) = region.or(identity.region.as_deref()) {
         for (var, _) in REGION_VARS {
             change.push((var, Some(r.to_string())));

@@ -6,25 +6,10 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "failed ({:?}): {}",
-        out.status,
-        stderr_str(out)
-    );
-}
-
-fn aws_as(home: &Home, args: &[&str]) -> Output {
-    let mut cmd = home.command(aws_as_bin());
-    cmd.args(args);
-    run(&mut cmd)
-}
 
 fn role_arn_of_session(account: &str, role: &str, session_prefix: &str) -> String {
     format!("arn:aws:sts::{account}:assumed-role/{role}/{session_prefix}")

@@ -34,21 +34,6 @@ aws_secret_access_key = legacy/secret\n\
 \n\
 ; end of file, no newline after this";
 
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "failed ({:?}): {}",
-        out.status,
-        redact(&stderr_str(out))
-    );
-}
-
-fn aws_as(home: &Home, args: &[&str]) -> Output {
-    let mut cmd = home.command(aws_as_bin());
-    cmd.args(args);
-    run(&mut cmd)
-}
-
 /// Fails with one line on stderr holding each of `expect`, nothing on stdout.
 fn fails(out: &Output, expect: &[&str]) -> String {
     let err = stderr_str(out);

@@ -84,10 +84,6 @@ fn assert_no_secret_in(text: &str, secrets: &[String]) {
     }
 }
 
-fn ok(out: &Output) {
-    assert!(out.status.success(), "failed: {}", stderr_str(out));
-}
-
 /// The caller ARN as each real client sees it with the shell's variables, after checking that the
 /// client really signed with the exported key and sent the exported session token.
 fn caller_arns(shell: &Shell, sts: &Sts) -> Vec<String> {
@@ -365,13 +361,6 @@ role_session_name",
         &aws_as(&home, &["--duration", "60", ROLE1_PROFILE]),
         &["--duration"],
     );
-}
-
-/// Runs the binary itself (no shell): its stdout must be empty when it fails.
-fn aws_as(home: &Home, args: &[&str]) -> Output {
-    let mut cmd = home.command(aws_as_bin());
-    cmd.args(args);
-    run(&mut cmd)
 }
 
 fn assert_fails_cleanly(out: &Output, expect: &[&str]) {

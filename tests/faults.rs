@@ -6,25 +6,10 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-
-fn aws_as(home: &Home, args: &[&str]) -> Output {
-    let mut cmd = home.command(aws_as_bin());
-    cmd.args(args);
-    run(&mut cmd)
-}
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "aws-as failed ({:?}): {}",
-        out.status,
-        stderr_str(out)
-    );
-}
 
 /// The cache directory's files: (name, bytes), sorted.
 fn cache_files(dir: &Path) -> Vec<(String, Vec<u8>)> {

@@ -11,21 +11,6 @@ use std::process::Output;
 
 use common::*;
 
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "failed ({:?}): {}",
-        out.status,
-        redact(&stderr_str(out))
-    );
-}
-
-fn aws_as(home: &Home, args: &[&str]) -> Output {
-    let mut cmd = home.command(aws_as_bin());
-    cmd.args(args);
-    run(&mut cmd)
-}
-
 fn fails(out: &Output, expect: &[&str]) {
     let err = stderr_str(out);
     assert!(!out.status.success(), "succeeded");

@@ -58,10 +58,6 @@ fn no_tty(home: &Home, args: &[&str]) -> Command {
     cmd
 }
 
-fn ok(out: &Output) {
-    assert!(out.status.success(), "failed: {}", stderr_str(out));
-}
-
 /// Failed with nothing to eval and one line on stderr holding every `expect`, and no `secrets`.
 fn fails_with(out: &Output, expect: &[&str], secrets: &[&str]) {
     let err = stderr_str(out);

@@ -17,21 +17,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "failed ({:?}): {}",
-        out.status,
-        redact(&stderr_str(out))
-    );
-}
-
-fn aws_as(home: &Home, args: &[&str]) -> Output {
-    let mut cmd = home.command(aws_as_bin());
-    cmd.args(args);
-    run(&mut cmd)
-}
-
 /// `<home>/bin/NAME`: an executable sh script (`<home>/bin` leads the daemon's PATH).
 fn script(home: &Home, name: &str, body: &str) {
     let dir = home.path().join("bin");

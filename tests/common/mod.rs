@@ -752,6 +752,23 @@ pub fn test_path() -> std::ffi::OsString {
 // Running processes
 // ---------------------------------------------------------------------------------------------
 
+/// `aws-as ARGS` in `home`'s scrubbed environment, run to its end.
+pub fn aws_as(home: &Home, args: &[&str]) -> Output {
+    let mut cmd = home.command(aws_as_bin());
+    cmd.args(args);
+    run(&mut cmd)
+}
+
+/// Asserts that `out` succeeded; the failure shows its stderr with any secret redacted.
+pub fn ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "failed ({:?}): {}",
+        out.status,
+        redact(&stderr_str(out))
+    );
+}
+
 /// Runs `cmd` with stdin = /dev/null, captures stdout and stderr, and kills it after
 /// [`DEFAULT_RUN_TIMEOUT`] (then panics).
 pub fn run(cmd: &mut Command) -> Output {

@@ -25,7 +25,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 'login' 'Open the AWS console in the browser, signed in as NAME' \
                 'list' 'List every identity: kind, source chain, region and cached session' \
                 'serve' 'Serve credentials to SDKs: an EC2 metadata (IMDSv2) and an ECS endpoint on loopback' \
-                'server' 'Control a running credentials server (serve): status, switch NAME, stop, env NAME' \
+                'server' 'Control a running credentials server (serve): status, switch NAME, stop, env NAME, page' \
                 'completions' 'Print the completion script for a shell'
         case ':opts'
             printf '%s\t%s\n' \

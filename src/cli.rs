@@ -243,7 +243,7 @@ enum Command {
             .range(i64::from(*DURATION_RANGE.start())..=i64::from(*DURATION_RANGE.end())))]
         duration: Option<u32>,
     },
-    /// Control a running credentials server (serve): status, switch NAME, stop, env NAME
+    /// Control a running credentials server (serve): status, switch NAME, stop, env NAME, page
     Server {
         /// The server's address, ADDR:PORT [default: 127.0.0.1:9254]
         #[arg(long, value_name = "ADDRESS", global = true)]
@@ -260,8 +260,11 @@ enum Command {
 
 #[derive(clap::Subcommand, Debug)]
 enum ServerAction {
-    /// What is served on the IMDS path, its session's time left, the address
+    /// What is served on the IMDS path, its session's time left, the address, requests waiting
+    /// for an MFA code
     Status,
+    /// Print a one-time login address for the management page (it works once, within 15 minutes)
+    Page,
     /// Serve NAME on the IMDS path from now on
     Switch {
         /// Identity to serve
@@ -348,6 +351,7 @@ fn run(cli: Cli, network: Option<Network>) -> Result<String> {
         Some(Command::Server { server, action }) => {
             let action = match action {
                 ServerAction::Status => control::Action::Status,
+                ServerAction::Page => control::Action::Page,
                 ServerAction::Switch { name } => control::Action::Switch(name),
                 ServerAction::Stop => control::Action::Stop,
                 ServerAction::Env { name, token_file } => control::Action::Env { name, token_file },

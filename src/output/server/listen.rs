@@ -195,6 +195,7 @@ pub fn state(listen: SocketAddr, parts: Parts) -> Result<(State, watch::Receiver
         listen,
         log_all: parts.log_all,
         stop,
+        logins: Default::default(),
     });
     Ok((state, stopped))
 }
@@ -244,21 +245,34 @@ pub fn serve(options: Options, connect: Connect) -> Result<String> {
         caught.map_err(|e| Error::new(format!("cannot catch SIGINT and SIGTERM: {e}")))?
     };
     let url = url(listen);
+    state.sessions.notify_with(state.page_url());
+    let login = state.logins.mint()?;
     {
+        // The login address is a secret for 15 minutes: on stdout, beside the export line, and
+        // never in the log on stderr (the unit sends stdout nowhere: aws-as server page prints
+        // another). A `#` line, so pasting both lines into a shell still only exports.
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "export AWS_EC2_METADATA_SERVICE_ENDPOINT={url}");
+        let _ = writeln!(
+            out,
+            "# the management page (this address works once, within 15 minutes; aws-as server \
+             page prints another): {}?code={login}",
+            state.page_url()
+        );
         let _ = out.flush();
     }
     note(&format!(
         "serving {} on the IMDS path at {url}{}; ECS at {url}ecs/NAME (aws-as server env NAME); \
-         management token in {}; Ctrl-C stops it",
+         management page at {} (aws-as server page logs a browser in); management token in {}; \
+         Ctrl-C stops it",
         options.identity.as_deref().unwrap_or("no identity"),
         if options.imds_v1 {
             " (IMDSv1 allowed)"
         } else {
             ""
         },
+        state.page_url(),
         token_path.display()
     ));
     runtime.block_on(async move {

@@ -155,6 +155,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--listen' 'Address to listen on: loopback, or 169.254.169.254:80 / [fd00:ec2::254]:80 once on lo' \
                 '--imds-v1' 'Also answer IMDS GETs that carry no session token (IMDSv1): any local process that can be made to send one GET then gets credentials' \
                 '--token-file' 'The management API\'s bearer token file [default: manage-token in the state directory]' \
+                '--resume' 'With no NAME: serve the identity this address served when it last ran (a switch through the API or the page is remembered)' \
                 '--duration' 'Session length in seconds, when a new session is made' \
                 '--help' 'Print help'
         case 'serve:vopts'

@@ -238,6 +238,10 @@ enum Command {
         /// The management API's bearer token file [default: manage-token in the state directory]
         #[arg(long, value_name = "PATH")]
         token_file: Option<PathBuf>,
+        /// With no NAME: serve the identity this address served when it last ran (a switch
+        /// through the API or the page is remembered)
+        #[arg(long, conflicts_with = "name")]
+        resume: bool,
         /// Session length in seconds, when a new session is made
         #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32)
             .range(i64::from(*DURATION_RANGE.start())..=i64::from(*DURATION_RANGE.end())))]
@@ -336,6 +340,7 @@ fn run(cli: Cli, network: Option<Network>) -> Result<String> {
             listen,
             imds_v1,
             token_file,
+            resume,
             duration,
         }) => {
             let network = network.ok_or_else(needs_sts)?;
@@ -345,6 +350,7 @@ fn run(cli: Cli, network: Option<Network>) -> Result<String> {
                 identity: name,
                 duration,
                 token_file,
+                resume,
             };
             (network.serve)(options, network.connect)
         }

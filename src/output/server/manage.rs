@@ -23,13 +23,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State as Shared};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
@@ -107,6 +107,17 @@ pub async fn require_auth(Shared(state): Shared<State>, request: Request, next: 
         Some(why) => why.json().into_response(),
         None => next.run(request).await,
     }
+}
+
+/// The profile name in the path: a 400 in JSON, like every answer here, when it is not UTF-8.
+fn name_in(path: Result<Path<String>, PathRejection>) -> ApiResult<String> {
+    path.map(|Path(name)| name).map_err(|e| {
+        ApiError::bad_request(format!(
+            "aws-as: the profile name in the path: {}",
+            e.body_text()
+        ))
+        .json()
+    })
 }
 
 /// Runs blocking work (profile files, the cache) off the runtime's threads.
@@ -230,7 +241,11 @@ fn known_row(name: &str) -> ApiResult<Row> {
     Ok(list::row(&config, &cache, name))
 }
 
-async fn profile(Shared(state): Shared<State>, Path(name): Path<String>) -> ApiResult<Response> {
+async fn profile(
+    Shared(state): Shared<State>,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    let name = name_in(path)?;
     let served = state.served();
     let body = blocking(move || -> ApiResult<Value> {
         let row = known_row(&name)?;
@@ -280,7 +295,7 @@ async fn session(Shared(state): Shared<State>) -> ApiResult<Response> {
     Ok(axum::Json(describe(&state).await?).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Default)]
 struct Change {
     /// The identity to serve.
     session: Option<String>,
@@ -306,8 +321,22 @@ fn parse(headers: &HeaderMap, body: &Bytes) -> ApiResult<Change> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("application/json"));
     if json {
-        return serde_json::from_slice(body)
-            .map_err(|e| ApiError::bad_request(format!("aws-as: the JSON body: {e}")).json());
+        let bad =
+            |why: String| ApiError::bad_request(format!("aws-as: the JSON body: {why}")).json();
+        let value: Value = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
+        let Value::Object(fields) = value else {
+            return Err(bad("not an object".into()));
+        };
+        // A field is a string or absent: null is neither (serde would take it for absent).
+        let text = |key: &str| match fields.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(bad(format!("{key} must be a string"))),
+        };
+        return Ok(Change {
+            session: text("session")?,
+            token: text("token")?,
+        });
     }
     let mut change = Change::default();
     for (key, value) in form_urlencoded::parse(body) {
@@ -381,7 +410,12 @@ async fn change_session(Shared(state): Shared<State>, request: Request) -> ApiRe
     let (headers, body) = body(request).await?;
     let change = parse(&headers, &body)?;
     let code = change.token.as_deref().map(checked_code).transpose()?;
-    let name = change.session.filter(|n| !n.is_empty());
+    if change.session.as_deref() == Some("") {
+        return Err(
+            ApiError::bad_request("aws-as: session= names no identity: give session=NAME").json(),
+        );
+    }
+    let name = change.session;
     if code.is_none() && name.is_none() {
         return Err(ApiError::bad_request(
             "aws-as: give session=NAME (serve it), token=CODE (an MFA code), or both",
@@ -398,15 +432,20 @@ async fn change_session(Shared(state): Shared<State>, request: Request) -> ApiRe
             .json());
         }
     };
+    // The code first: a request that fails changes nothing, what is served included.
+    if let Some(code) = code {
+        mfa_session(&state, &target, code).await?;
+    }
     if let Some(name) = &name {
+        let (listen, remembered) = (state.listen, name.clone());
+        blocking(move || tokens::remember_served(listen, Some(&remembered)))
+            .await?
+            .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, format!("aws-as: {e}")).json())?;
         state.serve(Some(name.clone()));
         super::sessions::note(&format!(
             "now serving {} on the IMDS path",
             list::printable(name)
         ));
-    }
-    if let Some(code) = code {
-        mfa_session(&state, &target, code).await?;
     }
     Ok(axum::Json(describe(&state).await?).into_response())
 }
@@ -432,9 +471,10 @@ async fn clear_session(Shared(state): Shared<State>) -> ApiResult<Response> {
 
 async fn profile_code(
     Shared(state): Shared<State>,
-    Path(name): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     request: Request,
 ) -> ApiResult<Response> {
+    let name = name_in(path)?;
     let target = identity(&name, StatusCode::NOT_FOUND).await?;
     let (headers, body) = body(request).await?;
     let change = parse(&headers, &body)?;
@@ -442,13 +482,14 @@ async fn profile_code(
         return Err(ApiError::bad_request("aws-as: give token=CODE (an MFA code)").json());
     };
     mfa_session(&state, &target, checked_code(&code)?).await?;
-    profile(Shared(state), Path(name)).await
+    profile(Shared(state), Ok(Path(name))).await
 }
 
 async fn profile_clear(
     Shared(state): Shared<State>,
-    Path(name): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<Response> {
+    let name = name_in(path)?;
     identity(&name, StatusCode::NOT_FOUND).await?;
     if clear(&state, name.clone()).await? {
         super::sessions::note(&format!(
@@ -456,7 +497,7 @@ async fn profile_clear(
             list::printable(&name)
         ));
     }
-    profile(Shared(state), Path(name)).await
+    profile(Shared(state), Ok(Path(name))).await
 }
 
 async fn login(Shared(state): Shared<State>) -> ApiResult<Response> {

@@ -56,7 +56,15 @@ pub fn router(state: State) -> Router {
         router = router.merge(page::router()).merge(manage::router(&state));
     }
     router
-        .fallback(|| async { error::ApiError::not_found("aws-as: no such path").into_response() })
+        .fallback(|uri: axum::http::Uri| async move {
+            let missing = error::ApiError::not_found("aws-as: no such path");
+            // The management API answers in JSON, its unknown paths too.
+            if uri.path().starts_with("/manage/") {
+                missing.json().into_response()
+            } else {
+                missing.into_response()
+            }
+        })
         .layer(DefaultBodyLimit::max(guard::MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), guard::check))
         .with_state(state)

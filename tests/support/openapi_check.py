@@ -3,7 +3,7 @@
 
 Usage: .venv/bin/python tests/support/openapi_check.py SPEC.yaml EXCHANGES.json
 
-EXCHANGES is a JSON list of what a test sent and got: {"method", "path" (as sent, percent-encoded),
+The document must be valid OpenAPI 3.1 (openapi-spec-validator). EXCHANGES is a JSON list of what a test sent and got: {"method", "path" (as sent, percent-encoded),
 "status", "contentType", "body"}. Every exchange must be described by the document: its path and
 method an operation, its status one of that operation's responses, its content type the one
 documented, its body valid against the schema (JSON Schema 2020-12, as OpenAPI 3.1 has it; the
@@ -22,6 +22,7 @@ import re
 import sys
 
 import jsonschema
+import openapi_spec_validator
 import referencing
 import referencing.jsonschema
 import yaml
@@ -66,6 +67,8 @@ def main(argv):
         spec = yaml.safe_load(f)
     with open(exchanges_path) as f:
         exchanges = json.load(f)
+    # The document itself first: valid OpenAPI 3.1 (an invalid one checks nothing).
+    openapi_spec_validator.validate(spec)
     resource = referencing.Resource.from_contents(
         absolute_refs(spec), default_specification=referencing.jsonschema.DRAFT202012
     )

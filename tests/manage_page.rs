@@ -105,6 +105,16 @@ fn the_page_in_a_browser_and_the_attacks_of_another_page() {
         "{found:#}"
     );
 
+    // No external assets: the page asked its own server for everything.
+    let requests = found["pageRequests"].as_array().unwrap();
+    assert!(requests.len() > 5, "{requests:?}");
+    for r in requests {
+        assert!(
+            r.as_str().unwrap().starts_with(&server.url()),
+            "the page loaded {r}"
+        );
+    }
+
     // Every identity, with kind, chain, region and session, and which one is served.
     let rows: Vec<Vec<String>> = serde_json::from_value(found["rows"].clone()).unwrap();
     let rows: Vec<Vec<String>> = rows.into_iter().map(|r| r[..5].to_vec()).collect();

@@ -122,6 +122,9 @@ const rowOf = (name) => page.locator('#identities tr').filter({ has: page.locato
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
+  // Everything the page loads: its own origin only (no CDN, no fonts, nothing else).
+  result.pageRequests = [];
+  page.on('request', (r) => { if (!r.url().startsWith('data:')) result.pageRequests.push(r.url().split('?')[0]); });
 
   step('log in with the one-time address');
   const first = await page.goto(config.login);

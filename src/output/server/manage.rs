@@ -390,7 +390,13 @@ async fn mfa_session(state: &State, identity: &Identity, code: String) -> ApiRes
         .json());
     }
     match state.sessions.new_mfa_session(&identity.name, code).await {
-        Ok(_) => Ok(()),
+        Ok(_) => {
+            // The answer shows the session made from it (a role is assumed now, not at the next
+            // SDK request); should that fail, the code still made the MFA session: 200, and
+            // the log says why the role has none.
+            let _ = state.sessions.get(&identity.name).await;
+            Ok(())
+        }
         Err(f) if f.cause == Cause::WrongMfaCode => Err(ApiError::forbidden(format!(
             "aws-as: STS rejected the MFA code (wrong, or already used): {}",
             f.message

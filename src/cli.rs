@@ -221,9 +221,11 @@ enum Command {
     },
     /// Serve credentials to SDKs: an EC2 metadata (IMDSv2) and an ECS endpoint on loopback
     #[command(
-        after_help = "Prints the export line to paste (export AWS_EC2_METADATA_SERVICE_ENDPOINT=...),\n\
+        after_help = "Prints the export line to paste (export AWS_EC2_METADATA_SERVICE_ENDPOINT=...)\n\
+                      and a one-time login address for the management page (/manage),\n\
                       then logs a line per request on stderr until SIGINT or SIGTERM.\n\
-                      ECS tokens for other programs: aws-as server env NAME."
+                      ECS tokens for other programs: aws-as server env NAME.\n\
+                      The management API (/manage/, bearer token): docs/manage-api.yaml."
     )]
     Serve {
         /// Identity served on the IMDS path (none: answer as an instance without a role)

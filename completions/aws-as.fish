@@ -25,7 +25,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 'login' 'Open the AWS console in the browser, signed in as NAME' \
                 'list' 'List every identity: kind, source chain, region and cached session' \
                 'serve' 'Serve credentials to SDKs: an EC2 metadata (IMDSv2) and an ECS endpoint on loopback' \
-                'server' 'Control a running credentials server (serve): status, switch NAME, stop, env NAME' \
+                'server' 'Control a running credentials server (serve): status, switch NAME, stop, env NAME, page' \
                 'completions' 'Print the completion script for a shell'
         case ':opts'
             printf '%s\t%s\n' \
@@ -155,6 +155,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--listen' 'Address to listen on: loopback, or 169.254.169.254:80 / [fd00:ec2::254]:80 once on lo' \
                 '--imds-v1' 'Also answer IMDS GETs that carry no session token (IMDSv1): any local process that can be made to send one GET then gets credentials' \
                 '--token-file' 'The management API\'s bearer token file [default: manage-token in the state directory]' \
+                '--resume' 'With no NAME: serve the identity this address served when it last ran (a switch through the API or the page is remembered)' \
                 '--duration' 'Session length in seconds, when a new session is made' \
                 '--help' 'Print help'
         case 'serve:vopts'

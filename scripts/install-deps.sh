@@ -15,7 +15,8 @@
 #     which drives /usr/bin/chromium and never downloads a browser of its own.
 #   - A Python venv at $REPO/.venv with moto (the local STS, tests/support/sts.py), boto3, the
 #     AWS CLI v1 ($REPO/.venv/bin/aws, beside the v2 at /usr/bin/aws: tests name each by its
-#     absolute path, since PATH may hold another `aws`) and schemathesis (OpenAPI fuzzing).
+#     absolute path, since PATH may hold another `aws`), schemathesis (OpenAPI fuzzing), and
+#     jsonschema and openapi-spec-validator (the management API against its OpenAPI document).
 # The benchmark's own tools (wrk, nginx, awsume) are not here: bench/run installs them.
 # CI runs this as root on a clean Debian 12 machine, non-interactively.
 #
@@ -99,7 +100,10 @@ else
 fi
 
 # --- Python venv -----------------------------------------------------------------------------
-PIP_PACKAGES=("moto[server]>=5,<6" "boto3>=1.34" "awscli>=1.32" "schemathesis>=4,<5")
+# jsonschema (with referencing) and openapi-spec-validator check the management API's answers
+# and its OpenAPI document (tests/support/openapi_check.py); moto[server] brings both today, but
+# the tests use them directly.
+PIP_PACKAGES=("moto[server]>=5,<6" "boto3>=1.34" "awscli>=1.32" "schemathesis>=4,<5" "jsonschema>=4.18" "openapi-spec-validator>=0.7")
 # Prints the requirements the venv lacks (checked by the imports and scripts that prove each is
 # there), or "python" when there is no working venv at all; nothing when it is complete.
 venv_missing() {
@@ -115,6 +119,8 @@ need = {
     "boto3": (["boto3"], []),
     "awscli": (["awscli"], ["aws"]),
     "schemathesis": (["schemathesis"], ["schemathesis", "st"]),
+    "jsonschema": (["jsonschema", "referencing", "yaml"], []),
+    "openapi-spec-validator": (["openapi_spec_validator"], []),
 }
 for name, (modules, scripts) in need.items():
     try:
@@ -146,7 +152,7 @@ pip_install() {
 venv_lacks="$(venv_missing | tr '\n' ' ')"
 venv_lacks="${venv_lacks% }"
 if [ -z "$venv_lacks" ]; then
-    summary+=("venv: skipped, $VENV has moto, boto3, aws and schemathesis")
+    summary+=("venv: skipped, $VENV has moto, boto3, aws, schemathesis, jsonschema and openapi-spec-validator")
 else
     if [ "$venv_lacks" = python ]; then
         new_venv

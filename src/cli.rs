@@ -221,9 +221,11 @@ enum Command {
     },
     /// Serve credentials to SDKs: an EC2 metadata (IMDSv2) and an ECS endpoint on loopback
     #[command(
-        after_help = "Prints the export line to paste (export AWS_EC2_METADATA_SERVICE_ENDPOINT=...),\n\
+        after_help = "Prints the export line to paste (export AWS_EC2_METADATA_SERVICE_ENDPOINT=...)\n\
+                      and a one-time login address for the management page (/manage),\n\
                       then logs a line per request on stderr until SIGINT or SIGTERM.\n\
-                      ECS tokens for other programs: aws-as server env NAME."
+                      ECS tokens for other programs: aws-as server env NAME.\n\
+                      The management API (/manage/, bearer token): docs/manage-api.yaml."
     )]
     Serve {
         /// Identity served on the IMDS path (none: answer as an instance without a role)
@@ -238,12 +240,16 @@ enum Command {
         /// The management API's bearer token file [default: manage-token in the state directory]
         #[arg(long, value_name = "PATH")]
         token_file: Option<PathBuf>,
+        /// With no NAME: serve the identity this address served when it last ran (a switch
+        /// through the API or the page is remembered)
+        #[arg(long, conflicts_with = "name")]
+        resume: bool,
         /// Session length in seconds, when a new session is made
         #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32)
             .range(i64::from(*DURATION_RANGE.start())..=i64::from(*DURATION_RANGE.end())))]
         duration: Option<u32>,
     },
-    /// Control a running credentials server (serve): status, switch NAME, stop, env NAME
+    /// Control a running credentials server (serve): status, switch NAME, stop, env NAME, page
     Server {
         /// The server's address, ADDR:PORT [default: 127.0.0.1:9254]
         #[arg(long, value_name = "ADDRESS", global = true)]
@@ -260,8 +266,11 @@ enum Command {
 
 #[derive(clap::Subcommand, Debug)]
 enum ServerAction {
-    /// What is served on the IMDS path, its session's time left, the address
+    /// What is served on the IMDS path, its session's time left, the address, requests waiting
+    /// for an MFA code
     Status,
+    /// Print a one-time login address for the management page (it works once, within 15 minutes)
+    Page,
     /// Serve NAME on the IMDS path from now on
     Switch {
         /// Identity to serve
@@ -333,6 +342,7 @@ fn run(cli: Cli, network: Option<Network>) -> Result<String> {
             listen,
             imds_v1,
             token_file,
+            resume,
             duration,
         }) => {
             let network = network.ok_or_else(needs_sts)?;
@@ -342,12 +352,14 @@ fn run(cli: Cli, network: Option<Network>) -> Result<String> {
                 identity: name,
                 duration,
                 token_file,
+                resume,
             };
             (network.serve)(options, network.connect)
         }
         Some(Command::Server { server, action }) => {
             let action = match action {
                 ServerAction::Status => control::Action::Status,
+                ServerAction::Page => control::Action::Page,
                 ServerAction::Switch { name } => control::Action::Switch(name),
                 ServerAction::Stop => control::Action::Stop,
                 ServerAction::Env { name, token_file } => control::Action::Env { name, token_file },

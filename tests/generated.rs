@@ -119,6 +119,7 @@ fn man_pages_are_what_clap_mangen_makes() {
             "aws-as-refresh.1",
             "aws-as-serve.1",
             "aws-as-server-env.1",
+            "aws-as-server-page.1",
             "aws-as-server-status.1",
             "aws-as-server-stop.1",
             "aws-as-server-switch.1",

@@ -551,7 +551,7 @@ server=$!
 for _ in $(seq 100); do [ -s serve.out ] && break; sleep 0.1; done
 unset AWS_EC2_METADATA_DISABLED
 export AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1
-echo "serve: $(cat serve.out)"
+echo "serve: $(head -n 1 serve.out)"
 echo "boto3: $({py} -c "$BOTO3")"
 echo "cli v1: $({aws} sts get-caller-identity --query Arn --output text --endpoint-url "$AWS_ENDPOINT_URL_STS")"
 echo "cli v2: $(/usr/bin/aws sts get-caller-identity --query Arn --output text --endpoint-url "$AWS_ENDPOINT_URL_STS")"

@@ -30,6 +30,7 @@ fn ecs_token(home: &Home, server: &Server, name: &str) -> String {
         .lines()
         .find_map(|l| l.strip_prefix("export AWS_CONTAINER_AUTHORIZATION_TOKEN="))
         .unwrap()
+        // An sh word: POSIX quoting now always quotes (61d006e), even a hex token.
         .trim_matches('\'')
         .to_string()
 }

@@ -110,6 +110,14 @@ pub struct Summary {
 }
 
 impl Identity {
+    /// The user at the root of this chain (itself, for a user): whose session is the MFA session.
+    pub fn root(&self) -> &Identity {
+        match &self.kind {
+            Kind::User { .. } => self,
+            Kind::Role { source, .. } => source.root(),
+        }
+    }
+
     /// The MFA device the user at the root of this chain signs in with: its own `mfa_serial`, else
     /// one named by a role above it (a role profile written for the AWS CLI carries it there).
     pub fn root_mfa_serial(&self) -> Option<&str> {

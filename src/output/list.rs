@@ -29,33 +29,100 @@ pub fn printable(name: &str) -> String {
     }
 }
 
-/// The source chain above a role, nearest first: `my-role1-dev < my-user1-dev`.
-fn chain(identity: &Identity) -> String {
+/// The names of the source chain above a role, nearest first (none for a user).
+pub fn chain(identity: &Identity) -> Vec<String> {
     let mut names = Vec::new();
     let mut next = identity;
     while let Kind::Role { source, .. } = &next.kind {
-        names.push(printable(&source.name));
+        names.push(source.name.clone());
         next = source;
     }
+    names
+}
+
+/// The chain as `list` shows it: `my-role1-dev < my-user1-dev`, or `-`.
+fn chain_text(identity: &Identity) -> String {
+    let names = chain(identity);
     if names.is_empty() {
         "-".to_string()
     } else {
-        names.join(" < ")
+        names
+            .iter()
+            .map(|n| printable(n))
+            .collect::<Vec<_>>()
+            .join(" < ")
     }
 }
 
-fn session(cache: &Cache, identity: &Identity, now: DateTime<Utc>) -> String {
+/// What the cache holds for an identity.
+pub enum Cached {
+    None,
+    /// The session, however long it has left (none: expired).
+    Session {
+        access_key_id: String,
+        expiration: DateTime<Utc>,
+        arn: Option<String>,
+    },
+    /// The entry cannot be read (`aws-as NAME` says why).
+    Unreadable,
+}
+
+/// One identity as `aws-as list` shows it, and as the server's management API gives it.
+pub struct Row {
+    pub name: String,
+    /// The identity, or why the profile is not usable.
+    pub identity: std::result::Result<Identity, String>,
+    pub session: Cached,
+}
+
+/// What the cache holds for `identity`.
+pub fn cached(cache: &Cache, identity: &Identity) -> Cached {
     match cache.read(&cache_key(identity)) {
-        Ok(Some(entry)) => {
-            let d = entry.credentials.expiration - now;
+        Ok(Some(entry)) => Cached::Session {
+            access_key_id: entry.credentials.access_key_id,
+            expiration: entry.credentials.expiration,
+            arn: entry.credentials.arn,
+        },
+        Ok(None) => Cached::None,
+        Err(_) => Cached::Unreadable,
+    }
+}
+
+/// The row of profile `name`.
+pub fn row(config: &Config, cache: &Cache, name: &str) -> Row {
+    let identity = config.identity(name).map_err(|e| e.to_string());
+    let session = match &identity {
+        Ok(identity) => cached(cache, identity),
+        Err(_) => Cached::None,
+    };
+    Row {
+        name: name.to_string(),
+        identity,
+        session,
+    }
+}
+
+/// Every identity's row, sorted by name.
+pub fn rows(config: &Config, cache: &Cache) -> Vec<Row> {
+    config
+        .names()
+        .into_iter()
+        .map(|name| row(config, cache, name))
+        .collect()
+}
+
+fn session_text(session: &Cached, now: DateTime<Utc>) -> String {
+    match session {
+        Cached::Session { expiration, .. } => {
+            let d = *expiration - now;
             if d.num_seconds() <= 0 {
                 "expired".to_string()
             } else {
                 format!("cached, {} left", left(d))
             }
         }
-        Ok(None) => "none".to_string(),
-        Err(_) => "unreadable (aws-as NAME says why)".to_string(),
+        Cached::None => "none".to_string(),
+        Cached::Unreadable => "unreadable (aws-as NAME says why)".to_string(),
     }
 }
 
@@ -70,7 +137,6 @@ pub fn list(names_only: bool) -> Result<String> {
             .collect());
     }
     let config = Config::load()?;
-    let names = config.names();
     let cache = Cache::open(Cache::default_dir()?);
     let now = Utc::now();
     let active = env("AWS_AS_IDENTITY");
@@ -82,34 +148,34 @@ pub fn list(names_only: bool) -> Result<String> {
         "REGION".to_string(),
         "SESSION".to_string(),
     ]];
-    for name in names {
-        let mark = if active.as_deref() == Some(name) {
+    for row in self::rows(&config, &cache) {
+        let mark = if active.as_deref() == Some(row.name.as_str()) {
             "*"
         } else {
             ""
         };
-        let row = match config.identity(name) {
+        let cells = match &row.identity {
             Ok(identity) => [
                 mark.to_string(),
-                printable(name),
+                printable(&row.name),
                 identity.kind_name().to_string(),
-                chain(&identity),
+                chain_text(identity),
                 identity
                     .region
                     .as_deref()
                     .map_or_else(|| "-".to_string(), printable),
-                session(&cache, &identity, now),
+                session_text(&row.session, now),
             ],
             Err(_) => [
                 mark.to_string(),
-                printable(name),
+                printable(&row.name),
                 "-".to_string(),
                 "-".to_string(),
                 "-".to_string(),
                 "not usable (aws-as NAME says why)".to_string(),
             ],
         };
-        rows.push(row);
+        rows.push(cells);
     }
     // The mark column is one character; the others are padded to their widest cell, two spaces
     // apart.

@@ -107,7 +107,7 @@ fn cache_mtime(dir: &std::path::Path) -> Option<SystemTime> {
 }
 
 /// A desktop notification, when `notify-send` is on PATH; never waited for long, never fatal.
-fn notify(summary: &str, body: &str) {
+pub fn notify(summary: &str, body: &str) {
     let Some(program) = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
             .map(|d| d.join("notify-send"))

@@ -194,6 +194,24 @@ impl Cache {
         private::write(&self.path(key, "json"), &json, "cache entry")
     }
 
+    /// Removes `key`'s entry under its lock (a writer in the middle of a renewal finishes first);
+    /// whether there was one.
+    pub fn remove(&self, key: &str) -> Result<bool> {
+        if !self.check_dir()? {
+            return Ok(false);
+        }
+        let _lock = self.lock(key)?;
+        let path = self.path(key, "json");
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Error::with_cause(
+                format!("cannot remove the cache entry {}: {e}", path.display()),
+                Cause::CacheUnwritable,
+            )),
+        }
+    }
+
     pub fn new_entry(identity: &Identity, key: &str, credentials: Credentials) -> Entry {
         Entry {
             version: VERSION,

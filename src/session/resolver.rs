@@ -161,6 +161,53 @@ impl<'a> Resolver<'a> {
         Ok(credentials)
     }
 
+    /// A new MFA session for the user at the root of `identity`'s chain, made with the code this
+    /// resolver was given (a person typed it on the server's page), however fresh the cached one
+    /// is: the person asked for it. Taken under the entry's lock; when another process wrote the
+    /// entry while this one waited for the lock, that session stands and the code is not sent.
+    /// `duration` is used when the user is `identity` itself. Returns the user's name and session.
+    pub fn new_mfa_session(
+        &mut self,
+        identity: &Identity,
+        duration: Option<u32>,
+    ) -> Result<(String, Credentials)> {
+        let user = identity.root();
+        let Kind::User { mfa_serial, .. } = &user.kind else {
+            unreachable!("the root of a chain is a user");
+        };
+        if mfa_serial.is_none() {
+            return Err(Error::new(format!(
+                "{} needs no MFA code: its sessions are made from {}'s keys without one",
+                identity.name, user.name
+            )));
+        }
+        if self.mfa_code.is_none() {
+            return Err(Error::new("no MFA code was given"));
+        }
+        if self.connect.is_none() {
+            return Err(needs_sts());
+        }
+        let duration = if std::ptr::eq(user, identity) {
+            duration
+        } else {
+            None
+        };
+        let key = cache_key(user);
+        let before = self.cache.read(&key).ok().flatten().map(|e| e.credentials);
+        let _lock = self.cache_step(|cache| cache.lock(&key))?;
+        let now = self.cache.read(&key).ok().flatten().map(|e| e.credentials);
+        if let Some(now) = now
+            && before.as_ref().map(|b| &b.session_token) != Some(&now.session_token)
+            && now.expiration - Utc::now() > RENEW_BEFORE
+        {
+            return Ok((user.name.clone(), now));
+        }
+        let credentials = self.call_sts(user, duration)?;
+        let entry = Cache::new_entry(user, &key, credentials.clone());
+        self.cache_step(|cache| cache.write(&key, &entry))?;
+        Ok((user.name.clone(), credentials))
+    }
+
     /// Runs a cache step that writes; when the cache cannot be written the switch goes on without
     /// it, after one warning. Refusals (a directory another user controls) stay errors.
     fn cache_step<T>(&mut self, step: impl FnOnce(&Cache) -> Result<T>) -> Result<Option<T>> {

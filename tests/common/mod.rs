@@ -47,8 +47,9 @@
 //!   tests/support/goendpoint (aws-sdk-go v1's default chain; prints provider and ARN)
 //! - `Home::serve(args)`      `aws-as serve --listen 127.0.0.1:<free> ARGS…` in the background,
 //!   waited for until it prints its export line (`Server`: `addr()`, `url()`, `log()`, `raw()`,
-//!   `get(path, headers)`, `imds_token()`; SIGTERM on drop); `free_port()`; `http(addr, bytes)`
-//!   one raw request, its answer parsed (`Http`: status, headers, body)
+//!   `get(path, headers)`, `imds_token()`, `login_url`, `manage_token()`, `manage(method, path,
+//!   body)` a bearer request to the management API; SIGTERM on drop); `free_port()`;
+//!   `http(addr, bytes)` one raw request, its answer parsed (`Http`: status, headers, body)
 //!
 //! Secrets: `Call`'s `Debug` redacts the session token, and nothing here prints stdout of a
 //! child (which may hold `export AWS_SECRET_ACCESS_KEY=...`) in a panic message.
@@ -993,6 +994,10 @@ pub struct Server {
     log: Arc<Mutex<Vec<u8>>>,
     /// What it printed on stdout (the export line).
     pub stdout: String,
+    /// The management page's one-time login address it printed next (`aws-as serve`).
+    pub login_url: Option<String>,
+    /// Where its management token is (see [`Server::manage_token`]).
+    pub token_file: PathBuf,
 }
 
 impl Home {
@@ -1013,7 +1018,25 @@ impl Home {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        Server::start(cmd, port)
+        let mut server = Server::start(cmd, port);
+        let state = extra
+            .iter()
+            .find(|(k, _)| *k == "AWS_AS_STATE_DIR")
+            .map(|(_, v)| PathBuf::from(v))
+            .unwrap_or_else(|| self.path().join(".local/state/aws-as"));
+        server.token_file = args
+            .iter()
+            .position(|a| *a == "--token-file")
+            .map(|i| PathBuf::from(args[i + 1]))
+            .map(|p| {
+                if p.is_absolute() {
+                    p
+                } else {
+                    self.path().join(p)
+                }
+            })
+            .unwrap_or_else(|| state.join("manage-token"));
+        server
     }
 }
 
@@ -1042,15 +1065,27 @@ impl Server {
             let mut line = String::new();
             let _ = reader.read_line(&mut line);
             let _ = tx.send(line);
+            // `aws-as serve` prints the page's one-time login address next.
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let _ = tx.send(line);
             let mut rest = Vec::new();
             let _ = reader.read_to_end(&mut rest);
         });
         let stdout = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
+        let login = rx.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
+        let login_url = login
+            .trim_end()
+            .rsplit_once(": ")
+            .map(|(_, url)| url.to_string())
+            .filter(|url| url.contains("/manage?code="));
         let mut server = Server {
             child,
             port,
             log,
             stdout,
+            login_url,
+            token_file: PathBuf::new(),
         };
         if server.stdout.is_empty() {
             let _ = server.child.kill();
@@ -1103,6 +1138,26 @@ impl Server {
             req.push_str(&format!("{name}: {value}\r\n"));
         }
         req.push_str("\r\n");
+        self.raw(req.as_bytes())
+            .unwrap_or_else(|| panic!("{method} {path}: no answer"))
+    }
+
+    /// The management API's bearer token: in `manage-token` of the state directory
+    /// (`AWS_AS_STATE_DIR`, else `~/.local/state/aws-as` of the home it was started with).
+    pub fn manage_token(&self) -> String {
+        std::fs::read_to_string(&self.token_file).expect("the management token file")
+    }
+
+    /// `METHOD path` to the management API with the bearer token, a JSON body when given.
+    pub fn manage(&self, method: &str, path: &str, body: Option<&str>) -> Http {
+        let body = body.unwrap_or("");
+        let req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr(),
+            self.manage_token(),
+            body.len()
+        );
         self.raw(req.as_bytes())
             .unwrap_or_else(|| panic!("{method} {path}: no answer"))
     }

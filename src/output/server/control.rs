@@ -16,6 +16,8 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 
 pub enum Action {
     Status,
+    /// A one-time login address for the management page.
+    Page,
     Switch(String),
     Stop,
     Env {
@@ -129,29 +131,53 @@ fn call(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> Resul
 }
 
 fn status_line(session: &serde_json::Value) -> String {
-    let identity = session["identity"].as_str();
+    let identity = session["identity"].as_str().map(printable);
     let listen = session["listen"].as_str().unwrap_or("?");
-    let Some(identity) = identity else {
-        return format!("serving no identity on the IMDS path at {listen}\n");
+    let mut out = match identity {
+        None => format!("serving no identity on the IMDS path at {listen}\n"),
+        Some(identity) => {
+            let left = session["session"]["expiration"]
+                .as_str()
+                .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+                .map(|e| {
+                    let left = e.with_timezone(&chrono::Utc) - chrono::Utc::now();
+                    if left.num_seconds() <= 0 {
+                        format!("session expired at {}", rfc3339(e.into()))
+                    } else {
+                        format!(
+                            "session {}h{:02}m left (expires {})",
+                            left.num_hours(),
+                            left.num_minutes() % 60,
+                            rfc3339(e.into())
+                        )
+                    }
+                })
+                .unwrap_or_else(|| "no session served yet".to_string());
+            format!("serving {identity} on the IMDS path at {listen}: {left}\n")
+        }
     };
-    let left = session["session"]["expiration"]
-        .as_str()
-        .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
-        .map(|e| {
-            let left = e.with_timezone(&chrono::Utc) - chrono::Utc::now();
-            if left.num_seconds() <= 0 {
-                format!("session expired at {}", rfc3339(e.into()))
-            } else {
-                format!(
-                    "session {}h{:02}m left (expires {})",
-                    left.num_hours(),
-                    left.num_minutes() % 60,
-                    rfc3339(e.into())
-                )
-            }
-        })
-        .unwrap_or_else(|| "no session served yet".to_string());
-    format!("serving {identity} on the IMDS path at {listen}: {left}\n")
+    let page = session["page"].as_str().unwrap_or("?");
+    for p in session["pending"].as_array().into_iter().flatten() {
+        let text = |key: &str| p[key].as_str().map(printable).unwrap_or_default();
+        let user = text("user");
+        out.push_str(&format!(
+            "waiting for an MFA code: {} needs a new MFA session of {user} ({}), {} request(s) \
+             since {}: enter a code at {page}, or run aws-as {user} in a terminal\n",
+            text("identity"),
+            text("mfaSerial"),
+            p["requests"].as_u64().unwrap_or(0),
+            text("since"),
+        ));
+    }
+    out.push_str(&format!(
+        "management page: {page} (aws-as server page prints a login address)\n"
+    ));
+    out
+}
+
+/// A name from the server as text for a terminal.
+fn printable(name: &str) -> String {
+    crate::output::list::printable(name)
 }
 
 pub fn run(addr: Option<SocketAddr>, action: Action) -> Result<String> {
@@ -169,6 +195,15 @@ pub fn run(addr: Option<SocketAddr>, action: Action) -> Result<String> {
             let session: serde_json::Value = serde_json::from_str(&answer.body)
                 .map_err(|e| Error::new(format!("the server on {addr} answered badly: {e}")))?;
             Ok(status_line(&session))
+        }
+        Action::Page => {
+            let answer = call(addr, "POST", "/manage/login", Some("{}"))?;
+            let login: serde_json::Value = serde_json::from_str(&answer.body)
+                .map_err(|e| Error::new(format!("the server on {addr} answered badly: {e}")))?;
+            let url = login["url"]
+                .as_str()
+                .ok_or_else(|| Error::new(format!("the server on {addr} gave no login address")))?;
+            Ok(format!("{url}\n"))
         }
         Action::Stop => {
             call(addr, "POST", "/manage/stop", Some("{}"))?;

@@ -8,12 +8,18 @@
 //!   DNS name was rebound to 127.0.0.1 sends its own name.
 //! - No `Origin` and no `Sec-Fetch-*`: only browsers send them, and no SDK does, so no page can
 //!   read a credential even where it could reach the port. No CORS header is ever sent.
+//! - One exception, for the management page (when the server has one): a browser may navigate
+//!   to `/manage` itself (a page with no data in it, which refuses to be framed), and the page's
+//!   own script may call `/manage/…`: same origin only (`Origin`, when sent, is the server's own
+//!   and `Sec-Fetch-Site`, when sent, is `same-origin`). Whether such a call may do anything is
+//!   the management API's check (its cookie and CSRF token, manage.rs). The credential
+//!   endpoints keep refusing every request a browser marks, same-origin or not.
 //! - A body larger than [`MAX_BODY`] is refused before it is read.
 
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{Request, State as Shared};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -34,8 +40,52 @@ pub fn is_local(ip: IpAddr, local: &[IpAddr]) -> bool {
     ip.is_loopback() || local.contains(&ip)
 }
 
+/// Whether a browser may send this request: only to the management page and its API, and only
+/// from the page itself (see the module's comment). `host` has passed the allow-list.
+fn browser_refusal(state: &State, request: &Request, host: &str) -> Option<ApiError> {
+    let headers = request.headers();
+    let path = request.uri().path();
+    let refuse = || {
+        Some(ApiError::forbidden(
+            "aws-as: refused: a browser request (Origin or Sec-Fetch-*); credentials are for SDKs only",
+        ))
+    };
+    let page = path == "/manage";
+    // A path that a server normalizing dots would read as another is no page's.
+    let api = path.starts_with("/manage/") && !path.contains("/.") && !path.contains('%');
+    if state.manage_token.is_none() || !(page || api) {
+        return refuse();
+    }
+    let value = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or("?"));
+    if let Some(origin) = value("origin")
+        && !origin.eq_ignore_ascii_case(&format!("http://{host}"))
+    {
+        return Some(ApiError::forbidden(format!(
+            "aws-as: refused: a request from another origin ({}); the management page's requests \
+             come from the page itself",
+            origin.chars().take(100).collect::<String>().escape_debug()
+        )));
+    }
+    let navigation = page
+        && matches!(*request.method(), Method::GET | Method::HEAD)
+        && value("sec-fetch-mode").is_none_or(|m| m == "navigate")
+        && value("sec-fetch-dest").is_none_or(|d| d == "document");
+    if navigation {
+        // Any site may link to the page: it holds no data, and a login code is its own proof.
+        return None;
+    }
+    if page || value("sec-fetch-site").is_some_and(|site| site != "same-origin") {
+        return Some(ApiError::forbidden(
+            "aws-as: refused: a request from another site or frame; the management API answers \
+             the page's own requests only",
+        ));
+    }
+    None
+}
+
 /// Why a request is refused, if it is.
-fn refusal(state: &State, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<ApiError> {
+fn refusal(state: &State, peer: Option<SocketAddr>, request: &Request) -> Option<ApiError> {
+    let headers = request.headers();
     match peer {
         Some(peer) if is_local(peer.ip(), &state.local) => {}
         _ => {
@@ -44,24 +94,22 @@ fn refusal(state: &State, peer: Option<SocketAddr>, headers: &HeaderMap) -> Opti
             ));
         }
     }
-    if headers.contains_key(header::ORIGIN)
-        || headers
-            .keys()
-            .any(|name| name.as_str().starts_with("sec-fetch-"))
-    {
-        return Some(ApiError::forbidden(
-            "aws-as: refused: a browser request (Origin or Sec-Fetch-*); credentials are for SDKs only",
-        ));
-    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(str::to_ascii_lowercase);
-    if !host.is_some_and(|h| state.hosts.contains(&h)) {
+    let Some(host) = host.filter(|h| state.hosts.contains(h)) else {
         return Some(ApiError::forbidden(format!(
             "aws-as: refused: the Host header must be the server's own address ({})",
             state.hosts.join(", ")
         )));
+    };
+    let browser = headers.contains_key(header::ORIGIN)
+        || headers
+            .keys()
+            .any(|name| name.as_str().starts_with("sec-fetch-"));
+    if browser && let Some(why) = browser_refusal(state, request, &host) {
+        return Some(why);
     }
     let length = headers
         .get(header::CONTENT_LENGTH)
@@ -81,7 +129,7 @@ pub async fn check(Shared(state): Shared<State>, request: Request, next: Next) -
     // The path only: a query string is nobody's business in a log.
     let path: String = request.uri().path().chars().take(200).collect();
     let peer = request.extensions().get::<Peer>().map(|p| p.0);
-    let refused = refusal(&state, peer, request.headers());
+    let refused = refusal(&state, peer, &request);
     let refused_now = refused.is_some();
     let mut response = match refused {
         Some(why) => why.into_response(),

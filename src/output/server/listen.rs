@@ -48,6 +48,8 @@ pub struct Options {
     pub duration: Option<u32>,
     /// The management token file (default: in the state directory).
     pub token_file: Option<PathBuf>,
+    /// With no identity: serve the one this address served when it last ran.
+    pub resume: bool,
 }
 
 /// The addresses of this machine's interfaces, with whether each is on a loopback interface.
@@ -195,6 +197,7 @@ pub fn state(listen: SocketAddr, parts: Parts) -> Result<(State, watch::Receiver
         listen,
         log_all: parts.log_all,
         stop,
+        logins: Default::default(),
     });
     Ok((state, stopped))
 }
@@ -212,8 +215,17 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 pub fn serve(options: Options, connect: Connect) -> Result<String> {
     let listen = options.listen.unwrap_or(DEFAULT_LISTEN);
     check_listen(listen)?;
-    if let Some(name) = &options.identity {
+    let mut identity = options.identity.clone();
+    if let Some(name) = &identity {
         Config::load()?.identity(name)?;
+    } else if options.resume
+        && let Some(name) = tokens::last_served(listen)?
+    {
+        // The profile may have gone since: then nothing is served, and the log says why.
+        match Config::load().and_then(|c| c.identity(&name)) {
+            Ok(_) => identity = Some(name),
+            Err(e) => note(&format!("not serving {name} as last time: {e}")),
+        }
     }
     let ecs = EcsKey::load_or_create()?;
     let token_path = match options.token_file {
@@ -226,7 +238,7 @@ pub fn serve(options: Options, connect: Connect) -> Result<String> {
         listen,
         Parts {
             sessions: Sessions::new(Some(connect), options.duration),
-            served: options.identity.clone(),
+            served: identity.clone(),
             imds_v1: options.imds_v1,
             ecs,
             manage_token: Some(manage_token),
@@ -244,21 +256,35 @@ pub fn serve(options: Options, connect: Connect) -> Result<String> {
         caught.map_err(|e| Error::new(format!("cannot catch SIGINT and SIGTERM: {e}")))?
     };
     let url = url(listen);
+    tokens::remember_served(listen, identity.as_deref())?;
+    state.sessions.notify_with(state.page_url());
+    let login = state.logins.mint()?;
     {
+        // The login address is a secret for 15 minutes: on stdout, beside the export line, and
+        // never in the log on stderr (the unit sends stdout nowhere: aws-as server page prints
+        // another). A `#` line, so pasting both lines into a shell still only exports.
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "export AWS_EC2_METADATA_SERVICE_ENDPOINT={url}");
+        let _ = writeln!(
+            out,
+            "# the management page (this address works once, within 15 minutes; aws-as server \
+             page prints another): {}?code={login}",
+            state.page_url()
+        );
         let _ = out.flush();
     }
     note(&format!(
         "serving {} on the IMDS path at {url}{}; ECS at {url}ecs/NAME (aws-as server env NAME); \
-         management token in {}; Ctrl-C stops it",
-        options.identity.as_deref().unwrap_or("no identity"),
+         management page at {} (aws-as server page logs a browser in); management token in {}; \
+         Ctrl-C stops it",
+        identity.as_deref().unwrap_or("no identity"),
         if options.imds_v1 {
             " (IMDSv1 allowed)"
         } else {
             ""
         },
+        state.page_url(),
         token_path.display()
     ));
     runtime.block_on(async move {

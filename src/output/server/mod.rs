@@ -9,6 +9,7 @@
 //! | `exec.rs` | `aws-as exec --server`: a server that lives as long as one command |
 //! | `guard.rs` | the checks every request passes (peer, `Host`, no browser), the log line |
 //! | `imds.rs`, `ecs.rs`, `manage.rs` | one surface each, with its own token check |
+//! | `page.rs`, `page.html` | the management page (one file, embedded) and its one-time login |
 //! | `sessions.rs` | credentials through the session layer: single flight, a short memo |
 //! | `state.rs`, `error.rs`, `tokens.rs` | shared state; the one error type; secrets and their files |
 //! | `control.rs` | `aws-as server …`: the terminal's client of the management API |
@@ -25,6 +26,7 @@ mod guard;
 mod imds;
 pub mod listen;
 mod manage;
+mod page;
 pub mod sessions;
 pub mod state;
 pub mod tokens;
@@ -44,16 +46,25 @@ use state::State;
 /// |---|---|
 /// | `PUT /latest/api/token`, `GET /latest/meta-data/…`, `GET /latest/dynamic/…` | IMDSv2 (`imds.rs`) |
 /// | `GET /ecs/NAME` | ECS container credentials (`ecs.rs`) |
-/// | `/manage/…` | the management API (`manage.rs`), when the server has a management token |
+/// | `GET /manage` | the management page and its login (`page.rs`), when the server has a management token |
+/// | `/manage/…` | the management API (`manage.rs`), with it |
 pub fn router(state: State) -> Router {
     let mut router = Router::new()
         .merge(imds::router(&state))
         .merge(ecs::router());
     if state.manage_token.is_some() {
-        router = router.nest("/manage", manage::router(&state));
+        router = router.merge(page::router()).merge(manage::router(&state));
     }
     router
-        .fallback(|| async { error::ApiError::not_found("aws-as: no such path").into_response() })
+        .fallback(|uri: axum::http::Uri| async move {
+            let missing = error::ApiError::not_found("aws-as: no such path");
+            // The management API answers in JSON, its unknown paths too.
+            if uri.path().starts_with("/manage/") {
+                missing.json().into_response()
+            } else {
+                missing.into_response()
+            }
+        })
         .layer(DefaultBodyLimit::max(guard::MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), guard::check))
         .with_state(state)

@@ -15,8 +15,8 @@
 //! with `block_on`, which panics inside a runtime context. Resolutions therefore run on plain
 //! `std::thread`s: not `spawn_blocking`, whose threads carry the server's runtime context.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -26,7 +26,7 @@ use crate::error::Cause;
 use crate::identity::{Config, Identity, Summary};
 use crate::session::cache::Cache;
 use crate::session::credentials::RENEW_BEFORE;
-use crate::session::{Connect, Credentials, Resolver, session_seconds};
+use crate::session::{Connect, Credentials, Resolver, cache_key, resolver, session_seconds};
 
 /// How long a memoized session is served without reading the cache again.
 pub const REVALIDATE: Duration = Duration::from_secs(1);
@@ -79,11 +79,36 @@ pub struct Sessions {
     /// What a failed resolution gave, served for [`RETRY_AFTER`] instead of asking STS again:
     /// a throttled or broken STS is not hammered by every SDK that retries.
     failed: Mutex<HashMap<String, (Instant, Outcome)>>,
+    /// Identities whose last request failed for want of an MFA code, by name.
+    pending: Mutex<BTreeMap<String, Pending>>,
+    /// The management page's address: set, a new pending request is also a desktop notification
+    /// naming it (`aws-as serve`; `exec --server` has no page).
+    page: OnceLock<String>,
+}
+
+/// A request that could not be served for want of an MFA code: an SDK asked for `identity`,
+/// which needs a new MFA session of `user`, and no `mfa_process` or TOTP secret gives a code.
+/// It stands until that session exists (a code typed on the page, `aws-as USER` in a terminal)
+/// or a request for `identity` is served.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub identity: String,
+    pub user: String,
+    pub serial: String,
+    /// The user's cache entry, where the MFA session will be.
+    key: String,
+    pub since: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+    /// Requests that failed for want of the code.
+    pub requests: u32,
 }
 
 /// How long the outcome of a failed resolution stands (one that needs an MFA code costs no STS
 /// call and is tried again at once: a session made in a terminal serves the next request).
 pub const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// How long a code typed on the page waits for STS (a person is waiting, not an SDK).
+pub const MFA_WAIT: Duration = Duration::from_secs(20);
 
 /// What a log line says about the server's own work (not a request).
 pub fn note(line: &str) {
@@ -101,7 +126,19 @@ impl Sessions {
             memo: Mutex::new(HashMap::new()),
             flights: Mutex::new(HashMap::new()),
             failed: Mutex::new(HashMap::new()),
+            pending: Mutex::new(BTreeMap::new()),
+            page: OnceLock::new(),
         })
+    }
+
+    /// The length of new sessions the server was started with (`--duration`).
+    pub fn duration(&self) -> Option<u32> {
+        self.duration
+    }
+
+    /// From now on a new pending request is a desktop notification naming `page`.
+    pub fn notify_with(&self, page: String) {
+        let _ = self.page.set(page);
     }
 
     /// The remaining time `identity`'s credentials must have to be served: the renewal window,
@@ -137,6 +174,20 @@ impl Sessions {
 
     /// Fresh credentials for `name`, waiting at most [`WAIT`].
     pub async fn get(self: &Arc<Self>, name: &str) -> Outcome {
+        let outcome = self.get_uncounted(name).await;
+        if let Err(f) = &outcome
+            && f.cause == Cause::MfaCodeNeeded
+        {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(p) = pending.get_mut(name) {
+                p.requests += 1;
+                p.last = Utc::now();
+            }
+        }
+        outcome
+    }
+
+    async fn get_uncounted(self: &Arc<Self>, name: &str) -> Outcome {
         if let Some((served, due)) = self.memoized(name) {
             if due && self.recent_failure(name).is_none() {
                 // Checked in the background; this request does not wait for it.
@@ -217,17 +268,17 @@ impl Sessions {
     /// misses), never a prompt on the terminal. With it, whether the outcome is a failure's that
     /// stands for [`RETRY_AFTER`].
     fn resolve(&self, name: &str) -> (Outcome, bool) {
-        let resolved = (|| {
-            let config = Config::load()?;
-            let identity = config.identity(name)?;
-            let at_least = self.at_least(&identity.summary());
-            let cache = Cache::open(Cache::default_dir()?);
+        let identity = match Config::load().and_then(|c| c.identity(name)) {
+            Ok(identity) => identity,
+            Err(e) => return self.failed(name, None, e),
+        };
+        let at_least = self.at_least(&identity.summary());
+        let resolved = Cache::default_dir().map(Cache::open).and_then(|cache| {
             let mut resolver = Resolver::new(&cache, None, self.connect).without_terminal();
-            let credentials = resolver.credentials_lasting(&identity, self.duration, at_least)?;
-            Ok((identity, credentials, at_least))
-        })();
+            resolver.credentials_lasting(&identity, self.duration, at_least)
+        });
         match resolved {
-            Ok((identity, credentials, at_least)) => {
+            Ok(credentials) => {
                 let served = Arc::new(Served {
                     identity,
                     credentials,
@@ -242,33 +293,198 @@ impl Sessions {
                         at_least,
                     },
                 );
+                drop(memo);
+                self.pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(name);
                 (Ok(served), false)
             }
-            Err(e) => {
-                let e: crate::error::Error = e;
-                let cause = match e.cause() {
-                    // The lean binary's resolver (no STS client) serves only what the cache has.
-                    Cause::NeedsSts => Cause::MfaCodeNeeded,
-                    c => c,
-                };
-                // A renewal that failed leaves the session it was to replace: while that still
-                // has more than the shell's renewal margin, it is served rather than nothing.
-                if let Some(last) = self.last(name)
-                    && last.credentials.expiration - Utc::now() > RENEW_BEFORE
-                {
-                    let left = (last.credentials.expiration - Utc::now()).num_minutes();
-                    note(&format!(
-                        "renewing {name} failed ({e}); serving its session, {left}m left"
-                    ));
-                    return (Ok(last), true);
-                }
-                let stands = cause != Cause::MfaCodeNeeded;
-                let failure = Failure {
-                    message: e.to_string(),
-                    cause,
-                };
-                (Err(failure), stands)
-            }
+            Err(e) => self.failed(name, Some(&identity), e),
         }
+    }
+
+    fn failed(
+        &self,
+        name: &str,
+        identity: Option<&Identity>,
+        e: crate::error::Error,
+    ) -> (Outcome, bool) {
+        let cause = match e.cause() {
+            // The lean binary's resolver (no STS client) serves only what the cache has.
+            Cause::NeedsSts => Cause::MfaCodeNeeded,
+            c => c,
+        };
+        // A renewal that failed leaves the session it was to replace: while that still has more
+        // than the shell's renewal margin, it is served rather than nothing.
+        if let Some(last) = self.last(name)
+            && last.credentials.expiration - Utc::now() > RENEW_BEFORE
+        {
+            let left = (last.credentials.expiration - Utc::now()).num_minutes();
+            note(&format!(
+                "renewing {name} failed ({e}); serving its session, {left}m left"
+            ));
+            return (Ok(last), true);
+        }
+        if cause == Cause::MfaCodeNeeded
+            && let Some(identity) = identity
+        {
+            self.now_pending(identity);
+        }
+        let stands = cause != Cause::MfaCodeNeeded;
+        let failure = Failure {
+            message: e.to_string(),
+            cause,
+        };
+        (Err(failure), stands)
+    }
+
+    /// Records that `identity` waits for a new MFA session; the first time, says so in the log
+    /// and, when the server has a page, in a desktop notification (names and the page's address
+    /// only: nothing secret).
+    fn now_pending(&self, identity: &Identity) {
+        let user = identity.root();
+        let serial = identity.root_mfa_serial().unwrap_or_default().to_string();
+        let now = Utc::now();
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if pending.contains_key(&identity.name) {
+            return;
+        }
+        pending.insert(
+            identity.name.clone(),
+            Pending {
+                identity: identity.name.clone(),
+                user: user.name.clone(),
+                serial: serial.clone(),
+                key: cache_key(user),
+                since: now,
+                last: now,
+                requests: 0,
+            },
+        );
+        drop(pending);
+        let name = crate::output::list::printable(&identity.name);
+        let user = crate::output::list::printable(&user.name);
+        let Some(page) = self.page.get() else {
+            return;
+        };
+        note(&format!(
+            "{name} waits for a new MFA session of {user}: enter a code at {page}, or run \
+             aws-as {user} in a terminal"
+        ));
+        let body = format!(
+            "{name} needs a new MFA session of {user} ({serial}). Enter a code at {page}, or run \
+             aws-as {user} in a terminal."
+        );
+        let spawned = std::thread::Builder::new()
+            .name("aws-as-notify".into())
+            .spawn(move || crate::output::refresh::notify("aws-as: an MFA code is needed", &body));
+        if let Err(e) = spawned {
+            note(&format!("cannot start a thread to notify: {e}"));
+        }
+    }
+
+    /// The requests waiting for an MFA code, oldest first. One whose MFA session now exists (a
+    /// code typed on the page, `aws-as USER` in any terminal) is dropped: the next request is
+    /// served from that session. Reads the cache: call it off the runtime's threads.
+    pub fn pending(&self) -> Vec<Pending> {
+        let cache = Cache::default_dir().map(Cache::open).ok();
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.retain(|_, p| {
+            !cache.as_ref().is_some_and(|cache| {
+                resolver::fresh(cache, &p.key, RENEW_BEFORE, None).is_ok_and(|c| c.is_some())
+            })
+        });
+        let mut out: Vec<Pending> = pending.values().cloned().collect();
+        out.sort_by_key(|p| p.since);
+        out
+    }
+
+    /// A new MFA session for the user at the root of `name`'s chain, made with `code` (typed on
+    /// the page). The requests waiting for it are then resolved in the background, so the next
+    /// SDK request is answered at once. Returns the user's name.
+    pub async fn new_mfa_session(
+        self: &Arc<Self>,
+        name: &str,
+        code: String,
+    ) -> Result<String, Failure> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let this = Arc::clone(self);
+        let owned = name.to_string();
+        let spawned = std::thread::Builder::new()
+            .name("aws-as-mfa".into())
+            .spawn(move || {
+                let made = Config::load()
+                    .and_then(|c| c.identity(&owned))
+                    .and_then(|identity| {
+                        let cache = Cache::open(Cache::default_dir()?);
+                        let mut resolver =
+                            Resolver::new(&cache, Some(code), this.connect).without_terminal();
+                        resolver.new_mfa_session(&identity, this.duration)
+                    });
+                let _ = tx.send(made.map(|(user, _)| user));
+            });
+        if let Err(e) = spawned {
+            return Err(Failure {
+                message: format!("cannot start a thread for the MFA session: {e}"),
+                cause: Cause::Other,
+            });
+        }
+        let made = match tokio::time::timeout(MFA_WAIT, rx).await {
+            Ok(Ok(made)) => made,
+            Ok(Err(_)) => Err(crate::error::Error::new(
+                "the MFA session's thread ended without an answer",
+            )),
+            Err(_) => Err(crate::error::Error::with_cause(
+                format!(
+                    "STS did not answer within {} s: try again later (it gives up after AWS_AS_STS_TIMEOUT)",
+                    MFA_WAIT.as_secs()
+                ),
+                Cause::Other,
+            )),
+        };
+        let user = made.map_err(|e| Failure {
+            message: e.to_string(),
+            cause: e.cause(),
+        })?;
+        let waiting: Vec<String> = {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let names = pending
+                .values()
+                .filter(|p| p.user == user)
+                .map(|p| p.identity.clone())
+                .collect();
+            pending.retain(|_, p| p.user != user);
+            names
+        };
+        note(&format!(
+            "a new MFA session of {user}, with a code from the page"
+        ));
+        for identity in waiting.iter().chain(std::iter::once(&name.to_string())) {
+            self.failed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(identity);
+            drop(self.join(identity));
+        }
+        Ok(user)
+    }
+
+    /// Drops `name`'s session: its cache entry (under its lock) and what the server remembers of
+    /// it. The credentials stay valid at AWS until they expire: nothing can revoke a session.
+    /// Returns whether the cache held one. Blocking: call it off the runtime's threads.
+    pub fn clear(&self, name: &str) -> crate::error::Result<bool> {
+        let identity = Config::load()?.identity(name)?;
+        let cache = Cache::open(Cache::default_dir()?);
+        let removed = cache.remove(&cache_key(&identity))?;
+        self.memo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name);
+        self.failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name);
+        Ok(removed)
     }
 }

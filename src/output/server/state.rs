@@ -30,6 +30,8 @@ pub struct Inner {
     pub log_all: bool,
     /// Told to stop (`POST /manage/stop`).
     pub stop: tokio::sync::watch::Sender<bool>,
+    /// The management page's login codes and logged-in browsers.
+    pub logins: super::page::Logins,
 }
 
 impl State {
@@ -46,6 +48,11 @@ impl State {
 
     pub fn serve(&self, name: Option<String>) {
         *self.served.write().unwrap_or_else(|e| e.into_inner()) = name;
+    }
+
+    /// The management page's address: `http://ADDR:PORT/manage`.
+    pub fn page_url(&self) -> String {
+        format!("{}manage", super::listen::url(self.listen))
     }
 }
 

@@ -381,3 +381,240 @@ fn resolution_threads_are_outside_the_runtime() {
         assert!(plain, "a plain thread can run the STS client's own runtime");
     });
 }
+
+/// A browser logged in to `state`'s page: its cookie header and CSRF token.
+async fn logged_in(state: &State) -> (String, String) {
+    let code = state.logins.mint().unwrap();
+    let (status, headers, _) = send(
+        state,
+        get(&format!("/manage?code={code}"))
+            .header("sec-fetch-mode", "navigate")
+            .header("sec-fetch-dest", "document")
+            .header("sec-fetch-site", "none")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let cookie = headers["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let location = headers["location"].to_str().unwrap();
+    let csrf = location.strip_prefix("/manage#csrf=").unwrap().to_string();
+    (cookie, csrf)
+}
+
+#[tokio::test]
+async fn browsers_reach_the_page_and_its_api_from_the_page_only() {
+    let state = server(Some("dev"), true);
+    let (cookie, csrf) = logged_in(&state).await;
+    let own = "http://127.0.0.1:9254";
+    // The page itself: any top-level navigation, never a frame, never another origin.
+    for (what, headers, want) in [
+        (
+            "typed in the address bar",
+            vec![("sec-fetch-site", "none")],
+            StatusCode::OK,
+        ),
+        (
+            "a link on another site",
+            vec![("sec-fetch-site", "cross-site")],
+            StatusCode::OK,
+        ),
+        (
+            "in a frame",
+            vec![("sec-fetch-dest", "iframe")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "fetched by a script",
+            vec![("sec-fetch-mode", "cors")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "from another origin",
+            vec![("origin", "http://127.0.0.1:8000")],
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        let mut all = vec![
+            ("sec-fetch-mode", "navigate"),
+            ("sec-fetch-dest", "document"),
+        ];
+        all.retain(|(n, _)| !headers.iter().any(|(h, _)| h == n));
+        all.extend(headers.iter().copied());
+        let mut r = get("/manage");
+        for (name, value) in all {
+            r = r.header(name, value);
+        }
+        let (status, headers, body) = send(&state, r.body(Body::empty()).unwrap()).await;
+        assert_eq!(status, want, "{what}: {body}");
+        if status == StatusCode::OK {
+            let csp = headers["content-security-policy"].to_str().unwrap();
+            assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+            assert_eq!(headers["x-frame-options"], "DENY");
+            assert!(!body.contains(&csrf), "the page holds no token");
+        }
+    }
+    // The API from the page: cookie, CSRF token, and for a change its own Origin.
+    let page = |method: &str,
+                origin: Option<&str>,
+                site: &str,
+                csrf: Option<&str>,
+                cookie: Option<&str>| {
+        let mut r = request(method, "/manage/login").header("sec-fetch-site", site);
+        if let Some(o) = origin {
+            r = r.header("origin", o);
+        }
+        if let Some(c) = csrf {
+            r = r.header("x-csrf-token", c);
+        }
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        r.body(Body::empty()).unwrap()
+    };
+    let wrong = "0".repeat(64);
+    for (what, request, want) in [
+        (
+            "the page",
+            page("POST", Some(own), "same-origin", Some(&csrf), Some(&cookie)),
+            StatusCode::OK,
+        ),
+        (
+            "no CSRF token",
+            page("POST", Some(own), "same-origin", None, Some(&cookie)),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "a wrong CSRF token",
+            page(
+                "POST",
+                Some(own),
+                "same-origin",
+                Some(&wrong),
+                Some(&cookie),
+            ),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "no Origin on a change",
+            page("POST", None, "same-origin", Some(&csrf), Some(&cookie)),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "another port",
+            page(
+                "POST",
+                Some("http://127.0.0.1:8000"),
+                "same-site",
+                Some(&csrf),
+                Some(&cookie),
+            ),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "localhost's origin",
+            page(
+                "POST",
+                Some("http://localhost:9254"),
+                "same-origin",
+                Some(&csrf),
+                Some(&cookie),
+            ),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "a same-site script",
+            page("POST", Some(own), "same-site", Some(&csrf), Some(&cookie)),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "no cookie",
+            page("POST", Some(own), "same-origin", Some(&csrf), None),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "a made-up cookie",
+            page(
+                "POST",
+                Some(own),
+                "same-origin",
+                Some(&csrf),
+                Some("aws-as-manage-9254=abc"),
+            ),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "another port's cookie name",
+            page(
+                "POST",
+                Some(own),
+                "same-origin",
+                Some(&csrf),
+                Some(&cookie.replace("9254", "9255")),
+            ),
+            StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let (status, headers, body) = send(&state, request).await;
+        assert_eq!(status, want, "{what}: {body}");
+        assert!(
+            headers
+                .keys()
+                .all(|h| !h.as_str().starts_with("access-control-")),
+            "{what}"
+        );
+    }
+    // The credential endpoints refuse the page's own requests too.
+    let (status, ..) = send(
+        &state,
+        get("/latest/meta-data/iam/security-credentials/")
+            .header("origin", own)
+            .header("sec-fetch-site", "same-origin")
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A path a normalizing server would read as another is no page's.
+    let (status, ..) = send(
+        &state,
+        get("/manage/../latest/meta-data/iam/security-credentials/")
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A server without the management API (exec --server) lets no browser in at all.
+    let (bare, _stopped) = state_without_manage();
+    let (status, ..) = send(
+        &bare,
+        get("/manage")
+            .header("sec-fetch-mode", "navigate")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, ..) = send(&bare, get("/manage").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+fn state_without_manage() -> (State, tokio::sync::watch::Receiver<bool>) {
+    state(
+        LISTEN.parse().unwrap(),
+        Parts {
+            sessions: Sessions::new(None, None),
+            served: None,
+            imds_v1: true,
+            ecs: EcsKey::ephemeral().unwrap(),
+            manage_token: None,
+            log_all: false,
+        },
+    )
+    .unwrap()
+}

@@ -181,6 +181,51 @@ pub fn read_manage_token(path: &Path) -> Result<String> {
     })
 }
 
+/// The file where the server on `listen` remembers the identity it serves (`--resume`).
+fn served_path(listen: std::net::SocketAddr) -> Result<PathBuf> {
+    let name: String = listen
+        .to_string()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    Ok(state_dir()?.join(format!("served-{}", name.trim_matches('-'))))
+}
+
+/// Remembers that the server on `listen` serves `name` (none: removes the file). Not a secret,
+/// but kept 0600 like the rest of the state directory.
+pub fn remember_served(listen: std::net::SocketAddr, name: Option<&str>) -> Result<()> {
+    let path = served_path(listen)?;
+    match name {
+        Some(name) => {
+            if let Some(dir) = path.parent() {
+                private::ensure_dir(dir, "state directory", STATE_ENV)?;
+            }
+            private::write(&path, name.as_bytes(), "served identity file")
+        }
+        None => match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                bail!("cannot remove {}: {e}", path.display())
+            }
+            _ => Ok(()),
+        },
+    }
+}
+
+/// The identity the server on `listen` served when it last ran, if it remembered one.
+pub fn last_served(listen: std::net::SocketAddr) -> Result<Option<String>> {
+    let path = served_path(listen)?;
+    let Some(data) = private::read(&path, "served identity file", STATE_ENV, 4096)? else {
+        return Ok(None);
+    };
+    Ok(String::from_utf8(data).ok().filter(|n| !n.is_empty()))
+}
+
 /// IMDSv2 session tokens: random, self-describing and signed with a key that lives in memory
 /// only, so checking one takes no lookup and a flood of PUTs takes no memory. A token is
 /// `hex(nonce ‖ expiry ‖ tag)`, the expiry in milliseconds on this process's monotonic clock (a

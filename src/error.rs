@@ -23,11 +23,9 @@ pub enum Cause {
     /// This binary (`aws-as`, kept small for the cache-hit path) has no STS client: the
     /// command is handed to `aws-as-sts`, which has.
     NeedsSts,
-    /// A new MFA session needs a code, and nothing may be asked (`--no-input`, or a daemon that
-    /// has no terminal): a person has to make the session (`aws-as NAME` in a terminal).
-    NeedsInput,
-    /// A new MFA session is needed and nothing may be asked (a server's request has no
-    /// terminal, and no `mfa_process` or TOTP secret gives a code).
+    /// A new MFA session needs a code and nothing may ask for one (`--no-input`; a server's
+    /// request or the refresh daemon, which have no terminal, when no `mfa_process` or TOTP
+    /// secret gives one): a person has to make the session (`aws-as NAME` in a terminal).
     MfaCodeNeeded,
 }
 

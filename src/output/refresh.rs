@@ -361,7 +361,7 @@ fn renew(job: &mut Job, request: &Request, connect: Option<Connect>, cache_dir: 
             job.force = false;
             job.waiting = None;
         }
-        Err(e) if e.cause() == Cause::NeedsInput => {
+        Err(e) if e.cause() == Cause::MfaCodeNeeded => {
             if job.waiting.is_none() {
                 log(&format!(
                     "[{section}] waits for a new MFA session of {name}: {e}; run aws-as {name} in a terminal and it carries on"

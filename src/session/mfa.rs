@@ -18,10 +18,6 @@ use crate::identity::{CodeSource, TotpSecret};
 /// touch (the prompt hook renews only what needs neither).
 pub static NO_INPUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Set by a daemon (`aws-as refresh`): never ask on the terminal, but do run `mfa_process` and use
-/// a TOTP secret, which need no person at a terminal.
-pub static NO_TERMINAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
 /// Codes a person may type before a rejection by STS ends the switch.
 pub const TERMINAL_ATTEMPTS: u32 = 3;
 
@@ -151,12 +147,8 @@ fn needs_input(serial: &str) -> Error {
         format!(
             "the MFA session has expired and --no-input forbids asking for a code for {serial}: run the switch without --no-input"
         ),
-        Cause::NeedsInput,
+        Cause::MfaCodeNeeded,
     )
-}
-
-fn no_terminal() -> bool {
-    NO_TERMINAL.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 fn unix_now() -> u64 {
@@ -175,16 +167,6 @@ fn tell_terminal(line: &str) {
 fn prompt(serial: &str) -> Result<String> {
     if no_input() {
         return Err(needs_input(serial));
-    }
-    if no_terminal() {
-        return Err(Error::with_cause(
-            format!(
-                "a new MFA session needs a code for {serial}, and nothing here may ask for one: \
-                 set mfa_process or aws_as_mfa_totp_secret in the profile, or make the session \
-                 in a terminal"
-            ),
-            Cause::NeedsInput,
-        ));
     }
     // rpassword reads from /dev/tty and writes the prompt there, so stdout stays clean.
     if std::fs::OpenOptions::new()

@@ -82,11 +82,11 @@ pub fn credentials(
     if request.no_input {
         mfa::NO_INPUT.store(true, std::sync::atomic::Ordering::Relaxed);
     }
-    if request.no_terminal {
-        mfa::NO_TERMINAL.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
     let cache = Cache::open(Cache::default_dir()?);
     let mut resolver = Resolver::new(&cache, request.mfa_code.clone(), connect);
+    if request.no_terminal {
+        resolver = resolver.without_terminal();
+    }
     match at_least {
         Some(d) => resolver.credentials_lasting(identity, request.duration, d(&identity.summary())),
         None => resolver.credentials(identity, request.duration),

@@ -94,8 +94,9 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// Never asks on the terminal: a session that needs a typed code fails at once with
-    /// [`Cause::MfaCodeNeeded`], naming the command that makes it.
+    /// Never asks on the terminal (a server's request, the refresh daemon): a session that needs
+    /// a typed code fails at once with [`Cause::MfaCodeNeeded`], naming the command that makes it;
+    /// `mfa_process` and a TOTP secret still give codes.
     pub fn without_terminal(mut self) -> Self {
         self.terminal = false;
         self
@@ -258,8 +259,8 @@ impl<'a> Resolver<'a> {
                     return Err(Error::with_cause(
                         format!(
                             "a new MFA session of {name} needs a code for {serial} and there is \
-                             nobody to ask: run `aws-as {name}` in a terminal (the next request \
-                             then uses that session), or set mfa_process or \
+                             nobody to ask: run `aws-as {name}` in a terminal (the session it \
+                             makes is used from then on), or set mfa_process or \
                              aws_as_mfa_totp_secret in the profile"
                         ),
                         Cause::MfaCodeNeeded,

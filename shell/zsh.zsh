@@ -13,8 +13,10 @@
 #   with prompt_subst (and then `%` is decoded in the result). The name has `%` (and `!`) doubled;
 #   without prompt_subst it is inserted as text, with it PS1 references a variable holding it, since
 #   an expansion's result is never expanded again. Those options are read *before* `emulate -L zsh`.
-# - The hook is added with add-zsh-hook (never replaces another precmd hook), spawns nothing, only
-#   rewrites PS1 when the name or another tool changed it, and returns the `$?` it found.
+# - The hook is one entry of precmd_functions, added and removed as add-zsh-hook does it (never
+#   replacing another precmd hook) but without autoloading add-zsh-hook, whose file was a fifth
+#   of what the activation cost a new zsh. It spawns nothing, only rewrites PS1 when the name or
+#   another tool changed it, and returns the `$?` it found.
 # - Expiry: the prefix reads `(NAME expired) ` once AWS_AS_EXPIRES_EPOCH has passed (a word: names
 #   may hold any sign, and a word needs no legend). The clock is the prompt escape `%D{%s}`
 #   expanded with the `(%)` flag: core zsh, no process, and no module loaded (zsh/datetime's
@@ -94,15 +96,19 @@ function __aws_as_expiry {
     fi
 }
 
+# Adds the prompt hook to precmd_functions, once.
+function __aws_as_hook {
+    \builtin emulate -L zsh
+    (( ${precmd_functions[(I)__aws_as_prompt]} )) || precmd_functions+=(__aws_as_prompt)
+}
+
 if [[ ${AWS_AS_PROMPT-} != 0 ]]; then
     \builtin unset __aws_as_renew_only
-    \builtin autoload -Uz add-zsh-hook
-    add-zsh-hook precmd __aws_as_prompt
+    __aws_as_hook
     __aws_as_prompt
 elif [[ ${AWS_AS_AUTO_RENEW-} == 1 && -z ${__aws_as_prefix-} ]]; then
     __aws_as_renew_only=1
-    \builtin autoload -Uz add-zsh-hook
-    add-zsh-hook precmd __aws_as_prompt
+    __aws_as_hook
 fi
 
 # @AWS_AS_LAZY@ What follows is defined at first use, not at activation: the activation prints a
@@ -175,9 +181,8 @@ function aws-as-deactivate {
         fi
         \builtin eval "$__aws_as_out"
     fi
-    if [[ -n ${__aws_as_prefix-}${__aws_as_renew_only-} ]] && (( ${+functions[add-zsh-hook]} ))
-    then
-        add-zsh-hook -d precmd __aws_as_prompt
+    if [[ -n ${__aws_as_prefix-}${__aws_as_renew_only-} ]]; then
+        precmd_functions=(${precmd_functions:#__aws_as_prompt})
     fi
     if [[ -n ${__aws_as_prefix-} ]]; then
         if [[ $PS1 == "$__aws_as_prefix"* ]]; then
@@ -186,7 +191,7 @@ function aws-as-deactivate {
     fi
     \builtin unset __aws_as_prefix __aws_as_psname __aws_as_mark __aws_as_tried __aws_as_renew_only
     \builtin unfunction aws-as aws-as-deactivate __aws_as_prompt __aws_as_expiry __aws_as_renew \
-        __aws_as_load
+        __aws_as_hook __aws_as_load
     # The completion the activation appended when compinit was loaded (src/completions/zsh.zsh).
     if (( ${+functions[_aws-as]} )); then
         (( ${+functions[compdef]} )) && compdef -d aws-as

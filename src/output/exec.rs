@@ -31,7 +31,12 @@ pub fn exec(
     }
     crate::session::cache::flush_warnings();
     let e = cmd.exec();
-    // Exit codes as a shell gives them: 127 for a command not found, 126 for one not runnable.
+    std::process::exit(cannot_run(program, &e));
+}
+
+/// Says why `program` could not be started, in one line, and returns the exit status a shell
+/// gives for it: 127 for a command not found, 126 for one not runnable.
+pub fn cannot_run(program: &std::ffi::OsStr, e: &std::io::Error) -> i32 {
     let (status, fix) = match e.kind() {
         std::io::ErrorKind::NotFound => (127, "check its name and PATH"),
         _ => (126, "check that it is an executable file"),
@@ -41,5 +46,5 @@ pub fn exec(
         // A newline in the name would make this two lines.
         program.to_string_lossy().escape_debug()
     );
-    std::process::exit(status);
+    status
 }

@@ -416,20 +416,7 @@ impl Sts {
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr_pipe = child.stderr.take().expect("piped stderr");
 
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        {
-            let stderr = Arc::clone(&stderr);
-            thread::spawn(move || {
-                let mut pipe = stderr_pipe;
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = pipe.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    stderr.lock().unwrap().extend_from_slice(&buf[..n]);
-                }
-            });
-        }
+        let stderr = collect(stderr_pipe);
 
         // Read the `PORT n` line, then keep draining stdout (moto may print to it).
         let (tx, rx) = mpsc::channel::<Result<String, String>>();
@@ -1040,25 +1027,29 @@ impl Home {
     }
 }
 
+/// Everything `pipe` will yield, gathered by a thread of its own as it comes (a child's stderr,
+/// read while the test talks to it).
+fn collect(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
+    let out = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&out);
+    thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    out
+}
+
 impl Server {
     pub fn start(mut cmd: Command, port: u16) -> Server {
         let mut child = cmd.spawn().expect("start aws-as serve");
         let stdout = child.stdout.take().expect("piped");
         let stderr = child.stderr.take().expect("piped");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        {
-            let log = Arc::clone(&log);
-            thread::spawn(move || {
-                let mut pipe = stderr;
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = pipe.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    log.lock().unwrap().extend_from_slice(&buf[..n]);
-                }
-            });
-        }
+        let log = collect(stderr);
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
             let mut reader = BufReader::new(stdout);

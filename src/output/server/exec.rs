@@ -149,18 +149,7 @@ pub fn exec(
     install_forwarding();
     let mut child = match cmd.spawn() {
         Ok(child) => child,
-        Err(e) => {
-            // Exit codes as a shell gives them: 127 for a command not found, 126 for one not runnable.
-            let (status, fix) = match e.kind() {
-                std::io::ErrorKind::NotFound => (127, "check its name and PATH"),
-                _ => (126, "check that it is an executable file"),
-            };
-            eprintln!(
-                "aws-as: cannot run {}: {e} ({fix})",
-                program.to_string_lossy().escape_debug()
-            );
-            std::process::exit(status);
-        }
+        Err(e) => std::process::exit(crate::output::exec::cannot_run(program, &e)),
     };
     CHILD.store(child.id() as i32, Ordering::SeqCst);
     let status = child

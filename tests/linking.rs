@@ -85,3 +85,101 @@ fn the_static_binary_runs() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("aws-as "));
 }
+
+/// `*` matches any run of characters: the one wildcard build/hot-text.ld's patterns use (mangled
+/// names hold none of `?`, `[` or `]`).
+fn glob(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    for (i, part) in parts.iter().enumerate() {
+        if i + 1 == parts.len() {
+            return rest.ends_with(part);
+        }
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+#[test]
+fn glob_matches_as_the_linker_does() {
+    assert!(glob(
+        "_ZN6aws_as3cli4main17h*",
+        "_ZN6aws_as3cli4main17h0123E"
+    ));
+    assert!(glob("_RNvCs*_3std*x", "_RNvCsAb1_3stdyyx"));
+    assert!(!glob("_RNvCs*_3std*x", "_RNvCsAb1_3stdyyxz"));
+    assert!(!glob(
+        "_ZN6aws_as3cli4main17h*",
+        "_ZN6aws_as3cli5main217h0E"
+    ));
+    assert!(glob("exact", "exact") && !glob("exact", "exactly"));
+}
+
+/// The functions a cache hit runs lie together, before the rest of the code (build.rs links
+/// aws-as with build/hot-text.ld): 47 page faults a hit became 35 (docs/PERFORMANCE.md). Fails
+/// when the script no longer applies, or when the hit's code has changed so much that most of
+/// its patterns name functions that are gone; `bash bench/hot-text` writes it again.
+#[test]
+fn a_hits_code_lies_together() {
+    let sections = tool("readelf", &["--section-headers", "--wide"], &lean());
+    let hot = sections
+        .lines()
+        .find(|l| l.contains(" .text.hot "))
+        .unwrap_or_else(|| panic!("aws-as has no .text.hot section: build.rs no longer hands the linker build/hot-text.ld\n{sections}"));
+    let fields: Vec<&str> = hot.split_whitespace().collect();
+    let at = fields.iter().position(|f| *f == ".text.hot").unwrap();
+    let start = u64::from_str_radix(fields[at + 2], 16).unwrap();
+    let size = u64::from_str_radix(fields[at + 4], 16).unwrap();
+    let symbols: Vec<(u64, String)> = tool("nm", &["--defined-only"], &lean())
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let address = u64::from_str_radix(f.next()?, 16).ok()?;
+            Some((address, f.nth(1)?.to_string()))
+        })
+        .collect();
+    let inside = |needle: &str| {
+        symbols
+            .iter()
+            .filter(|(_, name)| name.contains(needle))
+            .any(|(address, _)| (start..start + size).contains(address))
+    };
+    for needle in [
+        "6aws_as3cli4main17h",
+        "6aws_as7session7resolve17h",
+        "__libc_start_main",
+    ] {
+        assert!(inside(needle), "{needle} is not in .text.hot");
+    }
+    // The check can fail: code no hit runs stays out.
+    assert!(
+        !inside("6aws_as6output4list4list17h"),
+        "`aws-as list` is in .text.hot"
+    );
+
+    let script = std::fs::read_to_string(common::repo_root().join("build/hot-text.ld")).unwrap();
+    let patterns: Vec<&str> = script
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("*(.text.")?.split(' ').next())
+        .collect();
+    let stale: Vec<&&str> = patterns
+        .iter()
+        .filter(|p| !symbols.iter().any(|(_, name)| glob(p, name)))
+        .collect();
+    assert!(patterns.len() > 50, "{} patterns", patterns.len());
+    assert!(
+        stale.len() * 5 <= patterns.len(),
+        "{} of build/hot-text.ld's {} Rust patterns match no function of aws-as, e.g. {:?}: \
+         run `bash bench/hot-text` to write it again",
+        stale.len(),
+        patterns.len(),
+        &stale[..stale.len().min(3)]
+    );
+}

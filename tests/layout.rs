@@ -84,3 +84,82 @@ fn the_checks_see_the_tree() {
     }
     assert!(!violations("output", &["session"]).is_empty());
 }
+
+/// Arrows between the files of one folder: `file -> sibling` for every `super::sibling` a file
+/// names (mod.rs, the folder's own module, and tests.rs are left out: everything may use the
+/// parent, and the tests use everything).
+fn sibling_arrows(dir: &Path) -> Vec<(String, String)> {
+    let stem = |p: &Path| p.file_stem().unwrap().to_string_lossy().into_owned();
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .filter(|p| !["mod", "tests"].contains(&stem(p).as_str()))
+        .collect();
+    let names: Vec<String> = files.iter().map(|p| stem(p)).collect();
+    let mut arrows = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for name in &names {
+            let named = [
+                format!("super::{name}::"),
+                format!("super::{name};"),
+                format!("super::{name}}}"),
+            ]
+            .iter()
+            .any(|p| text.contains(p.as_str()));
+            if *name != stem(file) && named {
+                arrows.push((stem(file), name.clone()));
+            }
+        }
+    }
+    arrows
+}
+
+/// A circle among `arrows`, as the files it runs through, if there is one.
+fn circle(arrows: &[(String, String)]) -> Option<Vec<String>> {
+    fn walk(at: &str, arrows: &[(String, String)], path: &mut Vec<String>) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|p| p == at) {
+            return Some(path[i..].to_vec());
+        }
+        path.push(at.to_string());
+        for (_, to) in arrows.iter().filter(|(from, _)| from == at) {
+            if let Some(found) = walk(to, arrows, path) {
+                return Some(found);
+            }
+        }
+        path.pop();
+        None
+    }
+    arrows
+        .iter()
+        .find_map(|(from, _)| walk(from, arrows, &mut Vec::new()))
+}
+
+#[test]
+fn no_folder_has_a_circle_among_its_files() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut dirs = vec![src.clone()];
+    let mut seen = 0;
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            }
+        }
+        let arrows = sibling_arrows(&dir);
+        seen += arrows.len();
+        if let Some(files) = circle(&arrows) {
+            panic!("a circle in {}: {}", dir.display(), files.join(" -> "));
+        }
+    }
+    // The check can fail: the server's files do name each other, and a planted arrow back closes
+    // a circle.
+    assert!(seen > 10, "{seen} arrows between sibling files");
+    let mut planted = sibling_arrows(&src.join("output/server"));
+    assert!(circle(&planted).is_none());
+    let (from, to) = planted[0].clone();
+    planted.push((to, from));
+    assert!(circle(&planted).is_some());
+}

@@ -43,7 +43,7 @@ fn request(
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(TIMEOUT))?;
     stream.set_write_timeout(Some(TIMEOUT))?;
-    let host = super::listen::url(addr);
+    let host = super::address::url(addr);
     let host = host
         .trim_start_matches("http://")
         .trim_end_matches('/')
@@ -93,7 +93,7 @@ fn not_running(addr: SocketAddr, e: &std::io::Error) -> Error {
 
 /// The bearer token goes to this machine only.
 fn check_local(addr: SocketAddr) -> Result<()> {
-    let local: Vec<_> = super::listen::interface_addresses()
+    let local: Vec<_> = super::address::interface_addresses()
         .into_iter()
         .map(|(ip, _)| ip)
         .collect();
@@ -181,7 +181,7 @@ fn printable(name: &str) -> String {
 }
 
 pub fn run(addr: Option<SocketAddr>, action: Action) -> Result<String> {
-    let addr = addr.unwrap_or(super::listen::DEFAULT_LISTEN);
+    let addr = addr.unwrap_or(super::address::DEFAULT_LISTEN);
     match action {
         Action::Status => {
             let answer = call(addr, "GET", "/manage/session", None)?;
@@ -221,7 +221,7 @@ fn env(addr: SocketAddr, name: &str, token_file: Option<&Path>) -> Result<String
     let token = EcsKey::load()?.token(name);
     let uri = format!(
         "{}{}",
-        super::listen::url(addr),
+        super::address::url(addr),
         super::ecs::PREFIX.trim_start_matches('/')
     ) + &super::ecs::encode(name);
     let quote = |s: &str| posix_quote(s);

@@ -142,7 +142,11 @@ pub fn exec(
     for var in REMOVED {
         cmd.env_remove(var);
     }
-    let uri = format!("{}ecs/{}", listen::url(addr), super::ecs::encode(name));
+    let uri = format!(
+        "{}ecs/{}",
+        super::address::url(addr),
+        super::ecs::encode(name)
+    );
     cmd.env("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri)
         .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", token);
     crate::session::cache::flush_warnings();

@@ -33,6 +33,7 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
+use super::logins;
 use super::page;
 use super::sessions::Pending;
 use super::state::State;
@@ -512,7 +513,7 @@ async fn login(Shared(state): Shared<State>) -> ApiResult<Response> {
         .mint()
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).json())?;
     let expires = Utc::now()
-        + chrono::TimeDelta::from_std(page::CODE_LIFE).unwrap_or(chrono::TimeDelta::minutes(15));
+        + chrono::TimeDelta::from_std(logins::CODE_LIFE).unwrap_or(chrono::TimeDelta::minutes(15));
     Ok(axum::Json(json!({
         "url": format!("{}?code={code}", state.page_url()),
         "expires": rfc3339(expires),

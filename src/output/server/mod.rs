@@ -18,6 +18,7 @@
 //! `aws-as-sts` binary's entry (passed to `cli::main` as the STS client is): the lean `aws-as`
 //! hands `serve` and `exec --server` to it before doing anything.
 
+mod address;
 pub mod control;
 pub mod ecs;
 mod error;
@@ -25,6 +26,7 @@ pub mod exec;
 mod guard;
 mod imds;
 pub mod listen;
+mod logins;
 mod manage;
 mod page;
 pub mod sessions;
@@ -36,7 +38,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::response::IntoResponse;
 
-pub use listen::{DEFAULT_LISTEN, Options, serve};
+pub use address::DEFAULT_LISTEN;
+pub use listen::{Options, serve};
 use state::State;
 
 /// The route table. One sub-router per surface, each with its own check as a route layer (so an

@@ -31,7 +31,7 @@ pub struct Inner {
     /// Told to stop (`POST /manage/stop`).
     pub stop: tokio::sync::watch::Sender<bool>,
     /// The management page's login codes and logged-in browsers.
-    pub logins: super::page::Logins,
+    pub logins: super::logins::Logins,
 }
 
 impl State {
@@ -52,7 +52,7 @@ impl State {
 
     /// The management page's address: `http://ADDR:PORT/manage`.
     pub fn page_url(&self) -> String {
-        format!("{}manage", super::listen::url(self.listen))
+        format!("{}manage", super::address::url(self.listen))
     }
 }
 

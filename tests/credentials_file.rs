@@ -180,44 +180,7 @@ fn every_client_reaches_sts_as_the_identity_through_the_section() {
 
     // Each client, with AWS_PROFILE=dbeaver and nothing else about credentials.
     let endpoint = sts.endpoint();
-    let clients: Vec<(&str, Command)> = vec![
-        ("boto3", {
-            let mut c = home.command(python());
-            c.args([
-                "-c",
-                "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])",
-            ]);
-            c
-        }),
-        ("aws-cli-v1", {
-            let mut c = home.command(aws_cli());
-            c.args([
-                "sts",
-                "get-caller-identity",
-                "--query",
-                "Arn",
-                "--output",
-                "text",
-            ]);
-            c
-        }),
-        ("aws-cli-v2", {
-            let mut c = home.command("/usr/bin/aws");
-            // 2.9 predates AWS_ENDPOINT_URL_STS.
-            c.args([
-                "sts",
-                "get-caller-identity",
-                "--query",
-                "Arn",
-                "--output",
-                "text",
-                "--endpoint-url",
-                &endpoint,
-            ]);
-            c
-        }),
-        ("go", home.command(go_client())),
-    ];
+    let clients = caller_arn_clients(|p| home.command(p), Some(&endpoint));
     for (client, mut cmd) in clients {
         sts.reset();
         cmd.env("AWS_PROFILE", "dbeaver")

@@ -87,29 +87,7 @@ fn assert_no_secret_in(text: &str, secrets: &[String]) {
 /// The caller ARN as each real client sees it with the shell's variables, after checking that the
 /// client really signed with the exported key and sent the exported session token.
 fn caller_arns(shell: &Shell, sts: &Sts) -> Vec<String> {
-    let clients: Vec<(&str, Command)> = vec![
-        ("boto3", {
-            let mut c = shell.command(python());
-            c.args([
-                "-c",
-                "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])",
-            ]);
-            c
-        }),
-        ("aws cli", {
-            let mut c = shell.command(aws_cli());
-            c.args([
-                "sts",
-                "get-caller-identity",
-                "--query",
-                "Arn",
-                "--output",
-                "text",
-            ]);
-            c
-        }),
-        ("go sdk", shell.command(go_client())),
-    ];
+    let clients = caller_arn_clients(|p| shell.command(p), None);
     clients
         .into_iter()
         .map(|(name, mut cmd)| {

@@ -281,10 +281,7 @@ fn every_format_is_read_back_by_its_consumer() {
         .collect();
     assert_eq!(got, want);
     let caller = run(Command::new(python())
-        .args([
-            "-c",
-            "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])",
-        ])
+        .args(["-c", BOTO3_CALLER_ARN])
         .env_clear()
         .env("AWS_ENDPOINT_URL_STS", sts.endpoint())
         .env("AWS_EC2_METADATA_DISABLED", "true")

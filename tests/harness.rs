@@ -211,14 +211,7 @@ fn aws_cli_honours_endpoint_url_sts() {
 
     let out = run(home
         .command(aws_cli())
-        .args([
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ])
+        .args(CLI_CALLER_ARN)
         .env("AWS_ACCESS_KEY_ID", &id)
         .env("AWS_SECRET_ACCESS_KEY", &secret)
         .env("AWS_SESSION_TOKEN", &token)

@@ -54,15 +54,8 @@ fn every_client(home: &Home, sts: &Sts, env: &[(&str, String)]) -> Vec<(String, 
     clients.push(("boto3", boto));
     for (name, cli) in [("aws cli v1", aws_cli()), ("aws cli v2", aws_cli_v2())] {
         let mut c = client(home, cli);
-        c.args([
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ])
-        .args(["--endpoint-url", &sts.endpoint()]);
+        c.args(CLI_CALLER_ARN)
+            .args(["--endpoint-url", &sts.endpoint()]);
         clients.push((name, c));
     }
     clients.push(("go v1", client(home, go_endpoint_client())));

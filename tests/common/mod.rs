@@ -193,6 +193,7 @@ fn build_go(name: &str) -> PathBuf {
     let out_dir = target_dir().join(format!("test-{name}"));
     std::fs::create_dir_all(&out_dir).expect("create the Go output directory");
     let dest = out_dir.join(name);
+    // Build to a private name, then rename: other test binaries may build concurrently.
     let tmp = out_dir.join(format!("{name}.{}.tmp", std::process::id()));
     let output = Command::new("go")
         .args(["build", "-o"])
@@ -229,40 +230,42 @@ pub fn sts_script() -> PathBuf {
 /// AWS_REGION, calls GetCallerIdentity and prints the ARN; on error it exits 1.
 pub fn go_client() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let out_dir = target_dir().join("test-goclient");
-            std::fs::create_dir_all(&out_dir).expect("create target/test-goclient");
-            let dest = out_dir.join("goclient");
-            // Build to a private name, then rename: other test binaries may build concurrently.
-            let tmp = out_dir.join(format!("goclient.{}.tmp", std::process::id()));
-            let output = Command::new("go")
-                .args(["build", "-o"])
-                .arg(&tmp)
-                .arg(".")
-                .current_dir(repo_root().join("tests/support/goclient"))
-                .env("GOPATH", "/usr/share/gocode")
-                .env("GO111MODULE", "off")
-                .env("GOFLAGS", "")
-                .env("CGO_ENABLED", "0")
-                .env("GOCACHE", target_dir().join("go-cache"))
-                .stdin(Stdio::null())
-                .output()
-                .unwrap_or_else(|e| {
-                    panic!("cannot run `go` ({e}): run scripts/install-deps.sh first")
-                });
-            if !output.status.success() {
-                let _ = std::fs::remove_file(&tmp);
-                panic!(
-                    "building tests/support/goclient failed ({}):\n{}",
-                    output.status,
-                    String::from_utf8_lossy(&output.stderr)
-                );
-            }
-            std::fs::rename(&tmp, &dest).expect("rename goclient into place");
-            dest
-        })
-        .clone()
+    BUILT.get_or_init(|| build_go("goclient")).clone()
+}
+
+/// The arguments that make an AWS CLI print the caller's ARN.
+pub const CLI_CALLER_ARN: [&str; 6] = [
+    "sts",
+    "get-caller-identity",
+    "--query",
+    "Arn",
+    "--output",
+    "text",
+];
+
+/// boto3 printing the caller's ARN, credentials from its default chain.
+pub const BOTO3_CALLER_ARN: &str =
+    "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])";
+
+/// The real clients that print the caller's ARN with their credentials from their environment:
+/// boto3, the AWS CLI v1, Debian's AWS CLI v2 when given the STS endpoint (2.9 predates
+/// AWS_ENDPOINT_URL_STS), and the Go SDK. `command` makes each in the caller's environment.
+pub fn caller_arn_clients(
+    command: impl Fn(&Path) -> Command,
+    v2_endpoint: Option<&str>,
+) -> Vec<(&'static str, Command)> {
+    let mut boto = command(&python());
+    boto.args(["-c", BOTO3_CALLER_ARN]);
+    let mut v1 = command(&aws_cli());
+    v1.args(CLI_CALLER_ARN);
+    let mut clients = vec![("boto3", boto), ("aws-cli-v1", v1)];
+    if let Some(endpoint) = v2_endpoint {
+        let mut v2 = command(&aws_cli_v2());
+        v2.args(CLI_CALLER_ARN).args(["--endpoint-url", endpoint]);
+        clients.push(("aws-cli-v2", v2));
+    }
+    clients.push(("go", command(&go_client())));
+    clients
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 //!   `~/.aws/credentials`, edited in place without losing a byte of the rest.
 //! - `refresh.rs`: `aws-as refresh`, the daemon that keeps such sections fresh.
 //! - `login/`: `aws-as login`, the console sign-in (in `aws-as-sts` only: it talks to the network).
+//! - `percent.rs`: percent-encoding for the URLs the server and the console sign-in build.
 //! - `server/`: the credentials server (IMDSv2, ECS, the management API), `aws-as serve`,
 //!   `exec --server` and the `aws-as server` commands that control it.
 
@@ -22,6 +23,7 @@ pub mod exec;
 pub mod export;
 pub mod list;
 pub mod login;
+pub mod percent;
 pub mod refresh;
 pub mod server;
 pub mod shell;

@@ -3,6 +3,7 @@
 //! network).
 
 use crate::error::{Error, Result};
+use crate::output::percent::encode;
 
 /// The partitions whose console sign-in aws-as knows: their sign-in and console hosts differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,19 +175,6 @@ pub fn destination(
     Ok(format!("https://{console}/{with_region}{fragment}"))
 }
 
-/// `s` as a URL query component: everything but the unreserved characters percent-encoded.
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// The request for a sign-in token: the session's credentials as JSON in the query, as the
 /// federation endpoint takes them. No SessionDuration: it refuses one for the sessions aws-as
 /// has (a role assumed from another session; a GetFederationToken session), so a console
@@ -327,8 +315,6 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(encode("a b/+=~"), "a%20b%2F%2B%3D~");
-        assert_eq!(encode("é"), "%C3%A9");
         assert_eq!(
             token_request_url("https://s/federation", "{\"a\":1}"),
             "https://s/federation?Action=getSigninToken&Session=%7B%22a%22%3A1%7D"

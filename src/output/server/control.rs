@@ -223,7 +223,7 @@ fn env(addr: SocketAddr, name: &str, token_file: Option<&Path>) -> Result<String
         "{}{}",
         super::address::url(addr),
         super::ecs::PREFIX.trim_start_matches('/')
-    ) + &super::ecs::encode(name);
+    ) + &crate::output::percent::encode(name);
     let quote = |s: &str| posix_quote(s);
     let mut out = format!(
         "export AWS_CONTAINER_CREDENTIALS_FULL_URI={}\n",

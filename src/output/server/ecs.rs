@@ -24,20 +24,6 @@ pub fn router() -> Router<State> {
     Router::new().route("/ecs/{name}", get(credentials))
 }
 
-/// `name` as one path segment: every byte but the unreserved ones percent-encoded, so `/`,
-/// `%`, `@`, `:` and `+` in a profile name survive every client's URL handling.
-pub fn encode(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 async fn credentials(
     Shared(state): Shared<State>,
     Path(name): Path<String>,
@@ -82,13 +68,4 @@ async fn credentials(
         note: None,
     });
     Ok(response)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn names_become_one_segment() {
-        assert_eq!(super::encode("my-role1-dev"), "my-role1-dev");
-        assert_eq!(super::encode("a/b%c@d:e+f g"), "a%2Fb%25c%40d%3Ae%2Bf%20g");
-    }
 }

@@ -145,7 +145,7 @@ pub fn exec(
     let uri = format!(
         "{}ecs/{}",
         super::address::url(addr),
-        super::ecs::encode(name)
+        crate::output::percent::encode(name)
     );
     cmd.env("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri)
         .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", token);

@@ -279,7 +279,7 @@ async fn ecs_tokens_are_per_identity() {
     let state = server(None, false);
     let a = state.ecs.token("a/b@c");
     let b = state.ecs.token("other");
-    let path = format!("/ecs/{}", super::ecs::encode("a/b@c"));
+    let path = format!("/ecs/{}", crate::output::percent::encode("a/b@c"));
     let (status, _, body) = send(&state, get(&path).body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     for wrong in [

@@ -80,6 +80,18 @@ pub fn ensure_dir(dir: &Path, what: &str, env: &str) -> Result<()> {
     Ok(())
 }
 
+/// Opens a file that is only ever locked (flock), creating it 0600: never through a symbolic
+/// link, and never truncated, since another process may hold its lock.
+pub fn lock_file(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+}
+
 /// What opening a private file found.
 pub enum Opened {
     Data(Vec<u8>),

@@ -178,7 +178,7 @@ fn signal_name(sig: i32) -> &'static str {
 /// One `aws-as refresh` per section: a second one would renew it twice. Held for the daemon's
 /// life in the cache directory (the kernel drops it when the process ends).
 fn claim(cache_dir: &std::path::Path, section: &str) -> Result<std::fs::File> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -191,13 +191,7 @@ fn claim(cache_dir: &std::path::Path, section: &str) -> Result<std::fs::File> {
         })?;
     let key = format!("{}\0{section}", credentials_file_path().display());
     let path: PathBuf = cache_dir.join(format!("refresh-{:016x}.lock", fnv1a(key.as_bytes())));
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(&path)
+    let file = crate::private::lock_file(&path)
         .map_err(|e| Error::new(format!("cannot open {}: {e}", path.display())))?;
     match file.try_lock() {
         Ok(()) => Ok(file),

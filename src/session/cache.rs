@@ -7,8 +7,7 @@
 //!   switches to one cold identity make one STS call and share its result.
 
 use std::cell::Cell;
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -164,19 +163,12 @@ impl Cache {
     pub fn lock(&self, key: &str) -> Result<Lock> {
         self.ensure_dir()?;
         let path = self.path(key, "lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&path)
-            .map_err(|e| {
-                Error::with_cause(
-                    format!("cannot open the cache lock {}: {e}", path.display()),
-                    Cause::CacheUnwritable,
-                )
-            })?;
+        let file = private::lock_file(&path).map_err(|e| {
+            Error::with_cause(
+                format!("cannot open the cache lock {}: {e}", path.display()),
+                Cause::CacheUnwritable,
+            )
+        })?;
         file.lock().map_err(|e| {
             Error::with_cause(
                 format!("cannot lock {}: {e}", path.display()),

@@ -111,14 +111,7 @@ pub fn lock(at: &Location) -> Result<Lock> {
             .map_err(|e| at.fail("create the directory of", e))?;
     }
     let path = at.lock_path();
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(&path)
-        .map_err(|e| at.fail("lock", e))?;
+    let file = crate::private::lock_file(&path).map_err(|e| at.fail("lock", e))?;
     file.lock().map_err(|e| at.fail("lock", e))?;
     // Whatever the holder then does (a write that finds the section as it should be writes
     // nothing), what writers killed before their rename left goes now.

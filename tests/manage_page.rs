@@ -17,15 +17,6 @@ use std::time::Duration;
 use common::*;
 use serde_json::{Value, json};
 
-const BOTO3: &str = "\
-import sys, boto3
-session = boto3.session.Session()
-credentials = session.get_credentials()
-if credentials is None:
-    sys.exit('boto3: no credentials')
-print(credentials.method, session.client('sts').get_caller_identity()['Arn'])
-";
-
 /// STS (the fault stub in front of moto) rejects every MFA code but this one.
 const RIGHT: &str = "246810";
 const WRONG: &str = "135791";
@@ -70,7 +61,7 @@ fn the_page_in_a_browser_and_the_attacks_of_another_page() {
         "user": USER_PROFILE,
         "wrong": WRONG,
         "right": RIGHT,
-        "sdk": { "program": python(), "args": ["-c", BOTO3], "env": env },
+        "sdk": { "program": python(), "args": ["-c", BOTO3_PROVIDER_AND_ARN], "env": env },
         "screenshots": shots,
     });
     let config_path = home.path().join("browser.json");

@@ -17,15 +17,6 @@ const ROLE1_CALLER: &str = "arn:aws:sts::111111111111:assumed-role/my-role1/my-u
 const ROLE2_CALLER_PREFIX: &str = "arn:aws:sts::222222222222:assumed-role/my-role2/";
 
 /// boto3: which credential provider answered (botocore's method name) and the caller's ARN.
-const BOTO3: &str = "\
-import sys, boto3
-session = boto3.session.Session()
-credentials = session.get_credentials()
-if credentials is None:
-    sys.exit('boto3: no credentials')
-print(credentials.method, session.client('sts').get_caller_identity()['Arn'])
-";
-
 /// The user's MFA session, made in a terminal as a person would (the server then never needs a
 /// code).
 fn terminal_session(home: &Home) {
@@ -50,7 +41,7 @@ fn every_client(home: &Home, sts: &Sts, env: &[(&str, String)]) -> Vec<(String, 
     let mut answers = Vec::new();
     let mut clients: Vec<(&str, Command)> = Vec::new();
     let mut boto = client(home, python());
-    boto.args(["-c", BOTO3]);
+    boto.args(["-c", BOTO3_PROVIDER_AND_ARN]);
     clients.push(("boto3", boto));
     for (name, cli) in [("aws cli v1", aws_cli()), ("aws cli v2", aws_cli_v2())] {
         let mut c = client(home, cli);
@@ -136,7 +127,7 @@ fn every_client_gets_the_served_identity_through_imds() {
     assert!(out.status.success(), "{}", stderr_str(&out));
     assert!(stdout_str(&out).starts_with("serving my-role2-dev on the IMDS path"));
     let mut boto = client(&home, python());
-    boto.args(["-c", BOTO3])
+    boto.args(["-c", BOTO3_PROVIDER_AND_ARN])
         .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url());
     let out = run(&mut boto);
     assert!(out.status.success(), "{}", redact(&stderr_str(&out)));
@@ -227,7 +218,7 @@ fn every_client_gets_each_identity_through_ecs() {
     let token = std::fs::read(&file).unwrap();
     assert_eq!(token.len(), 64, "hex, and no newline");
     let mut boto = client(&home, python());
-    boto.args(["-c", BOTO3])
+    boto.args(["-c", BOTO3_PROVIDER_AND_ARN])
         .envs(env.iter().map(|(k, v)| (k, v)));
     let out = run(&mut boto);
     assert!(out.status.success(), "{}", redact(&stderr_str(&out)));
@@ -319,7 +310,7 @@ fn an_mfa_code_nobody_can_type_fails_at_once_and_a_terminal_session_then_serves(
     );
     assert!(!answer.body.contains("AccessKeyId"));
     let mut boto = client(&home, python());
-    boto.args(["-c", BOTO3])
+    boto.args(["-c", BOTO3_PROVIDER_AND_ARN])
         .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url());
     let out = run(&mut boto);
     assert!(!out.status.success());
@@ -557,7 +548,7 @@ kill "$server"
     let out = run_with_timeout(
         home.command("unshare")
             .args(["--net", "bash", "-c", &script])
-            .env("BOTO3", BOTO3),
+            .env("BOTO3", BOTO3_PROVIDER_AND_ARN),
         Duration::from_secs(120),
     );
     let text = stdout_str(&out);

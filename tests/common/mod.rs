@@ -247,6 +247,18 @@ pub const CLI_CALLER_ARN: [&str; 6] = [
 pub const BOTO3_CALLER_ARN: &str =
     "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])";
 
+/// boto3 printing which provider of its default chain gave the credentials, then the caller's
+/// ARN ("container-role arn:…", "iam-role arn:…"): what a program that never sees the shell
+/// gets from the credentials server.
+pub const BOTO3_PROVIDER_AND_ARN: &str = "\
+import sys, boto3
+session = boto3.session.Session()
+credentials = session.get_credentials()
+if credentials is None:
+    sys.exit('boto3: no credentials')
+print(credentials.method, session.client('sts').get_caller_identity()['Arn'])
+";
+
 /// The real clients that print the caller's ARN with their credentials from their environment:
 /// boto3, the AWS CLI v1, Debian's AWS CLI v2 when given the STS endpoint (2.9 predates
 /// AWS_ENDPOINT_URL_STS), and the Go SDK. `command` makes each in the caller's environment.

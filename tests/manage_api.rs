@@ -712,30 +712,6 @@ fn a_token_file_others_can_read_is_refused_and_one_of_its_own_is_used() {
     }
 }
 
-/// A `notify-send` that appends its arguments, one per line, and `---` to `file`.
-fn fake_notify_send(bin: &Path, file: &Path) {
-    let script = bin.join("notify-send");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\necho --- >> '{}'\n",
-            file.display(),
-            file.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
-fn notifications(file: &Path) -> Vec<String> {
-    std::fs::read_to_string(file)
-        .unwrap_or_default()
-        .split("---\n")
-        .filter(|n| !n.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 #[test]
 fn one_notification_per_waiting_request_and_the_control_commands() {
     let sts = Sts::moto();

@@ -297,19 +297,3 @@ fn row(name: &str, served: bool, kind: &str, chain: &str, region: &str, left: &s
         left.to_string(),
     ]
 }
-
-/// A `notify-send` that appends its arguments, one per line, and `---` to `file`.
-fn fake_notify_send(bin: &std::path::Path, file: &std::path::Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let script = bin.join("notify-send");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\necho --- >> '{}'\n",
-            file.display(),
-            file.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-}

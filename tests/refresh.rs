@@ -299,13 +299,7 @@ printf 'Amazon Web Services:user@111111111111  %06d\n' "$((424200 + n))"
 fn without_a_code_source_it_notifies_once_and_waits_for_a_session_from_a_terminal() {
     let sts = Sts::moto();
     let home = Home::standard(&sts);
-    script(
-        &home,
-        "notify-send",
-        r#"printf '%s\n' "$@" >> "$HOME/notified"
-echo --- >> "$HOME/notified"
-"#,
-    );
+    fake_notify_send(&home.path().join("bin"), &home.path().join("notified"));
     let mut daemon = Daemon::start(&home, &["my-role1-dev=dbeaver"]);
     daemon.wait_for(
         "waits for a new MFA session of my-role1-dev",

@@ -105,19 +105,6 @@ fn send(server: &Server, method: &str, path: &str, auth: Auth, body: Option<(&st
         .unwrap_or_else(|| panic!("{method} {path}: no answer"))
 }
 
-/// Waits (up to 10 s) until the server's log holds `text`.
-fn wait_for_log(server: &Server, text: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !server.log().contains(text) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{text}\n{}",
-            server.log()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn json_body(answer: &Http) -> Value {
     serde_json::from_str(&answer.body).unwrap_or_else(|e| panic!("{e}: {}", answer.body))
 }
@@ -677,7 +664,7 @@ fn a_token_file_others_can_read_is_refused_and_one_of_its_own_is_used() {
         std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    wait_for_log(&server, &format!("management token in {}", file.display()));
+    server.wait_for_log(&format!("management token in {}", file.display()));
     let token = std::fs::read_to_string(&file).unwrap();
     assert_eq!(token.len(), 64);
     assert_eq!(server.manage("GET", "/manage/session", None).status, 200);
@@ -972,19 +959,16 @@ fn a_restart_loses_nothing() {
     // A profile gone since: nothing is served, and the log says why.
     home.config(&STANDARD_CONFIG.replace("[profile my-role2-dev]", "[profile renamed]"));
     let server = serve_at(&home, &listen, &["--resume"]);
-    wait_for_log(
-        &server,
-        &format!("not serving {ROLE2_PROFILE} as last time: "),
-    );
-    wait_for_log(&server, "serving no identity on the IMDS path");
+    server.wait_for_log(&format!("not serving {ROLE2_PROFILE} as last time: "));
+    server.wait_for_log("serving no identity on the IMDS path");
     drop(server);
     home.config(STANDARD_CONFIG);
     // Without --resume or a NAME it serves nothing, and remembers that.
     let server = serve_at(&home, &listen, &[]);
-    wait_for_log(&server, "serving no identity on the IMDS path");
+    server.wait_for_log("serving no identity on the IMDS path");
     drop(server);
     let server = serve_at(&home, &listen, &["--resume"]);
-    wait_for_log(&server, "serving no identity on the IMDS path");
+    server.wait_for_log("serving no identity on the IMDS path");
 }
 
 /// `aws-as serve --listen LISTEN ARGS…`, once it has printed its export line.

@@ -98,6 +98,10 @@ fn every_client_gets_the_served_identity_through_imds() {
             server.url()
         )
     );
+    // The served identity's session is made at start, before any SDK asks (botocore gives IMDS
+    // one second): the role is assumed with no request at all.
+    server.wait_for_log(&format!("{ROLE1_PROFILE} is ready: a session until "));
+    assert_eq!(sts.count("AssumeRole"), 1);
     for v1_disabled in ["false", "true"] {
         let env = [
             ("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url()),
@@ -315,10 +319,18 @@ fn an_mfa_code_nobody_can_type_fails_at_once_and_a_terminal_session_then_serves(
     let out = run(&mut boto);
     assert!(!out.status.success());
     assert_eq!(stderr_str(&out), "boto3: no credentials\n");
+    // The start's attempt to get the session ready says why it could not; each request says so
+    // again on its own line.
+    let log = server.log();
     assert!(
-        server
-            .log()
-            .contains("run `aws-as my-user1-dev` in a terminal")
+        log.contains(&format!("{ROLE1_PROFILE} has no session yet: ")),
+        "{log}"
+    );
+    assert!(
+        log.lines().any(|l| l.contains(&format!(
+            "GET /latest/meta-data/iam/security-credentials/{ROLE1_PROFILE} 404"
+        )) && l.contains("run `aws-as my-user1-dev` in a terminal")),
+        "{log}"
     );
     assert_eq!(
         sts.count("GetSessionToken"),
@@ -533,6 +545,9 @@ aws-as --mfa-code 123456 my-user1-dev >/dev/null
 aws-as serve --listen 169.254.169.254:80 my-role1-dev >serve.out 2>serve.err &
 server=$!
 for _ in $(seq 100); do [ -s serve.out ] && break; sleep 0.1; done
+# botocore gives IMDS one second: on a loaded machine a cold AssumeRole can take longer, so the
+# clients start once the server says the session is ready (it gets it at start).
+for _ in $(seq 300); do grep -q ' is ready: ' serve.err && break; sleep 0.1; done
 unset AWS_EC2_METADATA_DISABLED
 export AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1
 echo "serve: $(head -n 1 serve.out)"

@@ -1152,6 +1152,19 @@ impl Server {
         String::from_utf8_lossy(&self.log.lock().unwrap()).into_owned()
     }
 
+    /// Waits (up to 10 s) until the log holds `text`.
+    pub fn wait_for_log(&self, text: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !self.log().contains(text) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{text}\n{}",
+                self.log()
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// One request in raw bytes.
     pub fn raw(&self, request: &[u8]) -> Option<Http> {
         http(&self.addr(), request)

@@ -187,6 +187,9 @@ pub fn serve(options: Options, connect: Connect) -> Result<String> {
         state.page_url(),
         token_path.display()
     ));
+    if let Some(name) = &identity {
+        state.sessions.warm(name);
+    }
     runtime.block_on(async move {
         listener
             .set_nonblocking(true)

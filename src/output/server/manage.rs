@@ -440,6 +440,7 @@ async fn change_session(Shared(state): Shared<State>, request: Request) -> ApiRe
         }
     };
     // The code first: a request that fails changes nothing, what is served included.
+    let with_code = code.is_some();
     if let Some(code) = code {
         mfa_session(&state, &target, code).await?;
     }
@@ -453,6 +454,10 @@ async fn change_session(Shared(state): Shared<State>, request: Request) -> ApiRe
             "now serving {} on the IMDS path",
             list::printable(name)
         ));
+        if !with_code {
+            // With a code, mfa_session has just made the session.
+            state.sessions.warm(name);
+        }
     }
     Ok(axum::Json(describe(&state).await?).into_response())
 }

@@ -264,44 +264,85 @@ impl Sessions {
         rx
     }
 
+    /// Gets the session of `name` ready before any SDK asks for it, on a thread of its own: the
+    /// identity served at start, or switched to. An SDK then waits for nothing: botocore gives
+    /// IMDS one second, and a role chain of cold STS calls can take longer than that. A failure
+    /// is only logged; it is not a request, so it makes nothing pending, notifies nobody and
+    /// does not stand in the way of the first real request (which tries again, and reports).
+    pub fn warm(self: &Arc<Self>, name: &str) {
+        let this = Arc::clone(self);
+        let owned = name.to_string();
+        let spawned = std::thread::Builder::new()
+            .name("aws-as-warm".into())
+            .spawn(move || {
+                let name = owned;
+                let printable = crate::output::list::printable(&name);
+                match this.fetch(&name) {
+                    Ok(served) => {
+                        let left = served.credentials.expiration - Utc::now();
+                        note(&format!(
+                            "{printable} is ready: a session until {} ({}m left)",
+                            crate::session::credentials::rfc3339(served.credentials.expiration),
+                            left.num_minutes()
+                        ));
+                    }
+                    Err((_, e)) => note(&format!("{printable} has no session yet: {e}")),
+                }
+            });
+        if let Err(e) = spawned {
+            let name = crate::output::list::printable(name);
+            note(&format!("cannot start a thread to get {name} ready: {e}"));
+        }
+    }
+
     /// One resolution, on a plain thread: the cache (and STS under the cache's lock when it
     /// misses), never a prompt on the terminal. With it, whether the outcome is a failure's that
     /// stands for [`RETRY_AFTER`].
     fn resolve(&self, name: &str) -> (Outcome, bool) {
-        let identity = match Config::load().and_then(|c| c.identity(name)) {
-            Ok(identity) => identity,
-            Err(e) => return self.failed(name, None, e),
-        };
+        match self.fetch(name) {
+            Ok(served) => (Ok(served), false),
+            Err((identity, e)) => self.failed(name, identity.as_deref(), e),
+        }
+    }
+
+    /// The credentials of `name` from the cache or STS, memoized; a failure with the identity,
+    /// when its profile could be read.
+    fn fetch(
+        &self,
+        name: &str,
+    ) -> Result<Arc<Served>, (Option<Box<Identity>>, crate::error::Error)> {
+        let identity = Config::load()
+            .and_then(|c| c.identity(name))
+            .map_err(|e| (None, e))?;
         let at_least = self.at_least(&identity.summary());
         let resolved = Cache::default_dir().map(Cache::open).and_then(|cache| {
             let mut resolver = Resolver::new(&cache, None, self.connect).without_terminal();
             resolver.credentials_lasting(&identity, self.duration, at_least)
         });
-        match resolved {
-            Ok(credentials) => {
-                let served = Arc::new(Served {
-                    identity,
-                    credentials,
-                    updated: Utc::now(),
-                });
-                let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
-                memo.insert(
-                    name.to_string(),
-                    Memo {
-                        served: Arc::clone(&served),
-                        checked: Instant::now(),
-                        at_least,
-                    },
-                );
-                drop(memo);
-                self.pending
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(name);
-                (Ok(served), false)
-            }
-            Err(e) => self.failed(name, Some(&identity), e),
-        }
+        let credentials = match resolved {
+            Ok(credentials) => credentials,
+            Err(e) => return Err((Some(Box::new(identity)), e)),
+        };
+        let served = Arc::new(Served {
+            identity,
+            credentials,
+            updated: Utc::now(),
+        });
+        let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        memo.insert(
+            name.to_string(),
+            Memo {
+                served: Arc::clone(&served),
+                checked: Instant::now(),
+                at_least,
+            },
+        );
+        drop(memo);
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name);
+        Ok(served)
     }
 
     fn failed(

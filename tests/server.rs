@@ -338,8 +338,11 @@ fn an_mfa_code_nobody_can_type_fails_at_once_and_a_terminal_session_then_serves(
         "nobody was asked, nothing was sent"
     );
 
-    // The person runs the command the message names, in any terminal: the next request is served.
+    // The person runs the command the message names, in any terminal: the server sees the new
+    // MFA session within a second and assumes the role before the SDK asks again.
     terminal_session(&home);
+    server.wait_for_log(&format!("{ROLE1_PROFILE} is ready: a session until "));
+    assert_eq!(sts.count("AssumeRole"), 1);
     let out = run(&mut boto);
     assert!(out.status.success(), "{}", redact(&stderr_str(&out)));
     assert_eq!(stdout_str(&out).trim(), format!("iam-role {ROLE1_CALLER}"));

@@ -16,7 +16,7 @@
 //! `std::thread`s: not `spawn_blocking`, whose threads carry the server's runtime context.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -110,6 +110,30 @@ pub const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// How long a code typed on the page waits for STS (a person is waiting, not an SDK).
 pub const MFA_WAIT: Duration = Duration::from_secs(20);
 
+/// How often the requests waiting for an MFA code are checked against the cache.
+const PENDING_CHECK: Duration = Duration::from_secs(1);
+
+/// While a request waits for an MFA code, checks every [`PENDING_CHECK`] whether the session
+/// has appeared (`aws-as USER` in a terminal tells the server nothing), and gets the waiting
+/// identities ready: else the SDK's next request would wait for their AssumeRole, and botocore
+/// gives IMDS one second. Ends with the server's `Sessions`.
+fn watch_pending(sessions: Weak<Sessions>) {
+    loop {
+        std::thread::sleep(PENDING_CHECK);
+        let Some(sessions) = sessions.upgrade() else {
+            return;
+        };
+        let waiting = !sessions
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty();
+        if waiting {
+            sessions.pending();
+        }
+    }
+}
+
 /// What a log line says about the server's own work (not a request).
 pub fn note(line: &str) {
     super::log(&format!("{} aws-as: {line}\n", super::now()));
@@ -119,7 +143,7 @@ impl Sessions {
     /// `connect` is the STS client (`None`: serve only what the cache has); `duration` the
     /// length of new sessions (`--duration`).
     pub fn new(connect: Option<Connect>, duration: Option<u32>) -> Arc<Sessions> {
-        Arc::new(Sessions {
+        let sessions = Arc::new(Sessions {
             connect,
             duration,
             renew_before: renew_before(),
@@ -128,7 +152,17 @@ impl Sessions {
             failed: Mutex::new(HashMap::new()),
             pending: Mutex::new(BTreeMap::new()),
             page: OnceLock::new(),
-        })
+        });
+        let watched = Arc::downgrade(&sessions);
+        let spawned = std::thread::Builder::new()
+            .name("aws-as-pending".into())
+            .spawn(move || watch_pending(watched));
+        if let Err(e) = spawned {
+            note(&format!(
+                "cannot start a thread to watch for MFA sessions: {e}; the next request finds them"
+            ));
+        }
+        sessions
     }
 
     /// The length of new sessions the server was started with (`--duration`).
@@ -426,17 +460,27 @@ impl Sessions {
     }
 
     /// The requests waiting for an MFA code, oldest first. One whose MFA session now exists (a
-    /// code typed on the page, `aws-as USER` in any terminal) is dropped: the next request is
-    /// served from that session. Reads the cache: call it off the runtime's threads.
-    pub fn pending(&self) -> Vec<Pending> {
+    /// code typed on the page, `aws-as USER` in any terminal) is dropped, and its identity got
+    /// ready: the next request is served at once. Reads the cache: call it off the runtime's
+    /// threads.
+    pub fn pending(self: &Arc<Self>) -> Vec<Pending> {
         let cache = Cache::default_dir().map(Cache::open).ok();
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending.retain(|_, p| {
-            !cache.as_ref().is_some_and(|cache| {
+        let mut ready = Vec::new();
+        pending.retain(|name, p| {
+            let has_session = cache.as_ref().is_some_and(|cache| {
                 resolver::fresh(cache, &p.key, RENEW_BEFORE, None).is_ok_and(|c| c.is_some())
-            })
+            });
+            if has_session {
+                ready.push(name.clone());
+            }
+            !has_session
         });
         let mut out: Vec<Pending> = pending.values().cloned().collect();
+        drop(pending);
+        for name in ready {
+            self.warm(&name);
+        }
         out.sort_by_key(|p| p.since);
         out
     }

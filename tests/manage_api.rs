@@ -1041,3 +1041,51 @@ fn the_systemd_unit_verifies_and_a_broken_copy_does_not() {
         );
     }
 }
+
+/// A switch makes the new identity's session at once; one cleared (DELETE) while that is under
+/// way stays cleared: the session being made is not put back.
+#[test]
+fn a_session_cleared_while_the_switch_makes_it_stays_cleared() {
+    // A slow STS keeps the switch's AssumeRole under way while the DELETE is sent.
+    let sts = Sts::moto_with_delay(1.5);
+    let home = Home::standard(&sts);
+    let out = run(home
+        .command(aws_as_bin())
+        .args(["--mfa-code", "123456", USER_PROFILE]));
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    let server = home.serve(&[]);
+    let mut x = Exchanges(Vec::new());
+    let answer = x.call(
+        &server,
+        "POST",
+        "/manage/session",
+        Some((FORM, &format!("session={ROLE1_PROFILE}"))),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while sts.count("AssumeRole") == 0 {
+        assert!(std::time::Instant::now() < deadline, "no AssumeRole");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let answer = x.call(&server, "DELETE", "/manage/session", None);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(json_body(&answer)["session"], Value::Null);
+    // The DELETE waited for the cache entry's lock, which the AssumeRole held; whichever of the
+    // two then reaches the server's memory first, the session stays cleared.
+    let answer = x.call(&server, "GET", "/manage/session", None);
+    assert_eq!(json_body(&answer)["identity"], ROLE1_PROFILE);
+    assert_eq!(
+        json_body(&answer)["session"],
+        Value::Null,
+        "{}",
+        answer.body
+    );
+    let list = run(home.command(aws_as_bin()).arg("list"));
+    let row = stdout_str(&list)
+        .lines()
+        .find(|l| l.trim_start().starts_with(ROLE1_PROFILE))
+        .map(str::to_string)
+        .unwrap_or_default();
+    assert!(row.ends_with("  none"), "{}", stdout_str(&list));
+    assert_eq!(sts.count("AssumeRole"), 1);
+}

@@ -130,6 +130,9 @@ fn every_client_gets_the_served_identity_through_imds() {
     ]));
     assert!(out.status.success(), "{}", stderr_str(&out));
     assert!(stdout_str(&out).starts_with("serving my-role2-dev on the IMDS path"));
+    // The switch makes the new identity's session (from my-role1-dev's), before any SDK asks.
+    server.wait_for_log(&format!("{ROLE2_PROFILE} is ready: a session until "));
+    assert_eq!(sts.count("AssumeRole"), 2);
     let mut boto = client(&home, python());
     boto.args(["-c", BOTO3_PROVIDER_AND_ARN])
         .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url());
@@ -321,11 +324,8 @@ fn an_mfa_code_nobody_can_type_fails_at_once_and_a_terminal_session_then_serves(
     assert_eq!(stderr_str(&out), "boto3: no credentials\n");
     // The start's attempt to get the session ready says why it could not; each request says so
     // again on its own line.
+    server.wait_for_log(&format!("{ROLE1_PROFILE} has no session yet: "));
     let log = server.log();
-    assert!(
-        log.contains(&format!("{ROLE1_PROFILE} has no session yet: ")),
-        "{log}"
-    );
     assert!(
         log.lines().any(|l| l.contains(&format!(
             "GET /latest/meta-data/iam/security-credentials/{ROLE1_PROFILE} 404"
@@ -551,6 +551,7 @@ for _ in $(seq 100); do [ -s serve.out ] && break; sleep 0.1; done
 # botocore gives IMDS one second: on a loaded machine a cold AssumeRole can take longer, so the
 # clients start once the server says the session is ready (it gets it at start).
 for _ in $(seq 300); do grep -q ' is ready: ' serve.err && break; sleep 0.1; done
+grep -q ' is ready: ' serve.err || {{ echo "the server never got ready:" >&2; cat serve.err >&2; exit 1; }}
 unset AWS_EC2_METADATA_DISABLED
 export AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1
 echo "serve: $(head -n 1 serve.out)"

@@ -63,6 +63,9 @@ pub struct Failure {
 
 type Outcome = Result<Arc<Served>, Failure>;
 
+/// What [`Sessions::fetch`] gives.
+type Fetched = Result<Option<Arc<Served>>, (Option<Box<Identity>>, crate::error::Error)>;
+
 struct Memo {
     served: Arc<Served>,
     checked: Instant,
@@ -84,6 +87,9 @@ pub struct Sessions {
     /// The management page's address: set, a new pending request is also a desktop notification
     /// naming it (`aws-as serve`; `exec --server` has no page).
     page: OnceLock<String>,
+    /// How many times each identity's session was cleared: a resolution under way when it was
+    /// does not put it back in the memo.
+    cleared: Mutex<HashMap<String, u64>>,
 }
 
 /// A request that could not be served for want of an MFA code: an SDK asked for `identity`,
@@ -97,6 +103,9 @@ pub struct Pending {
     pub serial: String,
     /// The user's cache entry, where the MFA session will be.
     key: String,
+    /// How long that session must last to serve `identity`: the server's window when the user
+    /// is what is served (as `resolve` asks), else what a role's source needs.
+    lasting: TimeDelta,
     pub since: DateTime<Utc>,
     pub last: DateTime<Utc>,
     /// Requests that failed for want of the code.
@@ -112,6 +121,10 @@ pub const MFA_WAIT: Duration = Duration::from_secs(20);
 
 /// How often the requests waiting for an MFA code are checked against the cache.
 const PENDING_CHECK: Duration = Duration::from_secs(1);
+
+/// A waiting identity is made once its MFA session exists only if a request asked for it this
+/// recently (SDKs ask again every few minutes at most while they run).
+const WARM_WITHIN: Duration = Duration::from_secs(15 * 60);
 
 /// While a request waits for an MFA code, checks every [`PENDING_CHECK`] whether the session
 /// has appeared (`aws-as USER` in a terminal tells the server nothing), and gets the waiting
@@ -152,6 +165,7 @@ impl Sessions {
             failed: Mutex::new(HashMap::new()),
             pending: Mutex::new(BTreeMap::new()),
             page: OnceLock::new(),
+            cleared: Mutex::new(HashMap::new()),
         });
         let watched = Arc::downgrade(&sessions);
         let spawned = std::thread::Builder::new()
@@ -310,9 +324,14 @@ impl Sessions {
             .name("aws-as-warm".into())
             .spawn(move || {
                 let name = owned;
+                let fetched = this.fetch(&name);
+                // `exec --server` (no page) shares its stderr with the command: it stays quiet.
+                if this.page.get().is_none() {
+                    return;
+                }
                 let printable = crate::output::list::printable(&name);
-                match this.fetch(&name) {
-                    Ok(served) => {
+                match fetched {
+                    Ok(Some(served)) => {
                         let left = served.credentials.expiration - Utc::now();
                         note(&format!(
                             "{printable} is ready: a session until {} ({}m left)",
@@ -320,6 +339,9 @@ impl Sessions {
                             left.num_minutes()
                         ));
                     }
+                    Ok(None) => note(&format!(
+                        "{printable}'s session was cleared while it was being made: not kept"
+                    )),
                     Err((_, e)) => note(&format!("{printable} has no session yet: {e}")),
                 }
             });
@@ -334,17 +356,23 @@ impl Sessions {
     /// stands for [`RETRY_AFTER`].
     fn resolve(&self, name: &str) -> (Outcome, bool) {
         match self.fetch(name) {
-            Ok(served) => (Ok(served), false),
+            Ok(Some(served)) => (Ok(served), false),
+            Ok(None) => (
+                Err(Failure {
+                    message: format!("{name}'s session was cleared while it was being made"),
+                    cause: Cause::Other,
+                }),
+                false,
+            ),
             Err((identity, e)) => self.failed(name, identity.as_deref(), e),
         }
     }
 
-    /// The credentials of `name` from the cache or STS, memoized; a failure with the identity,
-    /// when its profile could be read.
-    fn fetch(
-        &self,
-        name: &str,
-    ) -> Result<Arc<Served>, (Option<Box<Identity>>, crate::error::Error)> {
+    /// The credentials of `name` from the cache or STS, memoized; `None` when the session was
+    /// cleared (`DELETE`) while it was being made, so it is not kept; a failure with the
+    /// identity, when its profile could be read.
+    fn fetch(&self, name: &str) -> Fetched {
+        let generation = self.generation(name);
         let identity = Config::load()
             .and_then(|c| c.identity(name))
             .map_err(|e| (None, e))?;
@@ -363,6 +391,10 @@ impl Sessions {
             updated: Utc::now(),
         });
         let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        // Checked under the memo's lock, which `clear` bumps the generation under.
+        if self.generation(name) != generation {
+            return Ok(None);
+        }
         memo.insert(
             name.to_string(),
             Memo {
@@ -376,7 +408,13 @@ impl Sessions {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(name);
-        Ok(served)
+        Ok(Some(served))
+    }
+
+    /// How many times `name`'s session has been cleared.
+    fn generation(&self, name: &str) -> u64 {
+        let cleared = self.cleared.lock().unwrap_or_else(|e| e.into_inner());
+        cleared.get(name).copied().unwrap_or(0)
     }
 
     fn failed(
@@ -432,6 +470,11 @@ impl Sessions {
                 user: user.name.clone(),
                 serial: serial.clone(),
                 key: cache_key(user),
+                lasting: if user.name == identity.name {
+                    self.at_least(&identity.summary()).max(RENEW_BEFORE)
+                } else {
+                    RENEW_BEFORE
+                },
                 since: now,
                 last: now,
                 requests: 0,
@@ -467,11 +510,13 @@ impl Sessions {
         let cache = Cache::default_dir().map(Cache::open).ok();
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let mut ready = Vec::new();
+        let recent = Utc::now() - TimeDelta::from_std(WARM_WITHIN).unwrap_or_default();
         pending.retain(|name, p| {
             let has_session = cache.as_ref().is_some_and(|cache| {
-                resolver::fresh(cache, &p.key, RENEW_BEFORE, None).is_ok_and(|c| c.is_some())
+                resolver::fresh(cache, &p.key, p.lasting, None).is_ok_and(|c| c.is_some())
             });
-            if has_session {
+            // An SDK that asked long ago has given up: its identity is not made for nobody.
+            if has_session && p.last > recent {
                 ready.push(name.clone());
             }
             !has_session
@@ -562,10 +607,15 @@ impl Sessions {
         let identity = Config::load()?.identity(name)?;
         let cache = Cache::open(Cache::default_dir()?);
         let removed = cache.remove(&cache_key(&identity))?;
-        self.memo
+        let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        *self
+            .cleared
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(name);
+            .entry(name.to_string())
+            .or_default() += 1;
+        memo.remove(name);
+        drop(memo);
         self.failed
             .lock()
             .unwrap_or_else(|e| e.into_inner())

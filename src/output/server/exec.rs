@@ -34,15 +34,32 @@ const REMOVED: [&str; 6] = [
 /// CMD's pid, for the signal handler (0 before it runs).
 static CHILD: AtomicI32 = AtomicI32::new(0);
 
+/// A signal that came before CMD's pid was known: CMD can run (and say it is ready) before
+/// `spawn` returns here, so one sent at once would otherwise be lost, and CMD never stopped.
+/// Whoever swaps it out (the handler or `exec`, whichever sees the pid second) passes it on.
+static EARLY: AtomicI32 = AtomicI32::new(0);
+
 extern "C" fn forward(signal: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
     // A signal from the terminal (Ctrl-C: si_code SI_KERNEL) already reached CMD, which is in the
     // same process group: only one sent to aws-as alone (kill: si_code <= 0) is passed on.
     // SAFETY: the kernel hands a valid siginfo to an SA_SIGINFO handler; kill is async-signal-safe.
     unsafe {
         let from_process = info.is_null() || (*info).si_code <= 0;
+        if !from_process {
+            return;
+        }
         let child = CHILD.load(Ordering::SeqCst);
-        if from_process && child > 0 {
+        if child > 0 {
             libc::kill(child, signal);
+            return;
+        }
+        EARLY.store(signal, Ordering::SeqCst);
+        let child = CHILD.load(Ordering::SeqCst);
+        if child > 0 {
+            let early = EARLY.swap(0, Ordering::SeqCst);
+            if early != 0 {
+                libc::kill(child, early);
+            }
         }
     }
 }
@@ -156,6 +173,11 @@ pub fn exec(
         Err(e) => std::process::exit(crate::output::exec::cannot_run(program, &e)),
     };
     CHILD.store(child.id() as i32, Ordering::SeqCst);
+    let early = EARLY.swap(0, Ordering::SeqCst);
+    if early != 0 {
+        // SAFETY: a plain syscall on our own child's pid.
+        unsafe { libc::kill(child.id() as i32, early) };
+    }
     let status = child
         .wait()
         .map_err(|e| Error::new(format!("cannot wait for the command: {e}")))?;

@@ -598,10 +598,7 @@ fn schemathesis_finds_no_5xx_and_no_answer_outside_the_document() {
     let sts = Sts::moto();
     let home = standard_with_plain(&sts);
     // A session to start from, so that some requests succeed.
-    let out = run(home
-        .command(aws_as_bin())
-        .args(["--mfa-code", "123456", USER_PROFILE]));
-    assert!(out.status.success(), "{}", stderr_str(&out));
+    terminal_session(&home);
     let server = home.serve(&[ROLE1_PROFILE]);
     let token = server.manage_token();
     let work = home.path().join("schemathesis");
@@ -788,10 +785,7 @@ fn one_notification_per_waiting_request_and_the_control_commands() {
 
     // A session made in a terminal satisfies both: nothing waits, the next requests are served,
     // and no further notification comes.
-    let out = run(home
-        .command(aws_as_bin())
-        .args(["--mfa-code", "123456", USER_PROFILE]));
-    assert!(out.status.success(), "{}", stderr_str(&out));
+    terminal_session(&home);
     let session =
         serde_json::from_str::<Value>(&server.manage("GET", "/manage/session", None).body).unwrap();
     assert_eq!(session["pending"], json!([]));
@@ -909,10 +903,7 @@ fn one_notification_per_waiting_request_and_the_control_commands() {
 fn a_restart_loses_nothing() {
     let sts = Sts::moto();
     let home = Home::standard(&sts);
-    let out = run(home
-        .command(aws_as_bin())
-        .args(["--mfa-code", "123456", USER_PROFILE]));
-    assert!(out.status.success(), "{}", stderr_str(&out));
+    terminal_session(&home);
     let server = home.serve(&[ROLE1_PROFILE]);
     let port = server.port().to_string();
     let switched = server.manage(
@@ -1049,10 +1040,7 @@ fn a_session_cleared_while_the_switch_makes_it_stays_cleared() {
     // A slow STS keeps the switch's AssumeRole under way while the DELETE is sent.
     let sts = Sts::moto_with_delay(1.5);
     let home = Home::standard(&sts);
-    let out = run(home
-        .command(aws_as_bin())
-        .args(["--mfa-code", "123456", USER_PROFILE]));
-    assert!(out.status.success(), "{}", stderr_str(&out));
+    terminal_session(&home);
     let server = home.serve(&[]);
     let mut x = Exchanges(Vec::new());
     let answer = x.call(

@@ -16,16 +16,6 @@ use common::*;
 const ROLE1_CALLER: &str = "arn:aws:sts::111111111111:assumed-role/my-role1/my-user1@dev";
 const ROLE2_CALLER_PREFIX: &str = "arn:aws:sts::222222222222:assumed-role/my-role2/";
 
-/// boto3: which credential provider answered (botocore's method name) and the caller's ARN.
-/// The user's MFA session, made in a terminal as a person would (the server then never needs a
-/// code).
-fn terminal_session(home: &Home) {
-    let out = run(home
-        .command(aws_as_bin())
-        .args(["--mfa-code", "123456", USER_PROFILE]));
-    assert!(out.status.success(), "{}", stderr_str(&out));
-}
-
 /// `program` in the home's environment, with no credentials of its own and nothing that would
 /// stop it from asking an endpoint.
 fn client(home: &Home, program: impl AsRef<std::ffi::OsStr>) -> Command {

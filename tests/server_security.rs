@@ -13,13 +13,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-fn terminal_session(home: &Home) {
-    let out = run(home
-        .command(aws_as_bin())
-        .args(["--mfa-code", "123456", USER_PROFILE]));
-    assert!(out.status.success(), "{}", stderr_str(&out));
-}
-
 fn ecs_token(home: &Home, server: &Server, name: &str) -> String {
     let out =
         run(home

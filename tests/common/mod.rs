@@ -259,6 +259,15 @@ if credentials is None:
 print(credentials.method, session.client('sts').get_caller_identity()['Arn'])
 ";
 
+/// The user's MFA session, made in a terminal as a person would (a server then never needs a
+/// code for it).
+pub fn terminal_session(home: &Home) {
+    let out = run(home
+        .command(aws_as_bin())
+        .args(["--mfa-code", "123456", USER_PROFILE]));
+    assert!(out.status.success(), "{}", stderr_str(&out));
+}
+
 /// A `notify-send` that appends its arguments, one per line, and `---` to `file`.
 pub fn fake_notify_send(bin: &Path, file: &Path) {
     use std::os::unix::fs::PermissionsExt;

@@ -44,14 +44,6 @@ fn assert_no_temp_files(dir: &Path) {
     }
 }
 
-fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn a_switch_killed_while_it_holds_the_lock_costs_nothing() {
     // Each STS answer takes 3 s, so the kill lands while the lock is held across the call.

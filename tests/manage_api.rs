@@ -1050,11 +1050,9 @@ fn a_session_cleared_while_the_switch_makes_it_stays_cleared() {
         Some((FORM, &format!("session={ROLE1_PROFILE}"))),
     );
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while sts.count("AssumeRole") == 0 {
-        assert!(std::time::Instant::now() < deadline, "no AssumeRole");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_for("AssumeRole", Duration::from_secs(10), || {
+        sts.count("AssumeRole") > 0
+    });
     let answer = x.call(&server, "DELETE", "/manage/session", None);
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(json_body(&answer)["session"], Value::Null);

@@ -259,6 +259,15 @@ if credentials is None:
 print(credentials.method, session.client('sts').get_caller_identity()['Arn'])
 ";
 
+/// Waits until `done`, failing the test after `limit`.
+pub fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// The user's MFA session, made in a terminal as a person would (a server then never needs a
 /// code for it).
 pub fn terminal_session(home: &Home) {

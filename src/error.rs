@@ -43,6 +43,14 @@ impl Error {
         }
     }
 
+    /// The one way to say "this needs `aws-as-sts`" ([`Cause::NeedsSts`]): the lean `aws-as`,
+    /// on seeing it, hands the whole command line over, so the message is never shown there.
+    /// Said by a resolver that has no STS client at a miss, and by the entries of the commands
+    /// that run in `aws-as-sts` only (`cli::Network`).
+    pub fn needs_sts() -> Self {
+        Error::with_cause("this needs aws-as-sts (the STS client)", Cause::NeedsSts)
+    }
+
     pub fn cause(&self) -> Cause {
         self.cause
     }

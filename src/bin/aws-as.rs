@@ -14,5 +14,7 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     // As std's start-up does: a panic (a bug) is its message on stderr and exit status 101, not
     // an abort out of a function that cannot unwind.
-    std::process::exit(std::panic::catch_unwind(|| aws_as::cli::main(None)).unwrap_or(101))
+    std::process::exit(
+        std::panic::catch_unwind(|| aws_as::cli::main(aws_as::cli::Network::LEAN)).unwrap_or(101),
+    )
 }

@@ -31,12 +31,21 @@ pub fn render(credentials: &Credentials) -> String {
     format!("{json}\n")
 }
 
-pub fn json(
-    name: &str,
-    request: &Request,
-    region: Option<&str>,
-    connect: Option<Connect>,
-) -> Result<String> {
+/// What `aws-as credential-process` was asked.
+pub struct Options {
+    pub name: String,
+    pub request: Request,
+    /// `--region`: refused, the SDK's profile has the region.
+    pub region: Option<String>,
+}
+
+/// The `credential_process` JSON of `options.name`, with at least [`min_left`] left.
+pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
+    let Options {
+        name,
+        request,
+        region,
+    } = options;
     if region.is_some() {
         return Err(Error::new(
             "credential-process takes no --region: set the region in the SDK's profile",

@@ -8,18 +8,28 @@ use super::env::switch_change;
 use crate::error::Result;
 use crate::session::{Connect, Request, resolve};
 
+/// What `aws-as exec` was asked (`exec --server` takes the same).
+pub struct Options {
+    pub name: String,
+    pub request: Request,
+    /// `--region`, over the profile's.
+    pub region: Option<String>,
+    /// The command and its arguments: never empty.
+    pub command: Vec<OsString>,
+}
+
 /// Replaces this process with `command`, its environment changed exactly as a switch would change
 /// the shell's. Returns only on failure: the exit status and signals are then `command`'s own,
 /// since it is the same process.
-pub fn exec(
-    name: &str,
-    request: &Request,
-    region: Option<&str>,
-    command: &[OsString],
-    connect: Option<Connect>,
-) -> Result<String> {
+pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
+    let Options {
+        name,
+        request,
+        region,
+        command,
+    } = options;
     let (identity, credentials) = resolve(name, request, None, connect)?;
-    let change = switch_change(&identity, &credentials, region);
+    let change = switch_change(&identity, &credentials, region.as_deref());
     let (program, args) = command.split_first().expect("clap requires COMMAND");
     let mut cmd = std::process::Command::new(program);
     cmd.args(args);

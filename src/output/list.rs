@@ -1,4 +1,4 @@
-//! What is there and what is active: `aws-as list` and `aws-as` with no argument.
+//! What is there: `aws-as list`.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -6,7 +6,7 @@ use crate::env_var as env;
 use crate::error::Result;
 use crate::identity::{Config, Identity, Kind};
 use crate::session::cache::Cache;
-use crate::session::{cache_key, rfc3339};
+use crate::session::{Connect, cache_key};
 
 /// `1h05m`, `59m`, or `expired`.
 pub fn left(d: TimeDelta) -> String {
@@ -126,8 +126,15 @@ fn session_text(session: &Cached, now: DateTime<Utc>) -> String {
     }
 }
 
-pub fn list(names_only: bool) -> Result<String> {
-    if names_only {
+/// What `aws-as list` was asked.
+pub struct Options {
+    /// `--names`: only the names, one per line.
+    pub names: bool,
+}
+
+/// The table of every identity (or, with `--names`, their names).
+pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
+    if options.names {
         // One per line for completion: a name holding a newline cannot be one line, so it is left
         // out (it can still be typed).
         return Ok(crate::session::profile_names()?
@@ -196,40 +203,4 @@ pub fn list(names_only: bool) -> Result<String> {
         out.push('\n');
     }
     Ok(out)
-}
-
-/// The ARN STS gave for the cached session of `name`, if it said one (roles).
-fn cached_arn(name: &str) -> Option<String> {
-    let identity = Config::load().ok()?.identity(name).ok()?;
-    let cache = Cache::open(Cache::default_dir().ok()?);
-    let entry = cache.read(&cache_key(&identity)).ok()??;
-    // Only if the cached session is the one in this shell: a renewal elsewhere may have changed it.
-    (Some(&entry.credentials.access_key_id) == env("AWS_ACCESS_KEY_ID").as_ref())
-        .then_some(entry.credentials.arn)
-        .flatten()
-}
-
-/// What `aws-as` with no argument says: the active identity, its ARN when known, and time left.
-pub fn status() -> String {
-    let Some(name) = env("AWS_AS_IDENTITY") else {
-        return "no identity active: run aws-as NAME to switch (aws-as list shows them)\n"
-            .to_string();
-    };
-    let shown = printable(&name);
-    let arn = cached_arn(&name).map_or_else(String::new, |a| format!(" ({})", printable(&a)));
-    let expiry = env("AWS_CREDENTIAL_EXPIRATION")
-        .and_then(|e| DateTime::parse_from_rfc3339(&e).ok())
-        .map(|e| e.with_timezone(&Utc));
-    match expiry {
-        None => format!("{shown}{arn}\n"),
-        Some(e) if e <= Utc::now() => format!(
-            "{shown}{arn}: expired at {} (run aws-as {shown} to renew)\n",
-            rfc3339(e)
-        ),
-        Some(e) => format!(
-            "{shown}{arn}: {} left (expires {})\n",
-            left(e - Utc::now()),
-            rfc3339(e)
-        ),
-    }
 }

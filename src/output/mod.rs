@@ -1,5 +1,7 @@
 //! Where credentials go: the top of the flow. Each output uses sessions (and identities), and
-//! nothing below it uses an output.
+//! nothing below it uses an output. Each command has one entry of one shape,
+//! `run(&Options, Option<Connect>) -> Result<String>`: its options, and the STS client when this
+//! binary has one; the text returned is printed on stdout only if it succeeded.
 //!
 //! - `env.rs`: the environment change of a switch, shared by the shell switch and `exec`.
 //! - `shell/`: the dialects that write that change for each shell, the activation scripts, and
@@ -7,7 +9,8 @@
 //! - `exec.rs`: one command run with an identity's credentials.
 //! - `credential_process.rs`: the JSON an SDK's `credential_process` reads.
 //! - `export/`: `aws-as export`, the credentials in the formats other tools take (a dialect each).
-//! - `list.rs`: `aws-as list` and the status line.
+//! - `switch.rs`: the switch itself (`aws-as NAME`), `aws-as -` and the status line.
+//! - `list.rs`: `aws-as list`.
 //! - `credentials_file/`: `aws-as write`, an identity's credentials in a section of
 //!   `~/.aws/credentials`, edited in place without losing a byte of the rest.
 //! - `refresh.rs`: `aws-as refresh`, the daemon that keeps such sections fresh.
@@ -27,3 +30,4 @@ pub mod percent;
 pub mod refresh;
 pub mod server;
 pub mod shell;
+pub mod switch;

@@ -204,15 +204,29 @@ fn claim(cache_dir: &std::path::Path, section: &str) -> Result<std::fs::File> {
     }
 }
 
+/// What `aws-as refresh` was asked.
+pub struct Options {
+    /// `NAME=SECTION`, or a `SECTION` aws-as wrote.
+    pub targets: Vec<String>,
+    /// `--all`: every section aws-as wrote.
+    pub all: bool,
+    /// `--force`: take the sections over on the first write.
+    pub force: bool,
+    /// `--duration`.
+    pub duration: Option<u32>,
+}
+
 /// The daemon. Returns when a stop signal arrives; an error only for bad arguments, before it
-/// starts.
-pub fn run(
-    args: &[String],
-    all: bool,
-    force: bool,
-    duration: Option<u32>,
-    connect: Option<Connect>,
-) -> Result<String> {
+/// starts. It renews sessions, so it runs in `aws-as-sts` from the start (`cli::Network`) rather
+/// than hand over at its first miss.
+pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
+    let Options {
+        targets: args,
+        all,
+        force,
+        duration,
+    } = options;
+    let (all, force, duration) = (*all, *force, *duration);
     let signals = stop_signals();
     block(&signals);
 

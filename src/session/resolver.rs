@@ -10,10 +10,6 @@ use super::sts::{Connect, RoleRequest, StsApi};
 use crate::error::{Cause, Error, Result};
 use crate::identity::{Identity, Kind, Summary};
 
-fn needs_sts() -> Error {
-    Error::with_cause("a new session is needed from STS", Cause::NeedsSts)
-}
-
 const USER_SESSION_SECONDS: u32 = 12 * 3600;
 const ROLE_SESSION_SECONDS: u32 = 3600;
 
@@ -104,7 +100,7 @@ impl<'a> Resolver<'a> {
 
     fn sts(&mut self) -> Result<&dyn StsApi> {
         if self.sts.is_none() {
-            let connect = self.connect.ok_or_else(needs_sts)?;
+            let connect = self.connect.ok_or_else(Error::needs_sts)?;
             self.sts = Some(connect()?);
         }
         Ok(self.sts.as_deref().expect("just built"))
@@ -144,7 +140,7 @@ impl<'a> Resolver<'a> {
             return Ok(credentials);
         }
         if self.connect.is_none() {
-            return Err(needs_sts());
+            return Err(Error::needs_sts());
         }
         let _lock = match self.cache_step(|cache| cache.lock(&key))? {
             Some(lock) => {
@@ -186,7 +182,7 @@ impl<'a> Resolver<'a> {
             return Err(Error::new("no MFA code was given"));
         }
         if self.connect.is_none() {
-            return Err(needs_sts());
+            return Err(Error::needs_sts());
         }
         let duration = if std::ptr::eq(user, identity) {
             duration

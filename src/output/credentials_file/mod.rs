@@ -257,9 +257,38 @@ pub fn write(
     Ok(written)
 }
 
+/// What `aws-as write` was asked.
+pub enum Options {
+    /// `aws-as write NAME --profile SECTION [--force]`.
+    Write {
+        name: String,
+        section: String,
+        force: bool,
+        request: Request,
+        /// `--region`: refused, the credentials file holds no region.
+        region: Option<String>,
+    },
+    /// `aws-as write --remove SECTION`.
+    Remove { section: String },
+}
+
+/// `aws-as write`: NAME's credentials into a section, or (`--remove`) a section aws-as wrote out.
+pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
+    match options {
+        Options::Write {
+            name,
+            section,
+            force,
+            request,
+            region,
+        } => write_command(name, section, *force, request, region.as_deref(), connect),
+        Options::Remove { section } => remove_command(section),
+    }
+}
+
 /// `aws-as write NAME --profile SECTION`: NAME's credentials (from the cache, else a new session)
 /// into SECTION, with at least as long left as a credential_process gets.
-pub fn command(
+fn write_command(
     name: &str,
     section: &str,
     force: bool,
@@ -283,7 +312,7 @@ pub fn command(
 }
 
 /// `aws-as write --remove SECTION`.
-pub fn remove_command(section: &str) -> Result<String> {
+fn remove_command(section: &str) -> Result<String> {
     let path = remove(section)?;
     Ok(format!(
         "aws-as: removed aws-as's [{section}] from {}\n",

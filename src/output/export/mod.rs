@@ -39,16 +39,26 @@ pub enum Format {
     Ini,
 }
 
+/// What `aws-as export` was asked.
+pub struct Options {
+    pub name: String,
+    pub request: Request,
+    /// `--region`, over the profile's (refused by the formats that hold no region).
+    pub region: Option<String>,
+    pub format: Format,
+    /// `--section`: the ini section's name (NAME by default).
+    pub section: Option<String>,
+}
+
 /// The credentials of `name` in `format`. `section` names the ini section (NAME by default).
 /// Nothing is resolved when the options are refused, and the text is whole or there is none.
-pub fn export(
-    name: &str,
-    request: &Request,
-    region: Option<&str>,
-    format: Format,
-    section: Option<&str>,
-    connect: Option<Connect>,
-) -> Result<String> {
+pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
+    let Options { name, request, .. } = options;
+    let (region, format, section) = (
+        options.region.as_deref(),
+        options.format,
+        options.section.as_deref(),
+    );
     if section.is_some() && format != Format::Ini {
         return Err(Error::new(
             "--section names the section of --format ini: drop it, or add --format ini",

@@ -17,7 +17,7 @@
 //! never on a command line; the browser gets a one-time local address (`browser.rs`). Only
 //! `--print` shows it, on stdout.
 //!
-//! Everything here is reached from `aws-as-sts` only (as [`Login`], through `cli::Network`).
+//! Everything here is reached from `aws-as-sts` only (its [`run`], through `cli::Network`).
 
 mod browser;
 mod console;
@@ -34,16 +34,16 @@ use crate::session::sts::FederationRequest;
 use crate::session::{self, Connect, Credentials, Request, rfc3339, session_seconds, sts_region};
 
 /// What `aws-as login` was asked.
-pub struct Options<'a> {
-    pub name: &'a str,
+pub struct Options {
+    pub name: String,
     pub request: Request,
-    pub region: Option<&'a str>,
-    pub destination: Option<&'a str>,
+    /// `--region`, over the profile's.
+    pub region: Option<String>,
+    /// `--destination`: a console URL or path.
+    pub destination: Option<String>,
+    /// `--print`: the sign-in URL on stdout instead of a browser.
     pub print: bool,
 }
-
-/// [`login`]'s type, for the binary that links it to hand it to the command line.
-pub type Login = fn(&Options<'_>, Connect) -> Result<String>;
 
 /// The session policy of a user's federated session: it allows what the user's own policies do.
 const ALLOW_ALL: &str =
@@ -57,9 +57,10 @@ const SHORTEST: TimeDelta = TimeDelta::minutes(15);
 
 /// Signs in to the console as `options.name`: opens the browser, or with `--print` returns the
 /// sign-in URL for stdout.
-pub fn login(options: &Options<'_>, connect: Connect) -> Result<String> {
-    let identity = Config::load()?.identity(options.name)?;
-    let region = options.region.or(identity.region.as_deref());
+pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
+    let connect = connect.ok_or_else(Error::needs_sts)?;
+    let identity = Config::load()?.identity(&options.name)?;
+    let region = options.region.as_deref().or(identity.region.as_deref());
     let arn = match &identity.kind {
         Kind::Role { role_arn, .. } => Some(role_arn.as_str()),
         Kind::User { mfa_serial, .. } => mfa_serial.as_deref(),
@@ -67,7 +68,7 @@ pub fn login(options: &Options<'_>, connect: Connect) -> Result<String> {
     // Everything that can be refused is refused before a session is made.
     let partition = console::partition(arn, region)?;
     let endpoint = console::federation_endpoint(partition)?;
-    let destination = console::destination(partition, region, options.destination)?;
+    let destination = console::destination(partition, region, options.destination.as_deref())?;
     let credentials = match &identity.kind {
         Kind::Role { .. } => role_session(&identity, options, connect)?,
         Kind::User {
@@ -107,11 +108,7 @@ pub fn login(options: &Options<'_>, connect: Connect) -> Result<String> {
 }
 
 /// The role's session, renewed first when it has less left than the console session asked for.
-fn role_session(
-    identity: &Identity,
-    options: &Options<'_>,
-    connect: Connect,
-) -> Result<Credentials> {
+fn role_session(identity: &Identity, options: &Options, connect: Connect) -> Result<Credentials> {
     let asked = options.request.duration;
     if asked.is_some_and(|d| d > CHAINED_MAX_SECONDS) {
         return Err(Error::new(format!(
@@ -134,7 +131,7 @@ fn user_session(
     identity: &Identity,
     keys: &Keys,
     has_mfa: bool,
-    options: &Options<'_>,
+    options: &Options,
     connect: Connect,
 ) -> Result<Credentials> {
     if has_mfa || options.request.mfa_code.is_some() {

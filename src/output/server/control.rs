@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::tokens::{self, EcsKey};
 use crate::error::{Error, Result};
 use crate::identity::Config;
-use crate::session::rfc3339;
+use crate::session::{Connect, rfc3339};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -180,9 +180,17 @@ fn printable(name: &str) -> String {
     crate::output::list::printable(name)
 }
 
-pub fn run(addr: Option<SocketAddr>, action: Action) -> Result<String> {
-    let addr = addr.unwrap_or(super::address::DEFAULT_LISTEN);
-    match action {
+/// What `aws-as server ACTION` was asked.
+pub struct Options {
+    /// `--server`: the server's address [default: 127.0.0.1:9254].
+    pub server: Option<SocketAddr>,
+    pub action: Action,
+}
+
+/// `aws-as server ACTION`: asks the server through its management API.
+pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
+    let addr = options.server.unwrap_or(super::address::DEFAULT_LISTEN);
+    match &options.action {
         Action::Status => {
             let answer = call(addr, "GET", "/manage/session", None)?;
             let session: serde_json::Value = serde_json::from_str(&answer.body)
@@ -209,7 +217,7 @@ pub fn run(addr: Option<SocketAddr>, action: Action) -> Result<String> {
             call(addr, "POST", "/manage/stop", Some("{}"))?;
             Ok(format!("stopped the server on {addr}\n"))
         }
-        Action::Env { name, token_file } => env(addr, &name, token_file.as_deref()),
+        Action::Env { name, token_file } => env(addr, name, token_file.as_deref()),
     }
 }
 

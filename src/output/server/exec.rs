@@ -8,7 +8,6 @@
 //! same signal (re-raised with the default action), so the calling shell reports it as it would
 //! have reported CMD itself (`$?` = 128 + the signal, a loop stopped by Ctrl-C stops).
 
-use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt;
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -17,7 +16,8 @@ use super::sessions::Sessions;
 use super::tokens::EcsKey;
 use crate::error::{Error, Result};
 use crate::output::env::switch_change;
-use crate::session::{Connect, Request, resolve};
+use crate::output::exec::Options;
+use crate::session::{Connect, resolve};
 
 /// Variables CMD must not get: static keys (SDKs take them before any endpoint), and the other
 /// ways to name a container endpoint (botocore and the Rust SDK prefer the relative URI; a token
@@ -102,18 +102,20 @@ fn end_like(status: std::process::ExitStatus) -> ! {
     std::process::exit(128 + signal);
 }
 
-pub fn exec(
-    name: &str,
-    request: &Request,
-    region: Option<&str>,
-    command: &[OsString],
-    connect: Connect,
-) -> Result<String> {
-    let sessions = Sessions::new(Some(connect), request.duration);
+/// Runs `options.command` with the endpoint, and ends as it ended (returns only on failure).
+pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
+    let Options {
+        name,
+        request,
+        region,
+        command,
+    } = options;
+    let region = region.as_deref();
+    let sessions = Sessions::new(connect, request.duration);
     // The first session now, in the terminal where a person can type a code or read an error:
     // the server's own requests never ask.
     let at_least = |identity: &crate::identity::Summary| sessions.at_least(identity);
-    let (identity, credentials) = resolve(name, request, Some(&at_least), Some(connect))?;
+    let (identity, credentials) = resolve(name, request, Some(&at_least), connect)?;
     let listener = listen::bind("127.0.0.1:0".parse().expect("an address"))?;
     let addr = listener
         .local_addr()

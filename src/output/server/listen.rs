@@ -112,7 +112,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// `aws-as serve`: runs in the foreground until SIGINT, SIGTERM or `POST /manage/stop`.
-pub fn serve(options: Options, connect: Connect) -> Result<String> {
+pub fn serve(options: &Options, connect: Option<Connect>) -> Result<String> {
     let listen = options.listen.unwrap_or(DEFAULT_LISTEN);
     check_listen(listen)?;
     let mut identity = options.identity.clone();
@@ -128,8 +128,8 @@ pub fn serve(options: Options, connect: Connect) -> Result<String> {
         }
     }
     let ecs = EcsKey::load_or_create()?;
-    let token_path = match options.token_file {
-        Some(path) => path,
+    let token_path = match &options.token_file {
+        Some(path) => path.clone(),
         None => tokens::default_manage_token_path()?,
     };
     let manage_token = tokens::manage_token(&token_path)?;
@@ -137,7 +137,7 @@ pub fn serve(options: Options, connect: Connect) -> Result<String> {
     let (state, stopped) = state(
         listen,
         Parts {
-            sessions: Sessions::new(Some(connect), options.duration),
+            sessions: Sessions::new(connect, options.duration),
             served: identity.clone(),
             imds_v1: options.imds_v1,
             ecs,

@@ -15,8 +15,8 @@
 //! | `control.rs` | `aws-as server …`: the terminal's client of the management API |
 //!
 //! Everything but `tokens.rs` and `control.rs` is network code, reachable only from the
-//! `aws-as-sts` binary's entry (passed to `cli::main` as the STS client is): the lean `aws-as`
-//! hands `serve` and `exec --server` to it before doing anything.
+//! `aws-as-sts` binary's entry (passed to `cli::main` in `cli::Network`, with the STS client):
+//! the lean `aws-as` hands `serve` and `exec --server` to it before doing anything.
 
 mod address;
 pub mod control;
@@ -39,7 +39,8 @@ use axum::middleware;
 use axum::response::IntoResponse;
 
 pub use address::DEFAULT_LISTEN;
-pub use listen::{Options, serve};
+// `serve` under the name every command's entry has (`cli` calls each `run`).
+pub use listen::{Options, serve as run};
 use state::State;
 
 /// The route table. One sub-router per surface, each with its own check as a route layer (so an

@@ -1,4 +1,4 @@
-//! The activation (`aws-as-activate`, whose command line is in `cli.rs`): the shell code that installs the `aws-as` and `aws-as-deactivate`
+//! The activation (`aws-as-activate`, whose command line is in `cli/args.rs`): the shell code that installs the `aws-as` and `aws-as-deactivate`
 //! commands (and the prompt) in the running shell.
 //!
 //! ```text

@@ -3,7 +3,7 @@
 //!
 //! Each shell's logic is a template in `src/completions/`; what aws-as accepts (subcommands,
 //! options, which options take a value and its possible values, what each positional argument
-//! is) is read from clap's definition of the command line (passed in by `cli.rs`) and written
+//! is) is read from clap's definition of the command line (passed in by `cli/`) and written
 //! into the template, so a completion cannot drift from the parser. Identity names are not in
 //! the scripts: they run `aws-as list --names` when TAB is pressed, so they follow the config.
 //!
@@ -45,6 +45,18 @@ const BASH: &str = include_str!("completions/bash.bash");
 const ZSH: &str = include_str!("completions/zsh.zsh");
 const FISH: &str = include_str!("completions/fish.fish");
 const TCSH: &str = include_str!("completions/tcsh.csh");
+
+/// What `aws-as completions` was asked.
+pub struct Options {
+    pub shell: CompletionShell,
+    /// The command line the script completes: clap's definition of it.
+    pub command: fn() -> clap::Command,
+}
+
+/// `aws-as completions SHELL`: the [`script`] for SHELL.
+pub fn run(options: &Options, _: Option<crate::session::Connect>) -> crate::error::Result<String> {
+    Ok(script(options.shell, &(options.command)()))
+}
 
 /// The completion script for `shell`, for the command line `command` defines.
 pub fn script(shell: CompletionShell, command: &clap::Command) -> String {

@@ -1,0 +1,160 @@
+//! The arguments clap read (`args.rs`) as each command's options: what the dispatch hands to the
+//! command's entry. Nothing runs here.
+
+use super::args::{Cli, Command, ServerAction, SessionArgs, command};
+use crate::output::server::{self, control};
+use crate::output::shell::completions;
+use crate::output::{
+    credential_process, credentials_file, exec, export, list, login, refresh, switch,
+};
+use crate::session;
+
+/// One command, with its options.
+pub enum Options {
+    Switch(switch::Options),
+    Exec(exec::Options),
+    ExecServer(exec::Options),
+    CredentialProcess(credential_process::Options),
+    Write(credentials_file::Options),
+    Refresh(refresh::Options),
+    Export(export::Options),
+    Login(login::Options),
+    List(list::Options),
+    Serve(server::Options),
+    Server(control::Options),
+    Completions(completions::Options),
+}
+
+impl SessionArgs {
+    pub fn request(&self) -> session::Request {
+        session::Request {
+            mfa_code: self.mfa_code.clone(),
+            duration: self.length.duration,
+            no_input: self.no_input,
+            no_terminal: false,
+        }
+    }
+}
+
+impl From<Cli> for Options {
+    fn from(cli: Cli) -> Self {
+        let Some(subcommand) = cli.command else {
+            return Options::Switch(switch::Options {
+                name: cli.name,
+                shell: cli.shell,
+                request: cli.session.request(),
+                region: cli.session.region,
+            });
+        };
+        match subcommand {
+            Command::Exec {
+                name,
+                server,
+                session,
+                command,
+            } => {
+                let options = exec::Options {
+                    name,
+                    request: session.request(),
+                    region: session.region,
+                    command,
+                };
+                if server {
+                    Options::ExecServer(options)
+                } else {
+                    Options::Exec(options)
+                }
+            }
+            Command::CredentialProcess { name, session } => {
+                Options::CredentialProcess(credential_process::Options {
+                    name,
+                    request: session.request(),
+                    region: session.region,
+                })
+            }
+            Command::Write {
+                name,
+                profile,
+                force,
+                remove,
+                session,
+            } => Options::Write(match (remove, name, profile) {
+                (Some(section), _, _) => credentials_file::Options::Remove { section },
+                (None, Some(name), Some(section)) => credentials_file::Options::Write {
+                    name,
+                    section,
+                    force,
+                    request: session.request(),
+                    region: session.region,
+                },
+                _ => unreachable!("clap requires NAME and --profile without --remove"),
+            }),
+            Command::Refresh {
+                targets,
+                all,
+                force,
+                length,
+            } => Options::Refresh(refresh::Options {
+                targets,
+                all,
+                force,
+                duration: length.duration,
+            }),
+            Command::Export {
+                name,
+                format,
+                section,
+                session,
+            } => Options::Export(export::Options {
+                name,
+                request: session.request(),
+                region: session.region,
+                format,
+                section,
+            }),
+            Command::Login {
+                name,
+                destination,
+                print,
+                session,
+            } => Options::Login(login::Options {
+                name,
+                request: session.request(),
+                region: session.region,
+                destination,
+                print,
+            }),
+            Command::List { names } => Options::List(list::Options { names }),
+            Command::Serve {
+                name,
+                listen,
+                imds_v1,
+                token_file,
+                resume,
+                length,
+            } => Options::Serve(server::Options {
+                listen: Some(listen),
+                imds_v1,
+                identity: name,
+                duration: length.duration,
+                token_file,
+                resume,
+            }),
+            Command::Server { server, action } => Options::Server(control::Options {
+                server,
+                action: match action {
+                    ServerAction::Status => control::Action::Status,
+                    ServerAction::Page => control::Action::Page,
+                    ServerAction::Switch { name } => control::Action::Switch(name),
+                    ServerAction::Stop => control::Action::Stop,
+                    ServerAction::Env { name, token_file } => {
+                        control::Action::Env { name, token_file }
+                    }
+                },
+            }),
+            Command::Completions { shell } => {
+                Options::Completions(completions::Options { shell, command })
+            }
+        }
+    }
+}

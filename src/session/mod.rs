@@ -9,7 +9,7 @@
 //! - `credentials.rs`: what a session is.
 //! - `sts/`: what is asked of STS (`mod.rs`) and the SDK client that asks it (`client.rs`,
 //!   linked into `aws-as-sts` only).
-//! - `mfa.rs`, `totp.rs`: where a code comes from.
+//! - `mfa/`: where a code comes from.
 
 pub mod cache;
 pub mod credentials;
@@ -17,7 +17,6 @@ pub mod index;
 pub mod mfa;
 pub mod resolver;
 pub mod sts;
-pub mod totp;
 
 pub use credentials::{Credentials, rfc3339};
 pub use resolver::{Resolver, cache_key, session_seconds, sts_region};

@@ -10,9 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::credentials::rfc3339;
-use super::totp;
 use crate::error::{Cause, Error, Result};
 use crate::identity::{CodeSource, TotpSecret};
+
+pub mod totp;
 
 /// Set by `--no-input`: never ask on the terminal nor run an `mfa_process`, which may wait for a
 /// touch (the prompt hook renews only what needs neither).

@@ -271,7 +271,7 @@ pub fn run(
 
     let request = Request {
         duration,
-        no_terminal: true,
+        ask: crate::session::Ask::Process,
         ..Request::default()
     };
     let now = SystemTime::now();

@@ -860,7 +860,7 @@ fn prompt_can_be_turned_off() {
 
 fn template(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("shell")
+        .join("src/output/shell/activate")
         .join(name)
 }
 

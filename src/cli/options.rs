@@ -30,8 +30,11 @@ impl SessionArgs {
         session::Request {
             mfa_code: self.mfa_code.clone(),
             duration: self.length.duration,
-            no_input: self.no_input,
-            no_terminal: false,
+            ask: if self.no_input {
+                session::Ask::Nothing
+            } else {
+                session::Ask::Terminal
+            },
         }
     }
 }

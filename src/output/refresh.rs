@@ -285,7 +285,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
 
     let request = Request {
         duration,
-        no_terminal: true,
+        ask: crate::session::Ask::Process,
         ..Request::default()
     };
     let now = SystemTime::now();

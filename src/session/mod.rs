@@ -9,7 +9,7 @@
 //! - `credentials.rs`: what a session is.
 //! - `sts/`: what is asked of STS (`mod.rs`) and the SDK client that asks it (`client.rs`,
 //!   linked into `aws-as-sts` only).
-//! - `mfa.rs`, `totp.rs`: where a code comes from.
+//! - `mfa/`: where a code comes from.
 
 pub mod cache;
 pub mod credentials;
@@ -17,9 +17,9 @@ pub mod index;
 pub mod mfa;
 pub mod resolver;
 pub mod sts;
-pub mod totp;
 
 pub use credentials::{Credentials, rfc3339};
+pub use mfa::Ask;
 pub use resolver::{Resolver, cache_key, session_seconds, sts_region};
 pub use sts::Connect;
 
@@ -37,10 +37,8 @@ pub struct Request {
     pub mfa_code: Option<String>,
     /// Seconds a new session lasts, over the profile's `duration_seconds`.
     pub duration: Option<u32>,
-    /// Never ask on the terminal nor run an `mfa_process`: fail instead.
-    pub no_input: bool,
-    /// Never ask on the terminal, but run `mfa_process` or use a TOTP secret (a daemon).
-    pub no_terminal: bool,
+    /// How far aws-as may go for an MFA code: the terminal, an `mfa_process`, or neither.
+    pub ask: Ask,
 }
 
 /// Resolves `name` to its identity's summary and fresh credentials (the cache first, STS on a
@@ -79,14 +77,8 @@ pub fn credentials(
     at_least: Option<&dyn Fn(&Summary) -> TimeDelta>,
     connect: Option<Connect>,
 ) -> Result<Credentials> {
-    if request.no_input {
-        mfa::NO_INPUT.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
     let cache = Cache::open(Cache::default_dir()?);
-    let mut resolver = Resolver::new(&cache, request.mfa_code.clone(), connect);
-    if request.no_terminal {
-        resolver = resolver.without_terminal();
-    }
+    let mut resolver = Resolver::new(&cache, request.mfa_code.clone(), request.ask, connect);
     match at_least {
         Some(d) => resolver.credentials_lasting(identity, request.duration, d(&identity.summary())),
         None => resolver.credentials(identity, request.duration),

@@ -5,7 +5,7 @@ use chrono::{TimeDelta, Utc};
 
 use super::cache::{Cache, warn};
 use super::credentials::{Credentials, RENEW_BEFORE};
-use super::mfa;
+use super::mfa::{self, Ask};
 use super::sts::{Connect, RoleRequest, StsApi};
 use crate::error::{Cause, Error, Result};
 use crate::identity::{Identity, Kind, Summary};
@@ -36,9 +36,8 @@ pub struct Resolver<'a> {
     /// Set once the cache has failed to take a lock or an entry (and the user was warned): the
     /// rest of the chain goes straight to STS.
     uncached: bool,
-    /// Whether a code may be asked for on the terminal: not for a server's request, which has
-    /// no person at a terminal behind it (an `mfa_process` or a TOTP secret still gives one).
-    terminal: bool,
+    /// How far a code may be asked for when `mfa_code` is not given.
+    ask: Ask,
 }
 
 /// The region STS calls are signed for: the profile's, else `AWS_REGION`, else us-east-1.
@@ -79,23 +78,20 @@ pub fn fresh(
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(cache: &'a Cache, mfa_code: Option<String>, connect: Option<Connect>) -> Self {
+    pub fn new(
+        cache: &'a Cache,
+        mfa_code: Option<String>,
+        ask: Ask,
+        connect: Option<Connect>,
+    ) -> Self {
         Resolver {
             cache,
             connect,
             sts: None,
             mfa_code,
             uncached: false,
-            terminal: true,
+            ask,
         }
-    }
-
-    /// Never asks on the terminal (a server's request, the refresh daemon): a session that needs
-    /// a typed code fails at once with [`Cause::MfaCodeNeeded`], naming the command that makes it;
-    /// `mfa_process` and a TOTP secret still give codes.
-    pub fn without_terminal(mut self) -> Self {
-        self.terminal = false;
-        self
     }
 
     fn sts(&mut self) -> Result<&dyn StsApi> {
@@ -251,18 +247,7 @@ impl<'a> Resolver<'a> {
                 };
                 let given = self.mfa_code.clone();
                 let source = mfa::Source::pick(given.as_deref(), code_source.as_ref());
-                if !self.terminal && matches!(source, mfa::Source::Terminal) {
-                    return Err(Error::with_cause(
-                        format!(
-                            "a new MFA session of {name} needs a code for {serial} and there is \
-                             nobody to ask: run `aws-as {name}` in a terminal (the session it \
-                             makes is used from then on), or set mfa_process or \
-                             aws_as_mfa_totp_secret in the profile"
-                        ),
-                        Cause::MfaCodeNeeded,
-                    ));
-                }
-                mfa::with_code(serial, &source, |code| {
+                mfa::with_code(name, serial, &source, self.ask, |code| {
                     self.sts()?.get_session_token(
                         name,
                         &region,

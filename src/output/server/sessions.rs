@@ -378,7 +378,8 @@ impl Sessions {
             .map_err(|e| (None, e))?;
         let at_least = self.at_least(&identity.summary());
         let resolved = Cache::default_dir().map(Cache::open).and_then(|cache| {
-            let mut resolver = Resolver::new(&cache, None, self.connect).without_terminal();
+            let mut resolver =
+                Resolver::new(&cache, None, crate::session::Ask::Process, self.connect);
             resolver.credentials_lasting(&identity, self.duration, at_least)
         });
         let credentials = match resolved {
@@ -548,8 +549,12 @@ impl Sessions {
                     .and_then(|c| c.identity(&owned))
                     .and_then(|identity| {
                         let cache = Cache::open(Cache::default_dir()?);
-                        let mut resolver =
-                            Resolver::new(&cache, Some(code), this.connect).without_terminal();
+                        let mut resolver = Resolver::new(
+                            &cache,
+                            Some(code),
+                            crate::session::Ask::Process,
+                            this.connect,
+                        );
                         resolver.new_mfa_session(&identity, this.duration)
                     });
                 let _ = tx.send(made.map(|(user, _)| user));

@@ -1,6 +1,14 @@
 //! The shells: how an environment change ([`Change`]) is written for each family of shells
 //! (names checked, never escaped; values quoted by the dialect's own rule), the activation
 //! scripts that install `aws-as` in a shell, and tab completion.
+//!
+//! Every line of shell aws-as prints is kept here, as real files beside the Rust that embeds
+//! them (so shellcheck, `zsh -n` and `fish --no-execute` can read them, and whoever edits a
+//! generator sees its template):
+//! - `mod.rs`, `posix.rs`, `fish.rs`, `csh.rs`: the statements of a switch, per dialect.
+//! - `activate/`: `aws-as-activate` and its scripts, one per dialect.
+//! - `completions/`: `aws-as completions SHELL`, a generator beside each shell's template, and
+//!   the loaders the activation appends.
 
 pub mod activate;
 pub mod completions;

@@ -1,6 +1,6 @@
 # bash completion for aws-as, printed by `aws-as completions bash` (generated from
-# src/completions/bash.bash: edit that, not this). aws-as-activate includes it; without the
-# activation, source it from ~/.bashrc or install it as
+# src/output/shell/completions/bash.bash: edit that, not this). aws-as-activate includes it;
+# without the activation, source it from ~/.bashrc or install it as
 # ~/.local/share/bash-completion/completions/aws-as.
 #
 # Quirks this file works around:

@@ -1,6 +1,6 @@
 # fish completion for aws-as, printed by `aws-as completions fish` (generated from
-# src/completions/fish.fish: edit that, not this). aws-as-activate includes it; without the
-# activation, save it as ~/.config/fish/completions/aws-as.fish.
+# src/output/shell/completions/fish.fish: edit that, not this). aws-as-activate includes it;
+# without the activation, save it as ~/.config/fish/completions/aws-as.fish.
 #
 # Quirks this file works around:
 # - Identity names come from `aws-as list --names`, run only on TAB. Each output line is one

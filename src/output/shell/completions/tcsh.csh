@@ -1,6 +1,6 @@
 # tcsh completion for aws-as, printed by `aws-as completions tcsh` (generated from
-# src/completions/tcsh.csh: edit that, not this). aws-as-activate includes it; without the
-# activation: source it from ~/.tcshrc.
+# src/output/shell/completions/tcsh.csh: edit that, not this). aws-as-activate includes it;
+# without the activation: source it from ~/.tcshrc.
 #
 # Quirks this file works around:
 # - One `complete` statement ending with ` ;`, no `!`: aws-as-activate's output is evaluated as

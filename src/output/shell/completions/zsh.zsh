@@ -1,8 +1,8 @@
 #compdef aws-as
 # zsh completion for aws-as, printed by `aws-as completions zsh` (generated from
-# src/completions/zsh.zsh: edit that, not this). aws-as-activate includes it when compinit has
-# run; without the activation, put it in a directory of $fpath as `_aws-as`, or source it after
-# compinit.
+# src/output/shell/completions/zsh.zsh: edit that, not this). aws-as-activate includes it when
+# compinit has run; without the activation, put it in a directory of $fpath as `_aws-as`, or
+# source it after compinit.
 #
 # Quirks this file works around:
 # - Identity names come from `aws-as list --names`, run only on TAB, split on newlines and given

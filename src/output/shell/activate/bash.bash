@@ -296,7 +296,7 @@ __aws_as_deactivate() {
     \builtin unset -f __aws_as __aws_as_deactivate __aws_as_prompt __aws_as_hook \
         __aws_as_unhook __aws_as_pc_is_array __aws_as_expiry __aws_as_renew __aws_as_status \
         __aws_as_load
-    # The completion the activation appended (src/completions/bash.bash).
+    # The completion the activation appended (src/output/shell/completions/bash.bash).
     \builtin complete -r aws-as >/dev/null 2>&1 || :
     \builtin unset -f _aws_as _aws_as_spec _aws_as_choices _aws_as_split _aws_as_in \
         _aws_as_names _aws_as_reply

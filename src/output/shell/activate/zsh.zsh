@@ -192,7 +192,8 @@ function aws-as-deactivate {
     \builtin unset __aws_as_prefix __aws_as_psname __aws_as_mark __aws_as_tried __aws_as_renew_only
     \builtin unfunction aws-as aws-as-deactivate __aws_as_prompt __aws_as_expiry __aws_as_renew \
         __aws_as_hook __aws_as_load
-    # The completion the activation appended when compinit was loaded (src/completions/zsh.zsh).
+    # The completion the activation appended when compinit was loaded
+    # (src/output/shell/completions/zsh.zsh).
     if (( ${+functions[_aws-as]} )); then
         (( ${+functions[compdef]} )) && compdef -d aws-as
         \builtin unfunction -m '_aws-as*'

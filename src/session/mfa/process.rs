@@ -1,209 +1,16 @@
-//! Where an MFA code comes from, first that applies: `--mfa-code`, the profile's `mfa_process`,
-//! its `aws_as_mfa_totp_secret`, else a prompt on the controlling terminal (never stdout: the
-//! shell is capturing it to eval). Only a person at the terminal gets another try when STS
-//! rejects the code: the other sources would give the same wrong answer again.
+//! The profile's `mfa_process`: how its line is started (plain words directly, anything else
+//! by `/bin/sh -c`), its output read without blocking on it, and the code found in what it
+//! printed. It holds the terminal while it runs, so it can ask for a PIN there.
 
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use super::credentials::rfc3339;
-use super::totp;
-use crate::error::{Cause, Error, Result};
-use crate::identity::{CodeSource, TotpSecret};
-
-/// Set by `--no-input`: never ask on the terminal nor run an `mfa_process`, which may wait for a
-/// touch (the prompt hook renews only what needs neither).
-pub static NO_INPUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Codes a person may type before a rejection by STS ends the switch.
-pub const TERMINAL_ATTEMPTS: u32 = 3;
-
-fn is_code(s: &str) -> bool {
-    s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-pub enum Source<'a> {
-    /// `--mfa-code`
-    Given(&'a str),
-    Process {
-        profile: &'a str,
-        command: &'a str,
-    },
-    Totp(&'a TotpSecret),
-    Terminal,
-}
-
-impl<'a> Source<'a> {
-    /// `--mfa-code` over the profile's sources over the terminal. A profile with both
-    /// `mfa_process` and a TOTP secret uses `mfa_process`.
-    pub fn pick(given: Option<&'a str>, profile: Option<&'a CodeSource>) -> Source<'a> {
-        if let Some(code) = given {
-            return Source::Given(code);
-        }
-        match profile {
-            Some(CodeSource {
-                profile,
-                process: Some(command),
-                ..
-            }) => Source::Process { profile, command },
-            Some(CodeSource {
-                totp: Some(secret), ..
-            }) => Source::Totp(secret),
-            _ => Source::Terminal,
-        }
-    }
-
-    fn attempts(&self) -> u32 {
-        match self {
-            Source::Terminal => TERMINAL_ATTEMPTS,
-            _ => 1,
-        }
-    }
-}
-
-/// Runs `call` (GetSessionToken) with a code for the device `serial` from `source`. When STS
-/// rejects a typed code the person is asked again, up to [`TERMINAL_ATTEMPTS`] codes in all; a
-/// rejected code from anywhere else ends the switch with a message saying where it came from.
-pub fn with_code<T>(
-    serial: &str,
-    source: &Source<'_>,
-    mut call: impl FnMut(&str) -> Result<T>,
-) -> Result<T> {
-    let mut attempt = 1;
-    loop {
-        let code = code(serial, source)?;
-        let err = match call(&code) {
-            Err(e) if e.cause() == Cause::WrongMfaCode => e,
-            other => return other,
-        };
-        if attempt < source.attempts() {
-            attempt += 1;
-            tell_terminal(&format!(
-                "aws-as: STS rejected that code (wrong, or already used); attempt {attempt} of {}.",
-                source.attempts()
-            ));
-            continue;
-        }
-        return Err(match source {
-            Source::Given(_) => err,
-            Source::Terminal => Error::with_cause(
-                format!("{err}; {attempt} codes from the terminal were rejected"),
-                Cause::WrongMfaCode,
-            ),
-            Source::Process { profile, .. } => Error::with_cause(
-                format!(
-                    "{err}; the code came from the mfa_process of profile {profile:?}: check that \
-                     it prints the current code of {serial}"
-                ),
-                Cause::WrongMfaCode,
-            ),
-            Source::Totp(secret) => {
-                let next = (unix_now() / totp::STEP + 1) * totp::STEP;
-                let next = chrono::DateTime::from_timestamp(next as i64, 0)
-                    .map(rfc3339)
-                    .unwrap_or_default();
-                Error::with_cause(
-                    format!(
-                        "{err}; the code came from the aws_as_mfa_totp_secret of profile {:?}: \
-                         if it was already used in this 30-second window (another switch, \
-                         another tool with the same secret), run the switch again after {next}; \
-                         otherwise the secret is not {serial}'s or this machine's clock is off",
-                        secret.profile
-                    ),
-                    Cause::WrongMfaCode,
-                )
-            }
-        });
-    }
-}
-
-fn code(serial: &str, source: &Source<'_>) -> Result<String> {
-    match source {
-        Source::Given(code) => {
-            let code = code.trim();
-            if !is_code(code) {
-                bail!("--mfa-code takes the 6 digits your MFA device shows");
-            }
-            Ok(code.to_string())
-        }
-        // A hardware key waits for a touch: under --no-input (a prompt hook renewing in the
-        // background) that would be a hang nobody sees.
-        Source::Process { .. } if no_input() => Err(needs_input(serial)),
-        Source::Process { profile, command } => run_process(profile, command),
-        Source::Totp(secret) => totp::code_at(secret, unix_now()),
-        Source::Terminal => prompt(serial),
-    }
-}
-
-fn no_input() -> bool {
-    NO_INPUT.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-fn needs_input(serial: &str) -> Error {
-    Error::with_cause(
-        format!(
-            "the MFA session has expired and --no-input forbids asking for a code for {serial}: run the switch without --no-input"
-        ),
-        Cause::MfaCodeNeeded,
-    )
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-fn tell_terminal(line: &str) {
-    if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
-        let _ = writeln!(tty, "{line}");
-    }
-}
-
-fn prompt(serial: &str) -> Result<String> {
-    if no_input() {
-        return Err(needs_input(serial));
-    }
-    // rpassword reads from /dev/tty and writes the prompt there, so stdout stays clean.
-    if std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .is_err()
-    {
-        bail!(
-            "an MFA code is needed for {serial} and there is no terminal to ask on: pass \
-             --mfa-code CODE, or set mfa_process or aws_as_mfa_totp_secret in the profile"
-        );
-    }
-    loop {
-        let answer =
-            rpassword::prompt_password(format!("Enter MFA code for {serial}: ")).map_err(|e| {
-                Error::new(format!(
-                    "could not read the MFA code for {serial} ({e}): pass --mfa-code CODE"
-                ))
-            })?;
-        let answer = answer.trim();
-        // An empty answer is also what end-of-file gives: stop rather than ask forever.
-        if answer.is_empty() {
-            bail!(
-                "no MFA code entered for {serial}: run the switch again, or pass --mfa-code CODE"
-            );
-        }
-        if is_code(answer) {
-            return Ok(answer.to_string());
-        }
-        tell_terminal("aws-as: an MFA code is 6 digits; try again.");
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// mfa_process
-// ---------------------------------------------------------------------------------------------
+use super::is_code;
+use super::terminal::Foreground;
+use crate::error::{Error, Result};
 
 /// Seconds `mfa_process` may take (`AWS_AS_MFA_PROCESS_TIMEOUT`): long enough to find and touch
 /// a hardware key.
@@ -361,55 +168,8 @@ fn first_line(stderr: &str) -> String {
     }
 }
 
-/// While the mfa_process runs in its own process group, that group holds the terminal: a command
-/// that asks for a PIN on /dev/tty (ykman for a password-protected OATH applet) would otherwise be
-/// stopped by SIGTTIN as a background job, and Ctrl-C would not reach it. Given back on drop.
-struct Foreground {
-    tty: std::fs::File,
-    ours: libc::pid_t,
-    ttou: libc::sighandler_t,
-}
-
-impl Foreground {
-    fn give(child: libc::pid_t) -> Option<Foreground> {
-        use std::os::fd::AsRawFd;
-        let tty = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/tty")
-            .ok()?;
-        let fd = tty.as_raw_fd();
-        // SAFETY: plain syscalls on a descriptor we own; no memory is passed.
-        unsafe {
-            let ours = libc::getpgrp();
-            if libc::tcgetpgrp(fd) != ours {
-                return None; // aws-as itself runs in the background: nothing to hand over
-            }
-            // Taking the terminal back from the background raises SIGTTOU: ignored meanwhile.
-            let ttou = libc::signal(libc::SIGTTOU, libc::SIG_IGN);
-            if libc::tcsetpgrp(fd, child) != 0 {
-                libc::signal(libc::SIGTTOU, ttou);
-                return None;
-            }
-            // It may already have been stopped for touching the terminal before it was its own.
-            libc::kill(-child, libc::SIGCONT);
-            Some(Foreground { tty, ours, ttou })
-        }
-    }
-}
-
-impl Drop for Foreground {
-    fn drop(&mut self) {
-        use std::os::fd::AsRawFd;
-        // SAFETY: as in `give`.
-        unsafe {
-            libc::tcsetpgrp(self.tty.as_raw_fd(), self.ours);
-            libc::signal(libc::SIGTTOU, self.ttou);
-        }
-    }
-}
-
-fn run_process(profile: &str, command: &str) -> Result<String> {
+/// Runs `command`, the mfa_process of `profile`, and returns the code it printed.
+pub(super) fn run(profile: &str, command: &str) -> Result<String> {
     let invocation = invocation(command).map_err(|e| {
         Error::new(format!(
             "profile {profile:?}: mfa_process cannot be read ({e}): fix its quoting"
@@ -577,37 +337,5 @@ mod tests {
         assert_eq!(code_in("111111 then 222222"), Some("222222"));
         assert_eq!(code_in("1234567 12345 12345a"), None);
         assert_eq!(code_in(""), None);
-    }
-
-    #[test]
-    fn the_terminal_alone_is_asked_again() {
-        let source = CodeSource {
-            profile: "p".into(),
-            process: Some("ykman".into()),
-            totp: Some(TotpSecret::new("p", "JBSWY3DP".into())),
-        };
-        assert!(matches!(
-            Source::pick(Some("123456"), Some(&source)),
-            Source::Given("123456")
-        ));
-        let process = Source::pick(None, Some(&source));
-        assert!(matches!(
-            process,
-            Source::Process {
-                command: "ykman",
-                ..
-            }
-        ));
-        let totp_only = CodeSource {
-            process: None,
-            ..source.clone()
-        };
-        let totp = Source::pick(None, Some(&totp_only));
-        assert!(matches!(totp, Source::Totp(_)));
-        let terminal = Source::pick(None, None);
-        assert_eq!(
-            [&process, &totp, &terminal].map(|s| s.attempts()),
-            [1, 1, TERMINAL_ATTEMPTS]
-        );
     }
 }

@@ -7,10 +7,11 @@
 //! aws-as-activate --shell fish | source     # fish
 //! ```
 //!
-//! The scripts are real files in `shell/`, one per dialect, embedded at build time. Each holds
-//! the placeholder `'@AWS_AS@'` (quotes included, so the file stays valid shell for shellcheck and
+//! The scripts are real files beside this one, one per dialect (`posix.sh`, `bash.bash`,
+//! `zsh.zsh`, `fish.fish`, `tcsh.csh`), embedded at build time. Each holds the placeholder
+//! `'@AWS_AS@'` (quotes included, so the file stays valid shell for shellcheck and
 //! `fish --no-execute`), replaced by the quoted absolute path of the `aws-as` binary;
-//! `shell/dispatch.sh` (what `-s` prints) holds `'@AWS_AS_ACTIVATE@'` for this program.
+//! `dispatch.sh` (what `-s` prints) holds `'@AWS_AS_ACTIVATE@'` for this program.
 //!
 //! The `aws-as` binary is the one next to this executable, or `aws-as` on PATH when there is none.
 //! The environment variable `AWS_AS_BIN` overrides that path (for tests and for packagers who
@@ -21,12 +22,12 @@ use std::path::PathBuf;
 
 use super::{Dialect, Shell, completions};
 
-const POSIX: &str = include_str!("../../../shell/posix.sh");
-const BASH: &str = include_str!("../../../shell/bash.bash");
-const ZSH: &str = include_str!("../../../shell/zsh.zsh");
-const FISH: &str = include_str!("../../../shell/fish.fish");
-const TCSH: &str = include_str!("../../../shell/tcsh.csh");
-const DISPATCH: &str = include_str!("../../../shell/dispatch.sh");
+const POSIX: &str = include_str!("posix.sh");
+const BASH: &str = include_str!("bash.bash");
+const ZSH: &str = include_str!("zsh.zsh");
+const FISH: &str = include_str!("fish.fish");
+const TCSH: &str = include_str!("tcsh.csh");
+const DISPATCH: &str = include_str!("dispatch.sh");
 
 const BIN_PLACEHOLDER: &str = "'@AWS_AS@'";
 /// In bash's and zsh's scripts, the line after which functions are defined at first use.
@@ -162,7 +163,7 @@ fn split_lazy(shell: Shell) -> (&'static str, &'static str) {
 /// function it stood for. Only the parsing moves: what the functions do is what they did.
 fn stubs(shell: Shell, later: &str, activate: &str) -> String {
     // zsh parses a whole eval'd text before running it, so only `function NAME` keeps a name
-    // from alias expansion there (see shell/zsh.zsh).
+    // from alias expansion there (see zsh.zsh).
     let zsh = shell == Shell::Zsh;
     let name = if zsh { "zsh" } else { "bash" };
     let define = |f: &str, body: &str| {
@@ -191,7 +192,7 @@ fn stubs(shell: Shell, later: &str, activate: &str) -> String {
 }
 
 /// The script without its comment lines, blank lines and indentation: they are for readers of
-/// `shell/`, and bash lexes an `eval`'d string slowly enough (about 300 instructions a byte)
+/// the files, and bash lexes an `eval`'d string slowly enough (about 300 instructions a byte)
 /// that they were a fifth of what the activation cost a new shell. The scripts hold no
 /// here-document nor a quoted string that spans lines, where either would be text (the
 /// real-shell tests run what is printed).

@@ -140,7 +140,7 @@ function aws-as-deactivate --description 'Remove aws-as from this shell'
     end
     set -e __aws_as_no_prompt __aws_as_mark __aws_as_tried
     functions -e aws-as aws-as-deactivate __aws_as_status __aws_as_expiry __aws_as_renew
-    # The completion the activation appended (src/completions/fish.fish).
+    # The completion the activation appended (src/output/shell/completions/fish.fish).
     complete -c aws-as -e
     functions -e __aws_as_spec __aws_as_choices __aws_as_names __aws_as_complete
 end

@@ -11,15 +11,15 @@ use clap::Parser;
 
 use crate::error::{Cause, Error, Result};
 use crate::identity::DURATION_RANGE;
+use crate::output::credentials_file::refresh;
 use crate::output::env::clear_change;
 use crate::output::export::{self, Format};
 use crate::output::login;
-use crate::output::server::{self, control};
 use crate::output::shell::Shell;
 use crate::output::shell::activate::{self, Target};
 use crate::output::shell::completions::{self, CompletionShell};
 use crate::output::{
-    credential_process, credentials_file, env::switch_change, exec, list, refresh,
+    control, credential_process, credentials_file, env::switch_change, exec, list, server,
 };
 use crate::session::{self, Connect, cache};
 

@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use super::listen::{self, Parts};
 use super::sessions::Sessions;
-use super::tokens::EcsKey;
 use crate::error::{Error, Result};
+use crate::output::endpoint::tokens::EcsKey;
 use crate::output::env::switch_change;
 use crate::session::{Connect, Request, resolve};
 
@@ -161,7 +161,7 @@ pub fn exec(
     }
     let uri = format!(
         "{}ecs/{}",
-        super::address::url(addr),
+        crate::output::endpoint::address::url(addr),
         crate::output::percent::encode(name)
     );
     cmd.env("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri)
@@ -170,7 +170,7 @@ pub fn exec(
     install_forwarding();
     let mut child = match cmd.spawn() {
         Ok(child) => child,
-        Err(e) => std::process::exit(crate::output::exec::cannot_run(program, &e)),
+        Err(e) => std::process::exit(crate::output::command::cannot_run(program, &e)),
     };
     CHILD.store(child.id() as i32, Ordering::SeqCst);
     let early = EARLY.swap(0, Ordering::SeqCst);

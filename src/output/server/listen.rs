@@ -16,12 +16,17 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::{Semaphore, watch};
 use tower_service::Service;
 
-use super::address::{DEFAULT_LISTEN, check_listen, hosts, interface_addresses, url};
-use super::sessions::{Sessions, note};
+use super::imds_token::ImdsTokens;
+use super::note;
+use super::sessions::Sessions;
 use super::state::{Inner, State};
-use super::tokens::{self, EcsKey, ImdsTokens};
 use crate::error::{Error, Result};
 use crate::identity::Config;
+use crate::output::endpoint::address::{
+    DEFAULT_LISTEN, check_listen, hosts, interface_addresses, url,
+};
+use crate::output::endpoint::client::is_aws_as;
+use crate::output::endpoint::tokens::{self, EcsKey};
 use crate::session::Connect;
 
 /// A request head must arrive within this (and an idle keep-alive connection closes after it).
@@ -53,7 +58,7 @@ pub fn bind(addr: SocketAddr) -> Result<std::net::TcpListener> {
     match std::net::TcpListener::bind(addr) {
         Ok(listener) => Ok(listener),
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-            if super::control::is_aws_as(addr) {
+            if is_aws_as(addr) {
                 bail!(
                     "an aws-as server is already running on {addr}: see aws-as server status, or \
                      start another with --listen 127.0.0.1:PORT"
@@ -87,7 +92,7 @@ pub fn state(listen: SocketAddr, parts: Parts) -> Result<(State, watch::Receiver
         .collect();
     let state = State::new(Inner {
         sessions: parts.sessions,
-        served: std::sync::RwLock::new(parts.served),
+        served: std::sync::Mutex::new(parts.served),
         imds: ImdsTokens::new()?,
         imds_v1: parts.imds_v1,
         ecs: parts.ecs,

@@ -18,27 +18,27 @@
 //! `aws-as-sts` binary's entry (passed to `cli::main` as the STS client is): the lean `aws-as`
 //! hands `serve` and `exec --server` to it before doing anything.
 
-mod address;
-pub mod control;
 pub mod ecs;
 mod error;
 pub mod exec;
 mod guard;
 mod imds;
+mod imds_token;
 pub mod listen;
 mod logins;
 mod manage;
 mod page;
 pub mod sessions;
 pub mod state;
-pub mod tokens;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::response::IntoResponse;
 
-pub use address::DEFAULT_LISTEN;
+pub use crate::output::endpoint::address::DEFAULT_LISTEN;
 pub use listen::{Options, serve};
 use state::State;
 
@@ -60,10 +60,10 @@ pub fn router(state: State) -> Router {
     }
     router
         .fallback(|uri: axum::http::Uri| async move {
-            let missing = error::ApiError::not_found("aws-as: no such path");
+            let missing = error::ApiError::not_found("no such path");
             // The management API answers in JSON, its unknown paths too.
             if uri.path().starts_with("/manage/") {
-                missing.json().into_response()
+                error::JsonError(missing).into_response()
             } else {
                 missing.into_response()
             }
@@ -71,6 +71,20 @@ pub fn router(state: State) -> Router {
         .layer(DefaultBodyLimit::max(guard::MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), guard::check))
         .with_state(state)
+}
+
+/// A line in the log about the server's own work (not a request), after the time and the
+/// program's name.
+pub fn note(line: &str) {
+    log(&format!("{} aws-as: {line}\n", now()));
+}
+
+/// The data behind `mutex`, even when a thread panicked while it held it. A panic there is a
+/// bug in that one piece of work; what these locks keep is whole between statements (a value is
+/// replaced, never left half-edited across a call that may panic), so the server goes on serving
+/// rather than failing every request after it.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Writes one log line to stderr in one write: stderr is unbuffered, so `eprintln!` would make a

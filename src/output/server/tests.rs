@@ -11,7 +11,7 @@ use super::guard::Peer;
 use super::listen::{Parts, state};
 use super::sessions::Sessions;
 use super::state::State;
-use super::tokens::EcsKey;
+use crate::output::endpoint::tokens::EcsKey;
 
 const LISTEN: &str = "127.0.0.1:9254";
 const MANAGE: &str = "0123456789abcdef0123456789abcdef";

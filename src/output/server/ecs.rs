@@ -2,7 +2,7 @@
 //! token.
 //!
 //! `GET /ecs/<identity, percent-encoded>` with `Authorization: <token>` (the identity's token,
-//! see `tokens.rs`) answers `AccessKeyId`, `SecretAccessKey`, `Token`, `Expiration`, and for a
+//! see `../endpoint/tokens.rs`) answers `AccessKeyId`, `SecretAccessKey`, `Token`, `Expiration`, and for a
 //! role `RoleArn`. No token: 401. Another identity's token, or none of ours: 403, before the name
 //! is even looked up, so a prober learns nothing about which names exist.
 

@@ -12,7 +12,7 @@
 //!   to `/manage` itself (a page with no data in it, which refuses to be framed), and the page's
 //!   own script may call `/manage/…`: same origin only (`Origin`, when sent, is the server's own
 //!   and `Sec-Fetch-Site`, when sent, is `same-origin`). Whether such a call may do anything is
-//!   the management API's check (its cookie and CSRF token, manage.rs). The credential
+//!   the management API's check (its cookie and CSRF token, manage/auth.rs). The credential
 //!   endpoints keep refusing every request a browser marks, same-origin or not.
 //! - A body larger than [`MAX_BODY`] is refused before it is read.
 

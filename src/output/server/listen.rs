@@ -1,4 +1,4 @@
-//! `aws-as serve`: the listener with its limits, and shutdown (where it may listen: address.rs).
+//! `aws-as serve`: the listener with its limits, and shutdown (where it may listen: ../endpoint/address.rs).
 //!
 //! axum's own `serve` has few knobs, so connections are served with hyper's HTTP/1 builder
 //! directly: a bound on the time to send a request head (which also closes idle keep-alive

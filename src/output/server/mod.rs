@@ -8,15 +8,17 @@
 //! | `listen.rs` | `aws-as serve`: the address rules, the listener and its limits, shutdown |
 //! | `exec.rs` | `aws-as exec --server`: a server that lives as long as one command |
 //! | `guard.rs` | the checks every request passes (peer, `Host`, no browser), the log line |
-//! | `imds.rs`, `ecs.rs`, `manage.rs` | one surface each, with its own token check |
+//! | `imds.rs`, `ecs.rs`, `manage/` | one surface each, with its own token check |
+//! | `imds_token.rs` | the IMDSv2 session tokens |
 //! | `page.rs`, `page.html` | the management page (one file, embedded) and its one-time login |
-//! | `sessions.rs` | credentials through the session layer: single flight, a short memo |
-//! | `state.rs`, `error.rs`, `tokens.rs` | shared state; the one error type; secrets and their files |
-//! | `control.rs` | `aws-as server …`: the terminal's client of the management API |
+//! | `logins.rs` | the page's one-time codes and logged-in browsers |
+//! | `sessions/` | credentials through the session layer: single flight, a short memo; requests waiting for an MFA code |
+//! | `state.rs`, `error.rs` | shared state; the error types, each mapped to a status and a body |
 //!
-//! Everything but `tokens.rs` and `control.rs` is network code, reachable only from the
-//! `aws-as-sts` binary's entry (passed to `cli::main` as the STS client is): the lean `aws-as`
-//! hands `serve` and `exec --server` to it before doing anything.
+//! All of it is network code, reachable only from the `aws-as-sts` binary's entry (passed to
+//! `cli::main` as the STS client is): the lean `aws-as` hands `serve` and `exec --server` to it
+//! before doing anything. What the lean binary's `aws-as server …` shares with it (addresses,
+//! secrets' files, a plain std client) is in `../endpoint/`; those commands are `../control.rs`.
 
 pub mod ecs;
 mod error;
@@ -50,7 +52,7 @@ use state::State;
 /// | `PUT /latest/api/token`, `GET /latest/meta-data/…`, `GET /latest/dynamic/…` | IMDSv2 (`imds.rs`) |
 /// | `GET /ecs/NAME` | ECS container credentials (`ecs.rs`) |
 /// | `GET /manage` | the management page and its login (`page.rs`), when the server has a management token |
-/// | `/manage/…` | the management API (`manage.rs`), with it |
+/// | `/manage/…` | the management API (`manage/`), with it |
 pub fn router(state: State) -> Router {
     let mut router = Router::new()
         .merge(imds::router(&state))

@@ -355,7 +355,7 @@ async fn the_management_api_needs_its_bearer_token() {
     assert!(*state.stop.borrow());
 }
 
-/// Why resolutions run on `std::thread`s (sessions.rs): the STS client's `block_on` panics where
+/// Why resolutions run on `std::thread`s (sessions/): the STS client's `block_on` panics where
 /// a runtime context is set, and `spawn_blocking`'s threads have one.
 #[test]
 fn resolution_threads_are_outside_the_runtime() {

@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-#[derive(Debug)]
+/// Clone, so that one outcome can answer every request that waited for it (the server's single
+/// flight) and stand for the requests after it.
+#[derive(Clone, Debug)]
 pub struct Error {
     msg: String,
     cause: Cause,

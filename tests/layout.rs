@@ -1,5 +1,7 @@
 //! The rule of docs/ARCHITECTURE.md, checked: arrows point one way. An output may use sessions
 //! and identities, a session identities, an identity neither; no layer reaches up into `cli`.
+//! Among the outputs, one uses another only through a shared module named for what it shares
+//! ([`OUTPUTS`] and [`SHARED`] say which is which), never through the other's internals.
 //! The check reads the sources as text (every `crate::…` path), so it catches a doc link as well
 //! as an import: both are arrows a reader follows.
 
@@ -162,4 +164,186 @@ fn no_folder_has_a_circle_among_its_files() {
     let (from, to) = planted[0].clone();
     planted.push((to, from));
     assert!(circle(&planted).is_some());
+}
+
+/// The outputs: one per command (or family of commands). None uses another's internals. A new
+/// module in src/output/ goes in this list or in [`SHARED`] (src/output/mod.rs lists both).
+const OUTPUTS: [&str; 10] = [
+    "switch",
+    "shell",
+    "exec",
+    "credential_process",
+    "export",
+    "list",
+    "credentials_file",
+    "login",
+    "server",
+    "control",
+];
+
+/// What several outputs share, each module named for what it shares.
+const SHARED: [&str; 8] = [
+    "env",      // the environment change of a switch
+    "text",     // a name and a time left as a person reads them
+    "rows",     // one row per identity (list, the management API)
+    "handout",  // credentials handed to another program: time left, the credential_process JSON
+    "command",  // a command that cannot be started, as a shell says it
+    "notify",   // the desktop notification
+    "percent",  // percent-encoding of URL pieces
+    "endpoint", // what the server and its control client both know
+];
+
+/// Pieces of an output that others may use: the dialects and their names, which write a switch
+/// for a shell (`aws-as NAME --shell D` picks one; `export --format env` is the sh switch; `aws-as
+/// server env` writes POSIX words); and `exec::Options`, the one set of arguments `exec` takes
+/// with or without `--server`.
+const SHARED_PIECES: [&str; 3] = ["shell::Dialect", "shell::Shell", "exec::Options"];
+
+/// The module a file is, as path segments from `src/`: `output/server/mod.rs` is
+/// `["output", "server"]`.
+fn module_of(file: &Path) -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut segments: Vec<String> = file
+        .strip_prefix(&src)
+        .unwrap()
+        .with_extension("")
+        .iter()
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
+    if segments.last().is_some_and(|s| s == "mod") {
+        segments.pop();
+    }
+    segments
+}
+
+/// The identifier at the start of `text`.
+fn ident(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+/// The paths `rest` names after a `…::`: one, or each of a `{…}` group (first level only).
+fn named(rest: &str) -> Vec<String> {
+    let Some(group) = rest.strip_prefix('{') else {
+        let head = ident(rest);
+        let tail = rest[head.len()..].strip_prefix("::").map(ident);
+        return vec![match tail {
+            Some(t) if !t.is_empty() => format!("{head}::{t}"),
+            _ => head.to_string(),
+        }];
+    };
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut start = 0;
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                out.push(group[start..i].trim().to_string());
+                break;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(group[start..i].trim().to_string());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.into_iter().filter(|p| !p.is_empty()).collect()
+}
+
+/// The modules of `src/output/` that a file of `module` names in `text`, each with the item
+/// after it (`list::printable`), through `crate::output::…` or `super::…` paths.
+fn output_arrows(module: &[String], text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (at, _) in text.match_indices("crate::output::") {
+        found.extend(named(&text[at + "crate::output::".len()..]));
+    }
+    let mut rest = text;
+    while let Some(at) = rest.find("super::") {
+        let before = &rest[..at];
+        let mut after = &rest[at..];
+        let mut ups = 0;
+        while let Some(next) = after.strip_prefix("super::") {
+            ups += 1;
+            after = next;
+        }
+        rest = after;
+        // `self::super::` or `a::super::` are not paths from this file's module.
+        if before.ends_with("::") || ups >= module.len() {
+            continue;
+        }
+        let base = &module[..module.len() - ups];
+        if base == ["output"] {
+            found.extend(named(after));
+        }
+    }
+    found
+}
+
+/// Arrows from one output into another output's internals: `file: from -> to::item`.
+fn crossings() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/output");
+    let mut found = Vec::new();
+    for file in sources(&root) {
+        let module = module_of(&file);
+        let Some(own) = module.get(1) else { continue };
+        let text = std::fs::read_to_string(&file).unwrap();
+        // A unit-test module at the end is one level down: its `super::` is this file.
+        let (code, tests) = text.split_once("mod tests {").unwrap_or((&text, ""));
+        let mut inner = module.clone();
+        inner.push("tests".into());
+        let paths = output_arrows(&module, code)
+            .into_iter()
+            .chain(output_arrows(&inner, tests));
+        for path in paths {
+            let target = path.split("::").next().unwrap_or_default();
+            let piece = SHARED_PIECES.iter().any(|p| path.starts_with(p));
+            let elsewhere = !["", "self", own.as_str()].contains(&target);
+            if elsewhere && !SHARED.contains(&target) && !piece {
+                found.push(format!("{}: {own} -> {path}", file.display()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_output_module_is_an_output_or_shared() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/output");
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if name == "mod" || path.extension().is_some_and(|e| e != "rs") {
+            continue;
+        }
+        assert!(
+            OUTPUTS.contains(&name.as_str()) || SHARED.contains(&name.as_str()),
+            "src/output/{name} is neither in OUTPUTS nor in SHARED (tests/layout.rs): say which"
+        );
+    }
+}
+
+#[test]
+fn no_output_uses_another_outputs_internals() {
+    let v = crossings();
+    assert!(
+        v.is_empty(),
+        "an output reaches into another (share the piece in a module named for it, listed in \
+         SHARED):\n{}",
+        v.join("\n")
+    );
+    // The check can fail: planted arrows, both ways of writing them, are seen.
+    let handlers: Vec<String> = ["output", "server", "manage", "handlers"]
+        .map(String::from)
+        .to_vec();
+    let planted = "use crate::output::list::printable;\nuse super::super::super::{refresh, text};";
+    let arrows = output_arrows(&handlers, planted);
+    assert_eq!(arrows, ["list::printable", "refresh", "text"]);
+    let exec = ["output", "exec"].map(String::from).to_vec();
+    assert_eq!(output_arrows(&exec, "use super::list::row;"), ["list::row"]);
+    assert!(output_arrows(&exec, "use super::super::cli;").is_empty());
 }

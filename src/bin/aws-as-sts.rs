@@ -6,6 +6,6 @@ fn main() {
         login: aws_as::output::login::run,
         serve: aws_as::output::server::run,
         exec_server: aws_as::output::server::exec::run,
-        refresh: aws_as::output::refresh::run,
+        refresh: aws_as::output::credentials_file::refresh::run,
     }))
 }

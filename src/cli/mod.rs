@@ -25,9 +25,8 @@ use std::ffi::OsString;
 use clap::Parser;
 
 use crate::error::{Cause, Result};
-use crate::output::server::control;
 use crate::output::shell::completions;
-use crate::output::{credential_process, credentials_file, exec, export, list, switch};
+use crate::output::{control, credential_process, credentials_file, exec, export, list, switch};
 use crate::session::cache;
 
 pub use activate::activate_main;

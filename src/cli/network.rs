@@ -3,7 +3,8 @@
 //! entry hands the whole command line over, so none of their code is linked into it.
 
 use crate::error::{Error, Result};
-use crate::output::{exec, login, refresh, server};
+use crate::output::credentials_file::refresh;
+use crate::output::{exec, login, server};
 use crate::session::Connect;
 
 /// Every command's entry has this shape: its options, and the STS client when the binary has one.

@@ -2,10 +2,11 @@
 //! command's entry. Nothing runs here.
 
 use super::args::{Cli, Command, ServerAction, SessionArgs, command};
-use crate::output::server::{self, control};
+use crate::output::credentials_file::refresh;
+use crate::output::server;
 use crate::output::shell::completions;
 use crate::output::{
-    credential_process, credentials_file, exec, export, list, login, refresh, switch,
+    control, credential_process, credentials_file, exec, export, list, login, switch,
 };
 use crate::session;
 

@@ -4,6 +4,7 @@
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 
+use super::command::cannot_run;
 use super::env::switch_change;
 use crate::error::Result;
 use crate::session::{Connect, Request, resolve};
@@ -42,19 +43,4 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
     crate::session::cache::flush_warnings();
     let e = cmd.exec();
     std::process::exit(cannot_run(program, &e));
-}
-
-/// Says why `program` could not be started, in one line, and returns the exit status a shell
-/// gives for it: 127 for a command not found, 126 for one not runnable.
-pub fn cannot_run(program: &std::ffi::OsStr, e: &std::io::Error) -> i32 {
-    let (status, fix) = match e.kind() {
-        std::io::ErrorKind::NotFound => (127, "check its name and PATH"),
-        _ => (126, "check that it is an executable file"),
-    };
-    eprintln!(
-        "aws-as: cannot run {}: {e} ({fix})",
-        // A newline in the name would make this two lines.
-        program.to_string_lossy().escape_debug()
-    );
-    status
 }

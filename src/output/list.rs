@@ -1,44 +1,14 @@
 //! What is there: `aws-as list`.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
+use super::rows::{self, Cached, chain};
+use super::text::{left, printable};
 use crate::env_var as env;
 use crate::error::Result;
-use crate::identity::{Config, Identity, Kind};
+use crate::identity::{Config, Identity};
+use crate::session::Connect;
 use crate::session::cache::Cache;
-use crate::session::{Connect, cache_key};
-
-/// `1h05m`, `59m`, or `expired`.
-pub fn left(d: TimeDelta) -> String {
-    if d.num_seconds() <= 0 {
-        "expired".to_string()
-    } else if d.num_hours() > 0 {
-        format!("{}h{:02}m", d.num_hours(), d.num_minutes() % 60)
-    } else {
-        format!("{}m", d.num_minutes().max(1))
-    }
-}
-
-/// A profile name as text for a terminal: control characters (an escape sequence in a hostile
-/// name) are shown escaped, never sent to the terminal.
-pub fn printable(name: &str) -> String {
-    if name.chars().any(char::is_control) {
-        name.escape_debug().to_string()
-    } else {
-        name.to_string()
-    }
-}
-
-/// The names of the source chain above a role, nearest first (none for a user).
-pub fn chain(identity: &Identity) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut next = identity;
-    while let Kind::Role { source, .. } = &next.kind {
-        names.push(source.name.clone());
-        next = source;
-    }
-    names
-}
 
 /// The chain as `list` shows it: `my-role1-dev < my-user1-dev`, or `-`.
 fn chain_text(identity: &Identity) -> String {
@@ -52,63 +22,6 @@ fn chain_text(identity: &Identity) -> String {
             .collect::<Vec<_>>()
             .join(" < ")
     }
-}
-
-/// What the cache holds for an identity.
-pub enum Cached {
-    None,
-    /// The session, however long it has left (none: expired).
-    Session {
-        access_key_id: String,
-        expiration: DateTime<Utc>,
-        arn: Option<String>,
-    },
-    /// The entry cannot be read (`aws-as NAME` says why).
-    Unreadable,
-}
-
-/// One identity as `aws-as list` shows it, and as the server's management API gives it.
-pub struct Row {
-    pub name: String,
-    /// The identity, or why the profile is not usable.
-    pub identity: std::result::Result<Identity, String>,
-    pub session: Cached,
-}
-
-/// What the cache holds for `identity`.
-pub fn cached(cache: &Cache, identity: &Identity) -> Cached {
-    match cache.read(&cache_key(identity)) {
-        Ok(Some(entry)) => Cached::Session {
-            access_key_id: entry.credentials.access_key_id,
-            expiration: entry.credentials.expiration,
-            arn: entry.credentials.arn,
-        },
-        Ok(None) => Cached::None,
-        Err(_) => Cached::Unreadable,
-    }
-}
-
-/// The row of profile `name`.
-pub fn row(config: &Config, cache: &Cache, name: &str) -> Row {
-    let identity = config.identity(name).map_err(|e| e.to_string());
-    let session = match &identity {
-        Ok(identity) => cached(cache, identity),
-        Err(_) => Cached::None,
-    };
-    Row {
-        name: name.to_string(),
-        identity,
-        session,
-    }
-}
-
-/// Every identity's row, sorted by name.
-pub fn rows(config: &Config, cache: &Cache) -> Vec<Row> {
-    config
-        .names()
-        .into_iter()
-        .map(|name| row(config, cache, name))
-        .collect()
 }
 
 fn session_text(session: &Cached, now: DateTime<Utc>) -> String {
@@ -155,7 +68,7 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
         "REGION".to_string(),
         "SESSION".to_string(),
     ]];
-    for row in self::rows(&config, &cache) {
+    for row in rows::rows(&config, &cache) {
         let mark = if active.as_deref() == Some(row.name.as_str()) {
             "*"
         } else {

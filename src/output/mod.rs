@@ -1,33 +1,54 @@
 //! Where credentials go: the top of the flow. Each output uses sessions (and identities), and
 //! nothing below it uses an output. Each command has one entry of one shape,
 //! `run(&Options, Option<Connect>) -> Result<String>`: its options, and the STS client when this
-//! binary has one; the text returned is printed on stdout only if it succeeded.
+//! binary has one; the text returned is printed on stdout only if it succeeded. An output uses no
+//! other output's internals: what several share is a small module named for what it shares
+//! (tests/layout.rs holds both lists).
 //!
-//! - `env.rs`: the environment change of a switch, shared by the shell switch and `exec`.
-//! - `shell/`: the dialects that write that change for each shell, the activation scripts, and
-//!   tab completion.
+//! Outputs, one per command (or family of commands):
+//! - `shell/`: the dialects that write a switch for each shell (also used by `export` and
+//!   `control` to write a POSIX word), the activation scripts, and tab completion.
 //! - `exec.rs`: one command run with an identity's credentials.
 //! - `credential_process.rs`: the JSON an SDK's `credential_process` reads.
 //! - `export/`: `aws-as export`, the credentials in the formats other tools take (a dialect each).
 //! - `switch.rs`: the switch itself (`aws-as NAME`), `aws-as -` and the status line.
 //! - `list.rs`: `aws-as list`.
 //! - `credentials_file/`: `aws-as write`, an identity's credentials in a section of
-//!   `~/.aws/credentials`, edited in place without losing a byte of the rest.
-//! - `refresh.rs`: `aws-as refresh`, the daemon that keeps such sections fresh.
+//!   `~/.aws/credentials`, edited in place without losing a byte of the rest, and `aws-as
+//!   refresh`, the daemon that keeps such sections fresh.
 //! - `login/`: `aws-as login`, the console sign-in (in `aws-as-sts` only: it talks to the network).
+//! - `server/`: the credentials server (IMDSv2, ECS, the management API), `aws-as serve` and
+//!   `exec --server` (in `aws-as-sts` only).
+//! - `control.rs`: `aws-as server …`, the terminal's client of a running server (lean binary).
+//!
+//! Shared:
+//! - `env.rs`: the environment change of a switch (the shell switch, `exec`, `export`,
+//!   `exec --server`).
+//! - `text.rs`: a name and a time left as a person reads them.
+//! - `rows.rs`: one row per identity, as `list` and the management API show it.
+//! - `handout.rs`: credentials handed to another program: how long they must last, the
+//!   `credential_process` JSON.
+//! - `command.rs`: a command that cannot be started, said as a shell says it.
+//! - `notify.rs`: the desktop notification asking a person for an MFA code.
 //! - `percent.rs`: percent-encoding for the URLs the server and the console sign-in build.
-//! - `server/`: the credentials server (IMDSv2, ECS, the management API), `aws-as serve`,
-//!   `exec --server` and the `aws-as server` commands that control it.
+//! - `endpoint/`: what the server and its control client both know: addresses, secrets, a
+//!   plain std HTTP client.
 
+pub mod command;
+pub mod control;
 pub mod credential_process;
 pub mod credentials_file;
+pub mod endpoint;
 pub mod env;
 pub mod exec;
 pub mod export;
+pub mod handout;
 pub mod list;
 pub mod login;
+pub mod notify;
 pub mod percent;
-pub mod refresh;
+pub mod rows;
 pub mod server;
 pub mod shell;
 pub mod switch;
+pub mod text;

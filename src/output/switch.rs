@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 
 use super::env::{clear_change, switch_change};
-use super::list::{left, printable};
 use super::shell::Shell;
+use super::text::{left, printable};
 use crate::env_var as env;
 use crate::error::Result;
 use crate::identity::Config;

@@ -6,6 +6,7 @@
 //! - `model.rs`: the file as lines with their spans; `render(parse(s)) == s` for every text.
 //! - `edit.rs`: set or remove keys of one section, every other line written back as it was.
 //! - `file.rs`: the lock, the atomic replacement (link kept, 0600), the backups.
+//! - `refresh.rs`: `aws-as refresh`, the daemon that keeps such sections fresh.
 //!
 //! Every edit is checked before it is written: the new text must read, with aws-config's own
 //! parser, exactly as the old one for every other section and with the new values in the target;
@@ -15,14 +16,15 @@
 pub mod edit;
 pub mod file;
 pub mod model;
+pub mod refresh;
 
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::credential_process::min_left;
 use crate::error::{Error, Result};
 use crate::identity::{Config, CredentialsText, MARKER, Summary};
+use crate::output::handout::min_left;
 use crate::session::{Connect, Credentials, Request, resolve, rfc3339};
 use file::Location;
 use model::{Document, Kind, parse};

@@ -5,7 +5,7 @@
 //! - `env`: exactly what the switch prints for sh (`shell/posix.rs`), so its eval is a switch;
 //! - `env-no-export` (`docker.rs`): `NAME=value` lines for `docker run --env-file`;
 //! - `powershell` (`powershell.rs`), `windows-cmd` (`cmd.rs`);
-//! - `json`: what `credential-process` prints (`../credential_process.rs`);
+//! - `json`: what `credential-process` prints (`../handout.rs`);
 //! - `ini` (`ini.rs`): a section of a shared credentials file.
 //!
 //! Every format but `env` is for another environment (a container, a PowerShell or cmd session,
@@ -18,8 +18,8 @@ pub mod powershell;
 
 use crate::error::{Error, Result};
 use crate::identity::Summary;
-use crate::output::credential_process;
 use crate::output::env::{Change, export_change, switch_change};
+use crate::output::handout;
 use crate::output::shell::Dialect;
 use crate::session::{Connect, Request, resolve};
 
@@ -73,7 +73,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
         ini::check_section(section)?;
     }
     // The consumer cannot renew what it is given: never hand out credentials about to expire.
-    let at_least = |identity: &Summary| credential_process::min_left(identity, request.duration);
+    let at_least = |identity: &Summary| handout::min_left(identity, request.duration);
     let (identity, credentials) = resolve(name, request, Some(&at_least), connect)?;
     let elsewhere = || export_change(&identity, &credentials, region);
     match format {
@@ -81,7 +81,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
         Format::EnvNoExport => docker::render(&elsewhere()),
         Format::Powershell => powershell::render(&elsewhere()),
         Format::WindowsCmd => cmd::render(&elsewhere()),
-        Format::Json => Ok(credential_process::render(&credentials)),
+        Format::Json => Ok(handout::render(&credentials)),
         Format::Ini => ini::render(section.unwrap_or(&identity.name), &credentials),
     }
 }

@@ -29,7 +29,7 @@ use chrono::{TimeDelta, Utc};
 
 use crate::error::{Error, Result};
 use crate::identity::{Config, Identity, Keys, Kind, Summary};
-use crate::output::list;
+use crate::output::text;
 use crate::session::sts::FederationRequest;
 use crate::session::{self, Connect, Credentials, Request, rfc3339, session_seconds, sts_region};
 
@@ -87,10 +87,10 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
         &identity.name,
     )?;
     let url = console::login_url(&endpoint, &destination, &token);
-    let name = list::printable(&identity.name);
+    let name = text::printable(&identity.name);
     let ends = format!(
         "the console session ends in {}, at {}",
-        list::left(credentials.expiration - Utc::now()),
+        text::left(credentials.expiration - Utc::now()),
         rfc3339(credentials.expiration)
     );
     if options.print {
@@ -137,7 +137,7 @@ fn user_session(
     if has_mfa || options.request.mfa_code.is_some() {
         eprintln!(
             "aws-as: the console session of user {} is not MFA-authenticated: AWS signs a user in to the console only through GetFederationToken, which takes its long-term keys and no MFA code, so what its policies allow only with MFA is denied there (sign in to a role for an MFA console session)",
-            list::printable(&identity.name)
+            text::printable(&identity.name)
         );
     }
     let name = console::federated_user_name(&identity.name);

@@ -2,7 +2,7 @@
 //! token.
 //!
 //! `GET /ecs/<identity, percent-encoded>` with `Authorization: <token>` (the identity's token,
-//! see `tokens.rs`) answers `AccessKeyId`, `SecretAccessKey`, `Token`, `Expiration`, and for a
+//! see `../endpoint/tokens.rs`) answers `AccessKeyId`, `SecretAccessKey`, `Token`, `Expiration`, and for a
 //! role `RoleArn`. No token: 401. Another identity's token, or none of ours: 403, before the name
 //! is even looked up, so a prober learns nothing about which names exist.
 
@@ -18,8 +18,6 @@ use crate::error::Cause;
 use crate::identity::Kind;
 use crate::session::rfc3339;
 
-pub const PREFIX: &str = "/ecs/";
-
 pub fn router() -> Router<State> {
     Router::new().route("/ecs/{name}", get(credentials))
 }
@@ -31,26 +29,22 @@ async fn credentials(
 ) -> ApiResult<Response> {
     let Some(token) = headers.get(header::AUTHORIZATION) else {
         return Err(ApiError::unauthorized(
-            "aws-as: no Authorization token: set AWS_CONTAINER_AUTHORIZATION_TOKEN (aws-as server env NAME)",
+            "no Authorization token: set AWS_CONTAINER_AUTHORIZATION_TOKEN (aws-as server env NAME)",
         ));
     };
     if !state.ecs.accepts(&name, token.as_bytes()) {
         return Err(ApiError::forbidden(
-            "aws-as: this token is not the one for this path: aws-as server env NAME prints the right one",
+            "this token is not the one for this path: aws-as server env NAME prints the right one",
         ));
     }
-    let served = state.sessions.get(&name).await.map_err(|f| {
+    let served = state.sessions.get(&name).await.map_err(|e| {
         // SDKs retry a 5xx (STS may be back a moment later); a missing MFA code needs a person,
         // and retrying it only delays the message.
-        let status = match f.cause {
+        let status = match e.cause() {
             Cause::MfaCodeNeeded | Cause::WrongMfaCode => StatusCode::BAD_REQUEST,
             _ => StatusCode::SERVICE_UNAVAILABLE,
         };
-        ApiError::new(
-            status,
-            format!("aws-as: no credentials for {name}: {}", f.message),
-        )
-        .for_identity(&name)
+        ApiError::new(status, format!("no credentials for {name}: {e}")).for_identity(&name)
     })?;
     let c = &served.credentials;
     let mut body = serde_json::json!({

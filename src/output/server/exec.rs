@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use super::listen::{self, Parts};
 use super::sessions::Sessions;
-use super::tokens::EcsKey;
 use crate::error::{Error, Result};
+use crate::output::endpoint::tokens::EcsKey;
 use crate::output::env::switch_change;
 use crate::output::exec::Options;
 use crate::session::{Connect, resolve};
@@ -111,7 +111,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
         command,
     } = options;
     let region = region.as_deref();
-    let sessions = Sessions::new(connect, request.duration);
+    let sessions = Sessions::new(connect, request.duration, request.ask);
     // The first session now, in the terminal where a person can type a code or read an error:
     // the server's own requests never ask.
     let at_least = |identity: &crate::identity::Summary| sessions.at_least(identity);
@@ -163,7 +163,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
     }
     let uri = format!(
         "{}ecs/{}",
-        super::address::url(addr),
+        crate::output::endpoint::address::url(addr),
         crate::output::percent::encode(name)
     );
     cmd.env("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri)
@@ -172,7 +172,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
     install_forwarding();
     let mut child = match cmd.spawn() {
         Ok(child) => child,
-        Err(e) => std::process::exit(crate::output::exec::cannot_run(program, &e)),
+        Err(e) => std::process::exit(crate::output::command::cannot_run(program, &e)),
     };
     CHILD.store(child.id() as i32, Ordering::SeqCst);
     let early = EARLY.swap(0, Ordering::SeqCst);

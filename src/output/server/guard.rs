@@ -12,7 +12,7 @@
 //!   to `/manage` itself (a page with no data in it, which refuses to be framed), and the page's
 //!   own script may call `/manage/…`: same origin only (`Origin`, when sent, is the server's own
 //!   and `Sec-Fetch-Site`, when sent, is `same-origin`). Whether such a call may do anything is
-//!   the management API's check (its cookie and CSRF token, manage.rs). The credential
+//!   the management API's check (its cookie and CSRF token, manage/auth.rs). The credential
 //!   endpoints keep refusing every request a browser marks, same-origin or not.
 //! - A body larger than [`MAX_BODY`] is refused before it is read.
 
@@ -47,7 +47,7 @@ fn browser_refusal(state: &State, request: &Request, host: &str) -> Option<ApiEr
     let path = request.uri().path();
     let refuse = || {
         Some(ApiError::forbidden(
-            "aws-as: refused: a browser request (Origin or Sec-Fetch-*); credentials are for SDKs only",
+            "refused: a browser request (Origin or Sec-Fetch-*); credentials are for SDKs only",
         ))
     };
     let page = path == "/manage";
@@ -61,7 +61,7 @@ fn browser_refusal(state: &State, request: &Request, host: &str) -> Option<ApiEr
         && !origin.eq_ignore_ascii_case(&format!("http://{host}"))
     {
         return Some(ApiError::forbidden(format!(
-            "aws-as: refused: a request from another origin ({}); the management page's requests \
+            "refused: a request from another origin ({}); the management page's requests \
              come from the page itself",
             origin.chars().take(100).collect::<String>().escape_debug()
         )));
@@ -76,7 +76,7 @@ fn browser_refusal(state: &State, request: &Request, host: &str) -> Option<ApiEr
     }
     if page || value("sec-fetch-site").is_some_and(|site| site != "same-origin") {
         return Some(ApiError::forbidden(
-            "aws-as: refused: a request from another site or frame; the management API answers \
+            "refused: a request from another site or frame; the management API answers \
              the page's own requests only",
         ));
     }
@@ -90,7 +90,7 @@ fn refusal(state: &State, peer: Option<SocketAddr>, request: &Request) -> Option
         Some(peer) if is_local(peer.ip(), &state.local) => {}
         _ => {
             return Some(ApiError::forbidden(
-                "aws-as: refused: the peer is not on this machine",
+                "refused: the peer is not on this machine",
             ));
         }
     }
@@ -100,7 +100,7 @@ fn refusal(state: &State, peer: Option<SocketAddr>, request: &Request) -> Option
         .map(str::to_ascii_lowercase);
     let Some(host) = host.filter(|h| state.hosts.contains(h)) else {
         return Some(ApiError::forbidden(format!(
-            "aws-as: refused: the Host header must be the server's own address ({})",
+            "refused: the Host header must be the server's own address ({})",
             state.hosts.join(", ")
         )));
     };
@@ -118,7 +118,7 @@ fn refusal(state: &State, peer: Option<SocketAddr>, request: &Request) -> Option
     if length.is_some_and(|n| n > MAX_BODY as u64) {
         return Some(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("aws-as: refused: a request body is at most {MAX_BODY} bytes"),
+            format!("refused: a request body is at most {MAX_BODY} bytes"),
         ));
     }
     None
@@ -149,7 +149,7 @@ pub async fn check(Shared(state): Shared<State>, request: Request, next: Next) -
         let note = logged
             .note
             .filter(|n| !n.is_empty())
-            .map(|n| format!(" ({})", n.trim_start_matches("aws-as: ")))
+            .map(|n| format!(" ({n})"))
             .unwrap_or_default();
         let peer = peer.map_or("?".to_string(), |p| p.ip().to_string());
         super::log(&format!(

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, Request, State as Shared};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -76,7 +76,7 @@ async fn token(Shared(state): Shared<State>, headers: HeaderMap) -> ApiResult<Re
     // only through some forwarding proxy gets no token either.
     if headers.contains_key("x-forwarded-for") {
         return Err(ApiError::forbidden(
-            "aws-as: refused: a token request through a proxy (X-Forwarded-For)",
+            "refused: a token request through a proxy (X-Forwarded-For)",
         ));
     }
     let ttl = headers
@@ -86,13 +86,13 @@ async fn token(Shared(state): Shared<State>, headers: HeaderMap) -> ApiResult<Re
         .filter(|t| (1..=MAX_TTL).contains(t))
         .ok_or_else(|| {
             ApiError::bad_request(format!(
-                "aws-as: {TTL_HEADER} must be a number of seconds from 1 to {MAX_TTL}"
+                "{TTL_HEADER} must be a number of seconds from 1 to {MAX_TTL}"
             ))
         })?;
     let token = state
         .imds
         .issue(Duration::from_secs(ttl))
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     let mut response = token.into_response();
     // The Rust SDK refuses a token without its TTL (NoTtl); Go v1 reads it too.
     response
@@ -104,7 +104,7 @@ async fn token(Shared(state): Shared<State>, headers: HeaderMap) -> ApiResult<Re
 fn served(state: &State) -> ApiResult<String> {
     state.served().ok_or_else(|| {
         ApiError::not_found(
-            "aws-as: no identity is served on this path: aws-as server switch NAME (or aws-as serve NAME)",
+            "no identity is served on this path: aws-as server switch NAME (or aws-as serve NAME)",
         )
     })
 }
@@ -138,12 +138,11 @@ async fn credentials(
     let name = served(&state)?;
     if asked != name {
         return Err(ApiError::not_found(format!(
-            "aws-as: this server serves {name} on this path, not another name"
+            "this server serves {name} on this path, not another name"
         )));
     }
-    let served = state.sessions.get(&name).await.map_err(|f| {
-        ApiError::not_found(format!("aws-as: no credentials for {name}: {}", f.message))
-            .for_identity(&name)
+    let served = state.sessions.get(&name).await.map_err(|e| {
+        ApiError::not_found(format!("no credentials for {name}: {e}")).for_identity(&name)
     })?;
     let c = &served.credentials;
     let body = serde_json::json!({
@@ -165,9 +164,8 @@ async fn profile(state: &State) -> ApiResult<crate::identity::Identity> {
         let name = name.clone();
         tokio::task::spawn_blocking(move || Config::load().and_then(|c| c.identity(&name))).await
     };
-    let identity =
-        loaded.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    identity.map_err(|e| ApiError::not_found(format!("aws-as: {e}")).for_identity(&name))
+    let identity = loaded.map_err(|e| ApiError::internal(e.to_string()))?;
+    identity.map_err(|e| ApiError::not_found(e.to_string()).for_identity(&name))
 }
 
 /// The account an identity acts in, when its profile says (a role's ARN, a user's MFA device).
@@ -183,9 +181,8 @@ fn account(identity: &crate::identity::Identity) -> Option<String> {
 
 async fn info(Shared(state): Shared<State>) -> ApiResult<Response> {
     let identity = profile(&state).await?;
-    let account = account(&identity).ok_or_else(|| {
-        ApiError::not_found("aws-as: the served profile does not say its account")
-    })?;
+    let account = account(&identity)
+        .ok_or_else(|| ApiError::not_found("the served profile does not say its account"))?;
     let body = serde_json::json!({
         "Code": "Success",
         "LastUpdated": rfc3339(chrono::Utc::now()),
@@ -203,9 +200,10 @@ async fn instance_id() -> &'static str {
 }
 
 async fn served_region(state: &State) -> ApiResult<String> {
-    profile(state).await?.region.ok_or_else(|| {
-        ApiError::not_found("aws-as: the served profile has no region (set region in it)")
-    })
+    profile(state)
+        .await?
+        .region
+        .ok_or_else(|| ApiError::not_found("the served profile has no region (set region in it)"))
 }
 
 async fn region(Shared(state): Shared<State>) -> ApiResult<String> {
@@ -219,7 +217,7 @@ async fn availability_zone(Shared(state): Shared<State>) -> ApiResult<String> {
 async fn identity_document(Shared(state): Shared<State>) -> ApiResult<Response> {
     let identity = profile(&state).await?;
     let region = identity.region.clone().ok_or_else(|| {
-        ApiError::not_found("aws-as: the served profile has no region (set region in it)")
+        ApiError::not_found("the served profile has no region (set region in it)")
     })?;
     let body = serde_json::json!({
         "accountId": account(&identity),

@@ -1,9 +1,10 @@
-//! `aws-as serve`: the listener with its limits, and shutdown (where it may listen: address.rs).
+//! `aws-as serve`: the listener with its limits, and shutdown (where it may listen: ../endpoint/address.rs).
 //!
 //! axum's own `serve` has few knobs, so connections are served with hyper's HTTP/1 builder
 //! directly: a bound on the time to send a request head (which also closes idle keep-alive
 //! connections), on its size and number of headers, on open connections, and on any one
-//! connection's life.
+//! connection's life. A stop tells every connection to finish as axum's graceful shutdown does:
+//! the answer under way is sent, then the connection closes (an idle one at once).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,12 +17,18 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::{Semaphore, watch};
 use tower_service::Service;
 
-use super::address::{DEFAULT_LISTEN, check_listen, hosts, interface_addresses, url};
-use super::sessions::{Sessions, note};
+use super::imds_token::ImdsTokens;
+use super::note;
+use super::sessions::Sessions;
 use super::state::{Inner, State};
-use super::tokens::{self, EcsKey, ImdsTokens};
 use crate::error::{Error, Result};
 use crate::identity::Config;
+use crate::output::endpoint::address::{
+    DEFAULT_LISTEN, check_listen, hosts, interface_addresses, url,
+};
+use crate::output::endpoint::client::is_aws_as;
+use crate::output::endpoint::tokens::{self, EcsKey};
+use crate::session::Ask;
 use crate::session::Connect;
 
 /// A request head must arrive within this (and an idle keep-alive connection closes after it).
@@ -33,6 +40,8 @@ pub const MAX_HEADER_BYTES: usize = 8 * 1024;
 pub const MAX_CONNECTIONS: usize = 256;
 /// The longest any one connection lives, whatever it does (a client that never reads its answer).
 pub const MAX_CONNECTION_LIFE: Duration = Duration::from_secs(300);
+/// How long a stop waits for the answers under way (a slow client does not hold it open).
+pub const STOP_WAIT: Duration = Duration::from_secs(2);
 
 pub struct Options {
     pub listen: Option<SocketAddr>,
@@ -53,7 +62,7 @@ pub fn bind(addr: SocketAddr) -> Result<std::net::TcpListener> {
     match std::net::TcpListener::bind(addr) {
         Ok(listener) => Ok(listener),
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-            if super::control::is_aws_as(addr) {
+            if is_aws_as(addr) {
                 bail!(
                     "an aws-as server is already running on {addr}: see aws-as server status, or \
                      start another with --listen 127.0.0.1:PORT"
@@ -87,7 +96,7 @@ pub fn state(listen: SocketAddr, parts: Parts) -> Result<(State, watch::Receiver
         .collect();
     let state = State::new(Inner {
         sessions: parts.sessions,
-        served: std::sync::RwLock::new(parts.served),
+        served: std::sync::Mutex::new(parts.served),
         imds: ImdsTokens::new()?,
         imds_v1: parts.imds_v1,
         ecs: parts.ecs,
@@ -137,7 +146,7 @@ pub fn serve(options: &Options, connect: Option<Connect>) -> Result<String> {
     let (state, stopped) = state(
         listen,
         Parts {
-            sessions: Sessions::new(connect, options.duration),
+            sessions: Sessions::new(connect, options.duration, Ask::Process),
             served: identity.clone(),
             imds_v1: options.imds_v1,
             ecs,
@@ -223,7 +232,8 @@ async fn signalled(signals: Option<Signals>) {
 }
 
 /// Accepts and serves connections until told to stop (or, with `signals`, until SIGINT or
-/// SIGTERM); then waits briefly for the requests in flight.
+/// SIGTERM); then tells each connection to finish its answer and close, and waits for them at
+/// most [`STOP_WAIT`].
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: State,
@@ -239,6 +249,8 @@ pub async fn run(
         .max_headers(MAX_HEADERS)
         .max_header_size(MAX_HEADER_BYTES)
         .max_buf_size(16 * 1024);
+    // Tells every connection to finish, once the server stops.
+    let (closing, _) = watch::channel(false);
     let signal = signalled(signals);
     tokio::pin!(signal);
     let mut last_full: Option<Instant> = None;
@@ -269,6 +281,7 @@ pub async fn run(
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let builder = builder.clone();
+        let mut closing = closing.subscribe();
         tokio::spawn(async move {
             let service =
                 hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
@@ -277,12 +290,23 @@ pub async fn run(
                     async move { router.call(request).await }
                 });
             let connection = builder.serve_connection(TokioIo::new(stream), service);
-            let _ = tokio::time::timeout(MAX_CONNECTION_LIFE, connection).await;
+            tokio::pin!(connection);
+            let served = async {
+                tokio::select! {
+                    _ = connection.as_mut() => return,
+                    _ = closing.wait_for(|c| *c) => {}
+                }
+                // The answer under way is finished; a keep-alive connection waiting for its
+                // next request closes now instead of when the runtime is dropped.
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            };
+            let _ = tokio::time::timeout(MAX_CONNECTION_LIFE, served).await;
             drop(permit);
         });
     }
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while permits.available_permits() < MAX_CONNECTIONS && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    closing.send_replace(true);
+    // Every permit back: every connection has closed.
+    let all = u32::try_from(MAX_CONNECTIONS).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(STOP_WAIT, permits.acquire_many(all)).await;
 }

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use super::tokens::{self, hex, random};
+use super::lock;
 use crate::error::Result;
+use crate::output::endpoint::tokens::{self, hex, random};
 
 /// How long a login code may wait for its one use.
 pub const CODE_LIFE: Duration = Duration::from_secs(15 * 60);
@@ -45,7 +46,7 @@ impl Logins {
     /// A new one-time login code.
     pub fn mint(&self) -> Result<String> {
         let code = hex(&random::<32>()?);
-        let mut codes = self.codes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut codes = lock(&self.codes);
         let now = Instant::now();
         codes.retain(|(_, until)| *until > now);
         if codes.len() >= MAX_CODES {
@@ -60,7 +61,7 @@ impl Logins {
     pub fn redeem(&self, code: &str) -> Option<(String, String)> {
         let given = digest(code);
         let now = Instant::now();
-        let mut codes = self.codes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut codes = lock(&self.codes);
         let at = codes
             .iter()
             .position(|(c, until)| tokens::same(c, &given) && *until > now)?;
@@ -68,7 +69,7 @@ impl Logins {
         drop(codes);
         let cookie = hex(&random::<32>().ok()?);
         let csrf = hex(&random::<32>().ok()?);
-        let mut logins = self.logins.lock().unwrap_or_else(|e| e.into_inner());
+        let mut logins = lock(&self.logins);
         logins.retain(|l| l.until > now);
         if logins.len() >= MAX_LOGINS {
             logins.remove(0);
@@ -85,7 +86,7 @@ impl Logins {
     pub fn session(&self, cookie: &str) -> Option<Session> {
         let given = digest(cookie);
         let now = Instant::now();
-        let logins = self.logins.lock().unwrap_or_else(|e| e.into_inner());
+        let logins = lock(&self.logins);
         logins
             .iter()
             .find(|l| tokens::same(&l.cookie, &given) && l.until > now)

@@ -25,7 +25,7 @@ use axum::routing::get;
 
 use super::logins::LOGIN_LIFE;
 use super::state::State;
-use super::tokens::{hex, random};
+use crate::output::endpoint::tokens::{hex, random};
 
 /// The header the page's requests carry the CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -80,7 +80,7 @@ async fn page(Shared(state): Shared<State>, uri: Uri) -> Response {
     if let Some(code) = code {
         return match state.logins.redeem(&code) {
             Some((cookie, csrf)) => {
-                super::sessions::note("a browser logged in to the management page");
+                super::note("a browser logged in to the management page");
                 let set_cookie = format!(
                     "{}={cookie}; HttpOnly; SameSite=Strict; Path=/manage; Max-Age={}",
                     cookie_name(&state),
@@ -122,8 +122,7 @@ async fn page(Shared(state): Shared<State>, uri: Uri) -> Response {
     let nonce = match random::<16>() {
         Ok(bytes) => hex(&bytes),
         Err(e) => {
-            return super::error::ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-                .into_response();
+            return super::error::ApiError::internal(e.to_string()).into_response();
         }
     };
     let csp = format!(

@@ -1,10 +1,11 @@
 //! What every handler shares: one `Clone` handle, given to the router with `.with_state()`.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex};
 
+use super::imds_token::ImdsTokens;
 use super::sessions::Sessions;
-use super::tokens::{EcsKey, ImdsTokens};
+use crate::output::endpoint::tokens::EcsKey;
 
 #[derive(Clone)]
 pub struct State(Arc<Inner>);
@@ -13,7 +14,7 @@ pub struct Inner {
     pub sessions: Arc<Sessions>,
     /// The identity served on the IMDS path (`None`: an instance without a role). Changed by
     /// `POST /manage/session` (`aws-as server switch`).
-    pub served: RwLock<Option<String>>,
+    pub served: Mutex<Option<String>>,
     pub imds: ImdsTokens,
     /// `--imds-v1`: GETs without a session token are answered too.
     pub imds_v1: bool,
@@ -40,19 +41,19 @@ impl State {
     }
 
     pub fn served(&self) -> Option<String> {
-        self.served
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        super::lock(&self.served).clone()
     }
 
     pub fn serve(&self, name: Option<String>) {
-        *self.served.write().unwrap_or_else(|e| e.into_inner()) = name;
+        *super::lock(&self.served) = name;
     }
 
     /// The management page's address: `http://ADDR:PORT/manage`.
     pub fn page_url(&self) -> String {
-        format!("{}manage", super::address::url(self.listen))
+        format!(
+            "{}manage",
+            crate::output::endpoint::address::url(self.listen)
+        )
     }
 }
 

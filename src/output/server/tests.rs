@@ -11,7 +11,7 @@ use super::guard::Peer;
 use super::listen::{Parts, state};
 use super::sessions::Sessions;
 use super::state::State;
-use super::tokens::EcsKey;
+use crate::output::endpoint::tokens::EcsKey;
 
 const LISTEN: &str = "127.0.0.1:9254";
 const MANAGE: &str = "0123456789abcdef0123456789abcdef";
@@ -21,7 +21,7 @@ fn server(served: Option<&str>, imds_v1: bool) -> State {
         LISTEN.parse().unwrap(),
         Parts {
             // No STS client: nothing here may reach one.
-            sessions: Sessions::new(None, None),
+            sessions: Sessions::new(None, None, crate::session::Ask::Process),
             served: served.map(str::to_string),
             imds_v1,
             ecs: EcsKey::ephemeral().unwrap(),
@@ -355,7 +355,7 @@ async fn the_management_api_needs_its_bearer_token() {
     assert!(*state.stop.borrow());
 }
 
-/// Why resolutions run on `std::thread`s (sessions.rs): the STS client's `block_on` panics where
+/// Why resolutions run on `std::thread`s (sessions/): the STS client's `block_on` panics where
 /// a runtime context is set, and `spawn_blocking`'s threads have one.
 #[test]
 fn resolution_threads_are_outside_the_runtime() {
@@ -608,7 +608,7 @@ fn state_without_manage() -> (State, tokio::sync::watch::Receiver<bool>) {
     state(
         LISTEN.parse().unwrap(),
         Parts {
-            sessions: Sessions::new(None, None),
+            sessions: Sessions::new(None, None, crate::session::Ask::Process),
             served: None,
             imds_v1: true,
             ecs: EcsKey::ephemeral().unwrap(),

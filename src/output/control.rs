@@ -1,18 +1,17 @@
-//! `aws-as server status|switch|stop|env`: the terminal's side of the management API, a few
-//! lines of HTTP/1.1 over a std `TcpStream` to a loopback address. No HTTP library: these run in
-//! the lean `aws-as` binary, which links no network stack beyond the standard library's.
+//! `aws-as server status|switch|stop|env|page`: the terminal's side of the management API, over
+//! the plain std client of `endpoint/`. No HTTP library: these run in the lean `aws-as` binary,
+//! which links no network stack beyond the standard library's.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use super::tokens::{self, EcsKey};
+use super::endpoint::address::{self, DEFAULT_LISTEN, ECS_PREFIX};
+use super::endpoint::client::{Answer, request};
+use super::endpoint::tokens::{self, EcsKey};
+use super::text::printable;
 use crate::error::{Error, Result};
 use crate::identity::Config;
 use crate::session::{Connect, rfc3339};
-
-const TIMEOUT: Duration = Duration::from_secs(10);
 
 pub enum Action {
     Status,
@@ -26,64 +25,6 @@ pub enum Action {
     },
 }
 
-struct Answer {
-    status: u16,
-    headers: String,
-    body: String,
-}
-
-/// One request, `Connection: close`, the whole answer read. `Err` carries why there was none.
-fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    bearer: Option<&str>,
-    body: Option<&str>,
-) -> std::io::Result<Answer> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(TIMEOUT))?;
-    stream.set_write_timeout(Some(TIMEOUT))?;
-    let host = super::address::url(addr);
-    let host = host
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
-    if let Some(token) = bearer {
-        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
-    }
-    let body = body.unwrap_or("");
-    if method != "GET" {
-        head.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body.as_bytes())?;
-    let mut raw = Vec::new();
-    stream.take(1 << 20).read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("not an HTTP answer"))?;
-    Ok(Answer {
-        status,
-        headers: head.to_ascii_lowercase(),
-        body: body.to_string(),
-    })
-}
-
-/// Whether what listens on `addr` is an aws-as server (it names itself in `Server`).
-pub fn is_aws_as(addr: SocketAddr) -> bool {
-    request(addr, "GET", "/manage/session", None, None)
-        .is_ok_and(|a| a.headers.contains("\r\nserver: aws-as"))
-}
-
 fn not_running(addr: SocketAddr, e: &std::io::Error) -> Error {
     Error::new(format!(
         "no aws-as server is running on {addr} ({e}): start one with aws-as serve, or name \
@@ -93,7 +34,7 @@ fn not_running(addr: SocketAddr, e: &std::io::Error) -> Error {
 
 /// The bearer token goes to this machine only.
 fn check_local(addr: SocketAddr) -> Result<()> {
-    let local: Vec<_> = super::address::interface_addresses()
+    let local: Vec<_> = address::interface_addresses()
         .into_iter()
         .map(|(ip, _)| ip)
         .collect();
@@ -175,11 +116,6 @@ fn status_line(session: &serde_json::Value) -> String {
     out
 }
 
-/// A name from the server as text for a terminal.
-fn printable(name: &str) -> String {
-    crate::output::list::printable(name)
-}
-
 /// What `aws-as server ACTION` was asked.
 pub struct Options {
     /// `--server`: the server's address [default: 127.0.0.1:9254].
@@ -189,7 +125,7 @@ pub struct Options {
 
 /// `aws-as server ACTION`: asks the server through its management API.
 pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
-    let addr = options.server.unwrap_or(super::address::DEFAULT_LISTEN);
+    let addr = options.server.unwrap_or(DEFAULT_LISTEN);
     match &options.action {
         Action::Status => {
             let answer = call(addr, "GET", "/manage/session", None)?;
@@ -229,8 +165,8 @@ fn env(addr: SocketAddr, name: &str, token_file: Option<&Path>) -> Result<String
     let token = EcsKey::load()?.token(name);
     let uri = format!(
         "{}{}",
-        super::address::url(addr),
-        super::ecs::PREFIX.trim_start_matches('/')
+        address::url(addr),
+        ECS_PREFIX.trim_start_matches('/')
     ) + &crate::output::percent::encode(name);
     let quote = |s: &str| posix_quote(s);
     let mut out = format!(

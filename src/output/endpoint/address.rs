@@ -1,5 +1,6 @@
 //! Where the server may listen and how it is addressed: plain std, so that `aws-as server …`
-//! (control.rs, in the lean binary) and the server itself (listen.rs) name addresses alike.
+//! (control.rs, in the lean binary) and the server itself (server/listen.rs) name addresses
+//! alike.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -7,6 +8,8 @@ use crate::error::Result;
 
 /// 127.0.0.1:9254: the port is a mnemonic for 169.254.169.254.
 pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9254);
+/// Where the ECS endpoint serves an identity: this, then its name percent-encoded.
+pub const ECS_PREFIX: &str = "/ecs/";
 /// The addresses SDKs look for IMDS at when no variable says otherwise.
 const IMDS_V4: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
 const IMDS_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254);

@@ -23,10 +23,11 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::credential_process::{MIN_LEFT, min_left};
-use super::credentials_file::{self, check_section_name, written_identity, written_sections};
+use super::{check_section_name, precheck, write, written_identity, written_sections};
 use crate::error::{Cause, Error, Result};
 use crate::identity::{Config, Summary, credentials_file_path, fnv1a};
+use crate::output::handout::{MIN_LEFT, min_left};
+use crate::output::notify::notify;
 use crate::session::cache::Cache;
 use crate::session::{Connect, Request, resolve, rfc3339};
 
@@ -104,34 +105,6 @@ fn log(line: &str) {
 
 fn cache_mtime(dir: &std::path::Path) -> Option<SystemTime> {
     std::fs::metadata(dir).and_then(|m| m.modified()).ok()
-}
-
-/// A desktop notification, when `notify-send` is on PATH; never waited for long, never fatal.
-pub fn notify(summary: &str, body: &str) {
-    let Some(program) = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|d| d.join("notify-send"))
-            .find(|p| p.is_file())
-    }) else {
-        return;
-    };
-    let child = std::process::Command::new(program)
-        .args(["--app-name=aws-as", "--urgency=normal", summary, body])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    if let Ok(mut child) = child {
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-    }
 }
 
 /// The signals that end the daemon, blocked in every thread (threads inherit the mask) and
@@ -264,7 +237,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
         match &t.name {
             Some(name) => {
                 let identity = config.identity(name)?;
-                credentials_file::precheck(&t.section, &config.chain_of(&identity), name, force)?;
+                precheck(&t.section, &config.chain_of(&identity), name, force)?;
             }
             None => {
                 if !written.contains(&t.section) {
@@ -352,7 +325,7 @@ fn renew(job: &mut Job, request: &Request, connect: Option<Connect>, cache_dir: 
     let result = resolve(&name, request, Some(&at_least), connect).and_then(|(identity, creds)| {
         let config = Config::load()?;
         let protected = config.chain_of(&config.identity(&name)?);
-        let written = credentials_file::write(&identity, &creds, &section, &protected, job.force)?;
+        let written = write(&identity, &creds, &section, &protected, job.force)?;
         Ok((creds, written))
     });
     match result {

@@ -1,12 +1,8 @@
 //! The server's secrets and where they live: the key ECS tokens derive from and the management
-//! token (files in the state directory, 0600 in 0700, surviving restarts), and the IMDSv2 session
-//! tokens (a key in memory only: a restart invalidates them, and SDKs then ask for a new one).
-//!
-//! No network code: `aws-as server env` and the other control commands use this from the lean
-//! binary.
+//! token (files in the state directory, 0600 in 0700, surviving restarts), and the identity each
+//! address served last (`--resume`).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -54,7 +50,7 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex(text: &str) -> Option<Vec<u8>> {
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) {
         return None;
     }
@@ -69,7 +65,8 @@ pub fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
-fn mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+/// HMAC-SHA256 of `parts`, one after the other, under `key`.
+pub fn mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
     for part in parts {
         mac.update(part);
@@ -226,57 +223,6 @@ pub fn last_served(listen: std::net::SocketAddr) -> Result<Option<String>> {
     Ok(String::from_utf8(data).ok().filter(|n| !n.is_empty()))
 }
 
-/// IMDSv2 session tokens: random, self-describing and signed with a key that lives in memory
-/// only, so checking one takes no lookup and a flood of PUTs takes no memory. A token is
-/// `hex(nonce ‖ expiry ‖ tag)`, the expiry in milliseconds on this process's monotonic clock (a
-/// change of the wall clock neither revives nor kills a token).
-pub struct ImdsTokens {
-    key: [u8; 32],
-    start: Instant,
-}
-
-const NONCE: usize = 16;
-const TAG: usize = 16;
-
-impl ImdsTokens {
-    pub fn new() -> Result<ImdsTokens> {
-        Ok(ImdsTokens {
-            key: random()?,
-            start: Instant::now(),
-        })
-    }
-
-    fn now_ms(&self) -> u64 {
-        self.start.elapsed().as_millis() as u64
-    }
-
-    pub fn issue(&self, ttl: Duration) -> Result<String> {
-        let nonce = random::<NONCE>()?;
-        let expiry = (self.now_ms() + ttl.as_millis() as u64).to_be_bytes();
-        let tag = mac(&self.key, &[&nonce, &expiry]);
-        let mut token = Vec::with_capacity(NONCE + 8 + TAG);
-        token.extend_from_slice(&nonce);
-        token.extend_from_slice(&expiry);
-        token.extend_from_slice(&tag[..TAG]);
-        Ok(hex(&token))
-    }
-
-    /// Whether `token` was issued here and has not expired.
-    pub fn valid(&self, token: &str) -> bool {
-        let Some(bytes) = unhex(token).filter(|b| b.len() == NONCE + 8 + TAG) else {
-            return false;
-        };
-        let (nonce, rest) = bytes.split_at(NONCE);
-        let (expiry, tag) = rest.split_at(8);
-        let expected = mac(&self.key, &[nonce, expiry]);
-        if !same(&expected[..TAG], tag) {
-            return false;
-        }
-        let expiry = u64::from_be_bytes(expiry.try_into().expect("8 bytes"));
-        self.now_ms() < expiry
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,23 +238,5 @@ mod tests {
         assert!(!b.accepts("my-role1-dev", t.as_bytes()));
         assert!(!a.accepts("my-role1-dev", &t.as_bytes()[..63]));
         assert!(!a.accepts("my-role1-dev", format!("{t}\n").as_bytes()));
-    }
-
-    #[test]
-    fn imds_tokens_expire_and_cannot_be_forged() {
-        let tokens = ImdsTokens::new().unwrap();
-        let t = tokens.issue(Duration::from_secs(60)).unwrap();
-        assert!(tokens.valid(&t));
-        let other = ImdsTokens::new().unwrap();
-        assert!(!other.valid(&t), "a token from another server");
-        let mut forged = t.clone().into_bytes();
-        let last = forged.len() - 1;
-        forged[last] = if forged[last] == b'0' { b'1' } else { b'0' };
-        assert!(!tokens.valid(std::str::from_utf8(&forged).unwrap()));
-        assert!(!tokens.valid(""));
-        assert!(!tokens.valid("zz"));
-        let short = tokens.issue(Duration::from_millis(1)).unwrap();
-        std::thread::sleep(Duration::from_millis(5));
-        assert!(!tokens.valid(&short), "expired");
     }
 }

@@ -1,0 +1,31 @@
+//! Credentials handed to another program's SDK (`credential-process`, `export`, `write` and the
+//! refresh daemon): how long they must still last, and the `credential_process` JSON.
+
+use chrono::TimeDelta;
+
+use crate::identity::Summary;
+use crate::session::{Credentials, rfc3339, session_seconds};
+
+/// SDKs ask a credential_process again well before expiry (botocore from 15 minutes before,
+/// and it refuses credentials with less than 10 left): hand out nothing that close to the end.
+pub const MIN_LEFT: TimeDelta = TimeDelta::minutes(15);
+
+/// How long credentials handed to another program must still last: [`MIN_LEFT`], but a session
+/// shorter than that margin would be renewed at every call, so such a session gets two minutes
+/// of use. (Also what `aws-as export`, `aws-as write` and `aws-as refresh` ask for.)
+pub fn min_left(identity: &Summary, duration: Option<u32>) -> TimeDelta {
+    let seconds = session_seconds(identity, duration);
+    MIN_LEFT.min(TimeDelta::seconds(i64::from(seconds) - 120))
+}
+
+/// The `credential_process` JSON (also `aws-as export --format json`): https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html
+pub fn render(credentials: &Credentials) -> String {
+    let json = serde_json::json!({
+        "Version": 1,
+        "AccessKeyId": credentials.access_key_id,
+        "SecretAccessKey": credentials.secret_access_key,
+        "SessionToken": credentials.session_token,
+        "Expiration": rfc3339(credentials.expiration),
+    });
+    format!("{json}\n")
+}

@@ -5,7 +5,7 @@
 //!
 //! Read with binutils' `nm` and `readelf`, which every machine that links Rust has.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -4,7 +4,7 @@
 # both reach. Needs $py (the tests' Python, with moto) and the repository as the working
 # directory.
 
-# The shape of STANDARD_CONFIG in tests/common/mod.rs: a user with MFA, a role from it, and a
+# The shape of STANDARD_CONFIG in tests/common/fixture.rs: a user with MFA, a role from it, and a
 # role in another account chained from that one.
 write_standard_home() {
   local home=$1

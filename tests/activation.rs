@@ -3,7 +3,7 @@
 //! activation itself forks nothing else, the functions bash and zsh define at first use load and
 //! work from a path that needs quoting, and a deactivation before any use leaves nothing behind.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -3,7 +3,7 @@
 //! (including a refresh in the middle of a long run, and the MFA prompt on the terminal while
 //! the SDK captures stdout); `aws-as list`; the status line; `--region`.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

@@ -11,7 +11,7 @@
 //! lists such names and records the arguments it is run with. A completed name is then run with
 //! Enter: the fake must receive exactly that name, and `touch F` must never have run.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -6,7 +6,7 @@
 //! CI runs as root, for whom mode 000 hides nothing: unreadable files are also made as a directory,
 //! a dangling link, a link loop and a path through a regular file; mode 000 only when not root.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -5,7 +5,7 @@
 //! writers at once; writers SIGKILLed at random moments; a full disk and a read-only directory
 //! (in mount namespaces the tests make, as root); the lean binary writing from the cache.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;

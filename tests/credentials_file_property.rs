@@ -14,7 +14,7 @@
 //! those aws-as may edit are edited without changing another section.
 //! `PROPTEST_CASES` (default 300) and `PROPTEST_RNG_SEED` (a u64) override the run.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};

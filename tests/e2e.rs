@@ -2,7 +2,7 @@
 //! output evaluated by a real shell, and the resulting environment used by real clients (boto3,
 //! the AWS CLI, the Go SDK). Failures come from the fault-injecting stub.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::process::{Command, Output};

@@ -14,7 +14,7 @@
 //! Hostile session tokens (from sts.py's token-suffix mode) are either read back exactly or
 //! refused in one line with nothing on stdout; the secret never reaches stderr.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! cache directory it cannot write, and sessions STS calls expired while the cache holds them
 //! as valid. Each test asserts what the user sees and what the cache keeps.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

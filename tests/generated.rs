@@ -5,10 +5,10 @@
 //! one is missing or left over. To update them:
 //!
 //! ```text
-//! AWS_AS_BLESS=1 cargo test --test generated
+//! AWS_AS_BLESS=1 cargo test --test it generated::
 //! ```
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,7 +16,7 @@ use std::path::Path;
 use aws_as::output::shell::completions::CompletionShell;
 use common::{Home, repo_root, run, stderr_str};
 
-const BLESS: &str = "AWS_AS_BLESS=1 cargo test --test generated";
+const BLESS: &str = "AWS_AS_BLESS=1 cargo test --test it generated::";
 
 /// `(file name, contents)` of what should be in a directory.
 type Files = BTreeMap<String, Vec<u8>>;

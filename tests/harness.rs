@@ -3,7 +3,7 @@
 //! as the right STS errors, and test commands are isolated from the caller's environment.
 //! Does not exercise aws-as itself.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::process::Command;

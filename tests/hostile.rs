@@ -15,7 +15,7 @@
 //! 2. Profile names that are code in some shell or prompt, through the real binary, a local moto
 //!    and the real activation in every shell.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -5,7 +5,7 @@
 //! an included profile changes the cache key of the profiles that include it exactly when it
 //! changes their credentials.
 
-mod common;
+use crate::common;
 
 use std::process::Output;
 

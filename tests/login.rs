@@ -7,7 +7,7 @@
 //! local address, and be in no process's command line (every /proc/*/cmdline is polled while
 //! the command runs), no stderr, and no file under HOME; only `--print` shows it, on stdout.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@
 //! can read is refused; one desktop notification per request waiting for an MFA code, none with
 //! a secret; the control commands through it; the systemd unit through `systemd-analyze verify`.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

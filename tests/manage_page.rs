@@ -9,7 +9,7 @@
 //! `AWS_AS_BLESS=1` copies the screenshots it takes to docs/ (docs/manage-page.png at 1280 px,
 //! docs/manage-page-400.png at 400 px).
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::time::Duration;

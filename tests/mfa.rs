@@ -2,7 +2,7 @@
 //! the profile, and what happens when STS rejects a code: a person at the terminal is asked
 //! again, up to 3 codes; every other source is an error at once. Against the local STS.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

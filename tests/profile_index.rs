@@ -2,7 +2,7 @@
 //! knows the name, and an edit to either file, of any size and however soon after the cache was
 //! written, is never answered with the old identity's credentials.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

@@ -14,7 +14,7 @@
 //! "Starts no process" is measured with `strace -f` on the shell: no execve/clone/fork between
 //! two marker lines that enclose 100 prompts.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Output;

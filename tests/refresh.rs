@@ -6,7 +6,7 @@
 //! SIGTERM taken only between writes; one daemon per section; the systemd unit template through
 //! `systemd-analyze verify`.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;

@@ -18,7 +18,7 @@
 //! Each detector is shown to work: the polled command lines hold a planted marker, the secrets are
 //! found in a switch's stdout and in the cache files, and the fault servers saw the tokens.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::{Read, Write};

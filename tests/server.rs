@@ -5,7 +5,7 @@
 //! 100 concurrent cold requests, an MFA code nobody can type, the control commands.
 //! The Rust SDK's own providers are in tests/server_rust.rs; attacks in tests/server_security.rs.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::sync::{Arc, Barrier};

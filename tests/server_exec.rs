@@ -2,7 +2,7 @@
 //! server that lives exactly as long as it; real clients use it; a run crosses a renewal with
 //! exactly one STS call; exit status and signals pass through.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;

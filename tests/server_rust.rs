@@ -5,6 +5,10 @@
 //!
 //! One test in this file: the providers read the process environment, which it sets.
 
+// A binary of its own (Cargo.toml), so that no other test runs while the environment changes.
+// It uses a few of the harness's helpers; tests/it.rs, which uses them all, keeps the lints that
+// find one nobody uses.
+#[allow(dead_code, unused_imports)]
 mod common;
 
 use aws_credential_types::Credentials;

@@ -5,7 +5,7 @@
 //! request is still answered. And STS failing while a client waits: a clear error within the
 //! bound, while what the cache has is still served.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -9,7 +9,7 @@
 //! `script`), PS1 is the marker `<P>` (typed as `'<''P>'`, so the echo of the input never holds
 //! it), and the text in front of each marker is the aws-as prefix.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

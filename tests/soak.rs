@@ -3,7 +3,7 @@
 //! fail or warn, no entry may be torn, and STS sees no call the locking should have saved.
 //! `AWS_AS_SOAK_SECONDS` shortens or lengthens the run (default 60).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Local STS for the aws-as integration tests. Loopback only; started by tests/common/mod.rs.
+"""Local STS for the aws-as integration tests. Loopback only; started by tests/common/sts.rs.
 
 Usage:
     .venv/bin/python tests/support/sts.py moto [--delay SECONDS]

@@ -63,7 +63,7 @@ fn build_go(name: &str) -> PathBuf {
     let out_dir = target_dir().join(format!("test-{name}"));
     std::fs::create_dir_all(&out_dir).expect("create the Go output directory");
     let dest = out_dir.join(name);
-    // Build to a private name, then rename: other test binaries may build concurrently.
+    // Build to a private name, then rename: another test process may build it concurrently.
     let tmp = out_dir.join(format!("{name}.{}.tmp", std::process::id()));
     let output = Command::new("go")
         .args(["build", "-o"])

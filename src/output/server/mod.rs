@@ -5,7 +5,7 @@
 //! | file | what |
 //! |---|---|
 //! | `mod.rs` | [`router`]: the whole route table |
-//! | `listen.rs` | `aws-as serve`: the address rules, the listener and its limits, shutdown |
+//! | `listen.rs` | `aws-as serve`: the address checked, the listener and its limits, shutdown |
 //! | `exec.rs` | `aws-as exec --server`: a server that lives as long as one command |
 //! | `guard.rs` | the checks every request passes (peer, `Host`, no browser), the log line |
 //! | `imds.rs`, `ecs.rs`, `manage/` | one surface each, with its own token check |

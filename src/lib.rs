@@ -1,7 +1,8 @@
 //! aws-as: a venv for AWS IAM identities. The flow, one folder a stage (docs/ARCHITECTURE.md):
-//! identities (the profile files) → sessions (cache, MFA, STS) → outputs (the shell, exec,
-//! credential_process, list). Arrows point one way: an output uses sessions, a session uses
-//! identities, never back. `cli` parses the command lines and dispatches to an output.
+//! identities (the profile files) → sessions (cache, MFA, STS) → outputs (the shell, exec, the
+//! credentials file, the server…: src/output/mod.rs lists them). Arrows point one way: an output
+//! uses sessions, a session uses identities, never back. `cli` parses the command lines and
+//! dispatches to an output.
 
 #[macro_use]
 pub mod error;

@@ -134,7 +134,7 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// `connect` is the STS client (`None`: serve only what the cache has); `duration` the
+    /// `connect` is the STS client (`None` in unit tests: serve only what the cache has); `duration` the
     /// length of new sessions (`--duration`); `ask` what the command allows ([`Ask::Process`]
     /// at most: a terminal is never asked).
     pub fn new(connect: Option<Connect>, duration: Option<u32>, ask: Ask) -> Arc<Sessions> {
@@ -369,7 +369,7 @@ impl Sessions {
 
     fn failed(&self, name: &str, identity: Option<&Identity>, e: Error) -> (Outcome, bool) {
         let cause = match e.cause() {
-            // The lean binary's resolver (no STS client) serves only what the cache has.
+            // Without an STS client (the router's unit tests) only what the cache has is served.
             Cause::NeedsSts => Cause::MfaCodeNeeded,
             c => c,
         };

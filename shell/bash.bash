@@ -33,6 +33,10 @@
 #   sees it (bash evaluates a variable's value as an expression, `a[$(cmd)]` included), and read
 #   as `10#` (a leading 0 would be octal).
 # - `set -euo pipefail` safe: every variable is read as `${VAR-}`, every failure is guarded.
+# - In POSIX mode an alias is read only on lines parsed after it was defined: in a one-line
+#   `eval "$(aws-as-activate -s)"; aws-as NAME` the binary runs instead. This shell's pid is
+#   exported as AWS_AS_ACTIVATED, and the binary, run by this shell without `--shell`, refuses
+#   and says to put `aws-as NAME` on the next line (src/output/switch.rs).
 
 \builtin unalias aws-as aws-as-deactivate __aws_as __aws_as_deactivate __aws_as_prompt \
     __aws_as_expiry __aws_as_renew __aws_as_status >/dev/null 2>&1 || :
@@ -144,6 +148,8 @@ __aws_as_hook() {
     fi
 }
 
+# shellcheck disable=SC2034 # exported (shellcheck misses `\builtin export`), read by the binary
+\builtin export AWS_AS_ACTIVATED=$$
 if [[ -o posix ]]; then
     \builtin alias aws-as=__aws_as aws-as-deactivate=__aws_as_deactivate
 else
@@ -288,7 +294,7 @@ __aws_as_deactivate() {
         fi
     fi
     \builtin unset -v __aws_as_prefix __aws_as_ps1_unset __aws_as_pc_unset __aws_as_mark \
-        __aws_as_tried __aws_as_renew_only
+        __aws_as_tried __aws_as_renew_only AWS_AS_ACTIVATED
     \builtin unalias aws-as aws-as-deactivate >/dev/null 2>&1 || :
     if [[ ! -o posix ]]; then
         \builtin unset -f aws-as aws-as-deactivate

@@ -18,6 +18,10 @@
 #   expand variables, so knowing the time at each prompt would cost a process (`$(date)` in PS1)
 #   that dash users chose not to pay. `aws-as` with no argument tells the time left.
 # - `set -eu` safe: every variable is read as `${VAR-}`, every command that may fail is guarded.
+# - sh reads an alias only on lines parsed after it was defined: in a one-line
+#   `eval "$(aws-as-activate -s)"; aws-as NAME` the binary runs instead of the alias. This shell's
+#   pid is exported as AWS_AS_ACTIVATED, and the binary, run by this shell without `--shell`,
+#   refuses and says to put `aws-as NAME` on the next line (src/output/switch.rs).
 
 \unalias aws-as >/dev/null 2>&1 || :
 \unalias aws-as-deactivate >/dev/null 2>&1 || :
@@ -84,7 +88,7 @@ __aws_as_deactivate() {
             unset PS1
         fi
     fi
-    unset __aws_as_prefix __aws_as_ps1_unset
+    unset __aws_as_prefix __aws_as_ps1_unset AWS_AS_ACTIVATED
     \unalias aws-as >/dev/null 2>&1 || :
     \unalias aws-as-deactivate >/dev/null 2>&1 || :
     unset -f __aws_as __aws_as_deactivate
@@ -92,6 +96,8 @@ __aws_as_deactivate() {
 
 alias aws-as=__aws_as
 alias aws-as-deactivate=__aws_as_deactivate
+AWS_AS_ACTIVATED=$$
+export AWS_AS_ACTIVATED
 
 if [ "${AWS_AS_PROMPT-}" != 0 ]; then
     if [ -z "${__aws_as_prefix-}" ] && [ -z "${PS1+x}" ]; then

@@ -8,7 +8,7 @@ use super::env::{clear_change, switch_change};
 use super::list::{left, printable};
 use super::shell::Shell;
 use crate::env_var as env;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::identity::Config;
 use crate::session::cache::Cache;
 use crate::session::{self, Connect, Request, cache_key, rfc3339};
@@ -35,6 +35,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
         }
         return Ok(status);
     };
+    refuse_to_show(name, options.shell.is_some())?;
     if name == "-" {
         return dialect.render(&clear_change());
     }
@@ -44,6 +45,52 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
         &credentials,
         options.region.as_deref(),
     ))
+}
+
+/// Set (exported) by the activation to the pid of the shell where its `aws-as` command is
+/// defined; the deactivation removes it.
+pub const ACTIVATED: &str = "AWS_AS_ACTIVATED";
+
+/// The switch's output is shell code that holds credentials (a `-` may give back the user's
+/// own): it is for an eval, and refused where a person or a log would see it. Two checks, both
+/// made before any session is looked up:
+/// - Without `--shell` (the activation's command always passes it), run by the very shell that
+///   ran the activation (its child, or the shell itself having exec'd the last command of a
+///   `-c`): that shell's `aws-as` was bypassed. sh, dash, bash --posix and tcsh read an alias
+///   only on lines parsed after it was defined, so in `eval "$(aws-as-activate -s)"; aws-as X`
+///   the binary runs and its stdout is wherever the line's stdout goes, a CI log. What stdout is
+///   does not matter here, so no pipe gets past it; a script started from an activated shell has
+///   another pid, so its `eval "$(aws-as X)"` (the form without activation) keeps working.
+/// - On a terminal: nobody evaluates a terminal.
+fn refuse_to_show(name: &str, shell_given: bool) -> Result<()> {
+    use std::io::IsTerminal;
+    let shown = printable(name);
+    let what = if name == "-" {
+        "aws-as -".to_string()
+    } else {
+        format!("{shown}'s credentials")
+    };
+    let here = |pid: u32| pid == std::process::id() || pid == std::os::unix::process::parent_id();
+    if !shell_given
+        && env(ACTIVATED)
+            .and_then(|pid| pid.parse().ok())
+            .is_some_and(here)
+    {
+        return Err(Error::new(format!(
+            "not printing {what}: the activation's aws-as is not defined yet on the line that \
+             activated it (sh, dash and tcsh see an alias only from the next line on), so the \
+             aws-as binary ran instead; put aws-as {shown} on a line after the activation, or \
+             run one command with aws-as exec {shown} -- COMMAND"
+        )));
+    }
+    if std::io::stdout().is_terminal() {
+        return Err(Error::new(format!(
+            "not printing {what} on a terminal: activate aws-as in this shell \
+             (eval \"$(aws-as-activate -s)\", see aws-as-activate --help) and aws-as {shown} \
+             switches it, or write eval \"$(aws-as {shown})\""
+        )));
+    }
+    Ok(())
 }
 
 /// The ARN STS gave for the cached session of `name`, if it said one (roles).

@@ -265,7 +265,7 @@ __aws_as_unhook() {
 }
 
 __aws_as_deactivate() {
-    \builtin local __aws_as_out
+    \builtin local __aws_as_out __aws_as_s=0
     case $#:${1-} in
     0:) ;;
     1:--keep-creds) ;;
@@ -275,11 +275,27 @@ __aws_as_deactivate() {
         ;;
     esac
     if (($# == 0)); then
-        if ! __aws_as_out=$(\command '@AWS_AS@' --shell bash -); then
+        # `-` gives back the user's own credentials: traces off around it, as in __aws_as.
+        {
+            \builtin local __aws_as_xv=${-//[^xv]/}
+            if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
+                \builtin local -
+                __aws_as_xv=
+            fi
+            \builtin set +xv
+        } 2>/dev/null
+        if __aws_as_out=$(\command '@AWS_AS@' --shell bash -); then
+            \builtin eval "$__aws_as_out"
+        else
+            __aws_as_s=1
+        fi
+        if [[ -n $__aws_as_xv ]]; then
+            \builtin set -"$__aws_as_xv"
+        fi
+        if ((__aws_as_s)); then
             \builtin printf '%s\n' 'aws-as-deactivate: could not clear the credentials (aws-as-deactivate --keep-creds removes aws-as and keeps them)' >&2
             return 1
         fi
-        \builtin eval "$__aws_as_out"
     fi
     if [[ -n ${__aws_as_renew_only-} ]]; then
         __aws_as_unhook

@@ -120,6 +120,8 @@ if test "$AWS_AS_PROMPT" != 0
 end
 
 function aws-as-deactivate --description 'Remove aws-as from this shell'
+    # `-` gives back the user's own credentials: fish_trace hidden, as in aws-as.
+    set -l fish_trace
     switch (count $argv):"$argv[1]"
         case 0:
             set -l __aws_as_out (command '@AWS_AS@' --shell fish -)

@@ -71,14 +71,28 @@ __aws_as_deactivate() {
         ;;
     esac
     if [ "$#" -eq 0 ]; then
+        # `-` gives back the user's own credentials: traces off around it, as in __aws_as.
+        {
+            __aws_as_xv=
+            case $- in *x*) __aws_as_xv=x ;; esac
+            case $- in *v*) __aws_as_xv=${__aws_as_xv}v ;; esac
+            set +xv
+        } 2>/dev/null
         if __aws_as_out=$(\command '@AWS_AS@' --shell sh -); then
             eval "$__aws_as_out"
-            unset __aws_as_out
+            __aws_as_out=
         else
-            unset __aws_as_out
+            __aws_as_out=failed
+        fi
+        if [ -n "$__aws_as_xv" ]; then
+            set -"$__aws_as_xv"
+        fi
+        if [ -n "$__aws_as_out" ]; then
+            unset __aws_as_out __aws_as_xv
             printf '%s\n' 'aws-as-deactivate: could not clear the credentials (aws-as-deactivate --keep-creds removes aws-as and keeps them)' >&2
             return 1
         fi
+        unset __aws_as_out __aws_as_xv
     fi
     if [ -n "${__aws_as_prefix-}" ]; then
         case ${PS1-} in

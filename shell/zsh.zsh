@@ -168,6 +168,8 @@ function __aws_as_renew {
 
 function aws-as-deactivate {
     \builtin emulate -L zsh
+    # `-` gives back the user's own credentials: traces off, as in aws-as.
+    \builtin setopt localoptions noxtrace noverbose
     \builtin local __aws_as_out
     case $#:${1-} in
     (0:) ;;

@@ -468,11 +468,11 @@ fn no_input_never_asks_nor_runs_the_mfa_process() {
             ran.display()
         ),
     ));
-    // `script` gives it a terminal it could have asked on.
+    // `script` gives it a terminal it could have asked on (stdout captured, as for an eval).
     let mut cmd = home.command("script");
     cmd.args([
         "-qec",
-        &format!("aws-as --no-input {ROLE1_PROFILE}; echo \"exit=$?\""),
+        &format!("out=$(aws-as --no-input {ROLE1_PROFILE}); echo \"exit=$?\""),
         "/dev/null",
     ]);
     let out = run(&mut cmd);

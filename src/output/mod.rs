@@ -11,6 +11,7 @@
 //! - `export/`: `aws-as export`, the credentials in the formats other tools take (a dialect each).
 //! - `switch.rs`: the switch itself (`aws-as NAME`), `aws-as -` and the status line.
 //! - `list.rs`: `aws-as list`.
+//! - `pick.rs`: `aws-as -i`, the identity picked from a list on the terminal.
 //! - `credentials_file/`: `aws-as write`, an identity's credentials in a section of
 //!   `~/.aws/credentials`, edited in place without losing a byte of the rest.
 //! - `refresh.rs`: `aws-as refresh`, the daemon that keeps such sections fresh.
@@ -27,6 +28,7 @@ pub mod export;
 pub mod list;
 pub mod login;
 pub mod percent;
+pub mod pick;
 pub mod refresh;
 pub mod server;
 pub mod shell;

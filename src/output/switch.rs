@@ -17,6 +17,8 @@ use crate::session::{self, Connect, Request, cache_key, rfc3339};
 pub struct Options {
     /// The identity, `-`, or none for the status line.
     pub name: Option<String>,
+    /// `-i`: the identity is picked from a list on the terminal (see [`pick`]).
+    pub pick: bool,
     /// `--shell`: the dialect [default: sh]. Given, stdout is only ever shell code.
     pub shell: Option<Shell>,
     pub request: Request,
@@ -62,13 +64,13 @@ pub const ACTIVATED: &str = "AWS_AS_ACTIVATED";
 ///   does not matter here, so no pipe gets past it; a script started from an activated shell has
 ///   another pid, so its `eval "$(aws-as X)"` (the form without activation) keeps working.
 /// - On a terminal: nobody evaluates a terminal.
-fn refuse_to_show(name: &str, shell_given: bool) -> Result<()> {
+fn refuse_to_show(typed: &str, shell_given: bool) -> Result<()> {
     use std::io::IsTerminal;
-    let shown = printable(name);
-    let what = if name == "-" {
-        "aws-as -".to_string()
-    } else {
-        format!("{shown}'s credentials")
+    let shown = printable(typed);
+    let (what, exec_name) = match typed {
+        "-" => ("aws-as -'s output".to_string(), "NAME"),
+        PICK => ("the picked identity's credentials".to_string(), "NAME"),
+        _ => (format!("{shown}'s credentials"), shown.as_str()),
     };
     let here = |pid: u32| pid == std::process::id() || pid == std::os::unix::process::parent_id();
     if !shell_given
@@ -80,7 +82,7 @@ fn refuse_to_show(name: &str, shell_given: bool) -> Result<()> {
             "not printing {what}: the activation's aws-as is not defined yet on the line that \
              activated it (sh, dash and tcsh see an alias only from the next line on), so the \
              aws-as binary ran instead; put aws-as {shown} on a line after the activation, or \
-             run one command with aws-as exec {shown} -- COMMAND"
+             run one command with aws-as exec {exec_name} -- COMMAND"
         )));
     }
     if std::io::stdout().is_terminal() {
@@ -90,6 +92,20 @@ fn refuse_to_show(name: &str, shell_given: bool) -> Result<()> {
              switches it, or write eval \"$(aws-as {shown})\""
         )));
     }
+    Ok(())
+}
+
+/// How `-i` is shown in messages.
+const PICK: &str = "-i";
+
+/// `aws-as -i`: the name picked on the terminal becomes the options' name. Refused first where
+/// the switch would be (a terminal, the activating shell), so nobody picks for nothing.
+pub fn pick(options: &mut Options) -> Result<()> {
+    refuse_to_show(PICK, options.shell.is_some())?;
+    let config = Config::load()?;
+    let name = super::pick::pick(&config.names())?;
+    options.name = Some(name);
+    options.pick = false;
     Ok(())
 }
 

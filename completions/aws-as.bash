@@ -20,8 +20,8 @@
 _aws_as_spec() {
     case $1 in
     '')
-        _aws_as_subs=(exec credential-process write refresh export login list serve server completions)
-        _aws_as_opts=(--shell --mfa-code --duration --no-input --region --help --version)
+        _aws_as_subs=(exec credential-process write refresh export login list serve server completions help)
+        _aws_as_opts=(--pick --shell --mfa-code --duration --no-input --region --help --version)
         _aws_as_vopts=(--shell --mfa-code --duration --region)
         _aws_as_pos=(identity-or-dash)
         ;;
@@ -33,8 +33,8 @@ _aws_as_spec() {
         ;;
     credential-process)
         _aws_as_subs=()
-        _aws_as_opts=(--mfa-code --duration --no-input --region --help)
-        _aws_as_vopts=(--mfa-code --duration --region)
+        _aws_as_opts=(--mfa-code --duration --no-input --help)
+        _aws_as_vopts=(--mfa-code --duration)
         _aws_as_pos=(identity)
         ;;
     write)
@@ -84,6 +84,12 @@ _aws_as_spec() {
         _aws_as_opts=(--help)
         _aws_as_vopts=()
         _aws_as_pos=('choice bash zsh fish tcsh')
+        ;;
+    help)
+        _aws_as_subs=()
+        _aws_as_opts=()
+        _aws_as_vopts=()
+        _aws_as_pos=()
         ;;
     esac
 }

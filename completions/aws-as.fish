@@ -26,9 +26,11 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 'list' 'List every identity: kind, source chain, region and cached session' \
                 'serve' 'Serve credentials to SDKs: an EC2 metadata (IMDSv2) and an ECS endpoint on loopback' \
                 'server' 'Control a running credentials server (serve): status, switch NAME, stop, env NAME, page' \
-                'completions' 'Print the completion script for a shell'
+                'completions' 'Print the completion script for a shell' \
+                'help' 'Print this message or the help of the given subcommand(s)'
         case ':opts'
             printf '%s\t%s\n' \
+                '--pick' 'Pick the identity to switch to from a list on the terminal (type part of a name to narrow it)' \
                 '--shell' 'Dialect of the printed statements [default: sh]' \
                 '--mfa-code' 'MFA code to use instead of asking on the terminal' \
                 '--duration' 'Session length in seconds, when a new session is made' \
@@ -67,13 +69,11 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--mfa-code' 'MFA code to use instead of asking on the terminal' \
                 '--duration' 'Session length in seconds, when a new session is made' \
                 '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
-                '--region' 'Region to set instead of the profile\'s (AWS_REGION and AWS_DEFAULT_REGION)' \
                 '--help' 'Print help'
         case 'credential-process:vopts'
             printf '%s\n' \
                 '--mfa-code' \
-                '--duration' \
-                '--region'
+                '--duration'
         case 'credential-process:pos'
             printf '%s\n' \
                 'identity'

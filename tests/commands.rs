@@ -468,11 +468,11 @@ fn no_input_never_asks_nor_runs_the_mfa_process() {
             ran.display()
         ),
     ));
-    // `script` gives it a terminal it could have asked on.
+    // `script` gives it a terminal it could have asked on (stdout captured, as for an eval).
     let mut cmd = home.command("script");
     cmd.args([
         "-qec",
-        &format!("aws-as --no-input {ROLE1_PROFILE}; echo \"exit=$?\""),
+        &format!("out=$(aws-as --no-input {ROLE1_PROFILE}); echo \"exit=$?\""),
         "/dev/null",
     ]);
     let out = run(&mut cmd);
@@ -505,12 +505,9 @@ fn a_name_no_profile_can_have_is_explained() {
         err.contains("unknown identity \"with space\"") && err.contains("rename the profile"),
         "{err}"
     );
-    // A plain typo still lists the known names.
+    // A plain typo gets the nearest names.
     let err = stderr_str(&aws_as(&home, &["my-role9-dev"]));
-    assert!(
-        err.contains("known identities are \"my-role1-dev\""),
-        "{err}"
-    );
+    assert!(err.contains("did you mean \"my-role1-dev\""), "{err}");
 }
 
 /// The lean `aws-as` serves a cache hit by itself: copied alone into a directory (no

@@ -206,9 +206,11 @@ fn user_then_roles_then_back_then_clean_with_real_clients() {
     assert_eq!(shell.var("AWS_ACCESS_KEY_ID"), Some(role1_key.as_str()));
     assert_eq!(sts.calls(), vec![], "cache hits must not reach STS");
 
-    // `aws-as -`: nothing aws-as set is left.
+    // `aws-as -`: nothing aws-as set is left, and the profile the switch replaced is back.
     ok(&shell.aws_as(&["-"]));
-    assert_eq!(shell.vars, BTreeMap::new());
+    let mut before = BTreeMap::new();
+    before.insert("AWS_PROFILE".to_string(), "something-else".to_string());
+    assert_eq!(shell.vars, before);
 }
 
 #[test]

@@ -20,6 +20,7 @@ mod credentials_file_property; // the credentials-file editor over generated fil
 mod e2e; // the binary against moto, its output in a real shell, used by real clients
 mod export; // every export format read back by its consumer
 mod faults; // a switch killed holding the lock, read-only caches, sessions expired early
+mod friction; // the first hour's friction: help, NAME -- CMD, typos, usage errors, the picker
 mod generated; // completions/ and man/ are what the code generates (AWS_AS_BLESS=1 updates them)
 mod harness; // the harness itself: the clients really reach the local STS
 mod hostile; // property tests of hostile values and names in every real shell
@@ -37,6 +38,7 @@ mod secrets; // secrets never in stderr, other files or a command line
 mod server; // `aws-as serve` with boto3, the AWS CLIs and the Go SDK
 mod server_exec; // `exec --server`: the command's environment, renewals, signals
 mod server_security; // attacks on the server, each refused with no credential
+mod shell_env; // one-line activations, what a switch replaces given back, in every shell
 mod shells; // the activation scripts in real shells under strict options
 mod soak; // 50 terminals switching for a minute while sessions expire
 

@@ -20,12 +20,11 @@ use crate::output::shell::completions::CompletionShell;
     version,
     about = "Switch the AWS identity of the current shell: a venv for IAM identities",
     args_conflicts_with_subcommands = true,
-    disable_help_subcommand = true,
     after_help = "With no NAME, shows the active identity and how long it has left.\n\
                   After `eval \"$(aws-as-activate -s)\"` the shell function evals the output for you;\n\
                   without it: eval \"$(aws-as NAME)\" (sh), aws-as --shell fish NAME | source,\n\
                   eval \"`aws-as --shell csh NAME`\" (csh).\n\
-                  A profile named like a command (list, exec…) is switched to with: aws-as -- NAME"
+                  A profile named like a command (list, exec, help…) is switched to with: aws-as -- NAME"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -34,6 +33,11 @@ pub struct Cli {
     /// Identity (a profile of ~/.aws/config) to switch to, or `-` to remove what aws-as set
     pub name: Option<String>,
 
+    /// Pick the identity to switch to from a list on the terminal (type part of a name to
+    /// narrow it)
+    #[arg(short = 'i', long, conflicts_with = "name")]
+    pub pick: bool,
+
     /// Dialect of the printed statements [default: sh]. Output is then only ever shell code:
     /// help, version and status text go to stderr.
     #[arg(long, value_enum)]
@@ -41,6 +45,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub session: SessionArgs,
+
+    #[command(flatten)]
+    pub region: RegionArg,
 }
 
 /// The command line's definition, for what is generated from it (completion scripts, man page).
@@ -61,7 +68,12 @@ pub struct SessionArgs {
     /// Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)
     #[arg(long)]
     pub no_input: bool,
+}
 
+/// `--region`, for the commands whose output carries a region (not `credential-process`, whose
+/// JSON has no place for one: the SDK's profile holds it).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct RegionArg {
     /// Region to set instead of the profile's (AWS_REGION and AWS_DEFAULT_REGION)
     #[arg(long, value_name = "REGION", value_parser = parse_region)]
     pub region: Option<String>,
@@ -88,6 +100,8 @@ pub enum Command {
         server: bool,
         #[command(flatten)]
         session: SessionArgs,
+        #[command(flatten)]
+        region: RegionArg,
         /// The command and its arguments (after `--` if they start with `-`)
         #[arg(
             required = true,
@@ -131,6 +145,8 @@ pub enum Command {
         remove: Option<String>,
         #[command(flatten)]
         session: SessionArgs,
+        #[command(flatten)]
+        region: RegionArg,
     },
     /// Keep sections of the AWS credentials file fresh: a daemon that renews them before they expire
     #[command(
@@ -174,6 +190,8 @@ pub enum Command {
         section: Option<String>,
         #[command(flatten)]
         session: SessionArgs,
+        #[command(flatten)]
+        region: RegionArg,
     },
     /// Open the AWS console in the browser, signed in as NAME
     #[command(
@@ -197,6 +215,8 @@ pub enum Command {
         print: bool,
         #[command(flatten)]
         session: SessionArgs,
+        #[command(flatten)]
+        region: RegionArg,
     },
     /// List every identity: kind, source chain, region and cached session
     List {

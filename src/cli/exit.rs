@@ -23,21 +23,126 @@ pub fn clap_error(e: &clap::Error, args: &[OsString]) -> i32 {
         }
         return 0;
     }
-    // clap's message spans lines ("...not provided:\n  <NAME>\n\nUsage: ..."): one
-    // line of it, without the usage and tips that follow.
     let text = e.to_string();
+    if let Some(line) = run_habit(args) {
+        eprintln!("aws-as: {line}");
+        return 2;
+    }
+    // clap's message spans lines ("...not provided:\n  <NAME>\n\nUsage: ..."): one
+    // line of it, without the usage, the tips and clap's own pointer to --help that follow.
     let line = text
         .lines()
         .map(str::trim)
-        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("tip:"))
+        .take_while(|l| {
+            !l.starts_with("Usage:")
+                && !l.starts_with("tip:")
+                && !l.starts_with("For more information")
+        })
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
     eprintln!(
-        "aws-as: {} (see aws-as --help)",
-        line.trim_start_matches("error: ")
+        "aws-as: {} (see {} --help)",
+        line.trim_start_matches("error: "),
+        refused_command(&text, args)
     );
     2
+}
+
+/// The (sub)command whose help tells how to write what was refused: from clap's usage line
+/// ("Usage: aws-as server switch [OPTIONS] <NAME>"), else the first subcommand named on the
+/// command line, else aws-as itself.
+fn refused_command(text: &str, args: &[OsString]) -> String {
+    let from_usage = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Usage:"))
+        .map(|usage| {
+            usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|c| !c.is_empty());
+    from_usage.unwrap_or_else(|| {
+        let subcommands = super::command();
+        let named = args
+            .iter()
+            .skip(1)
+            .filter_map(|a| a.to_str())
+            .find(|a| subcommands.find_subcommand(a).is_some());
+        match named {
+            Some(sub) => format!("aws-as {sub}"),
+            None => "aws-as".to_string(),
+        }
+    })
+}
+
+/// aws-vault's habit, `aws-as NAME -- COMMAND…`: the line to type instead. Not run as it
+/// stands: through the activation a switch's stdout is evaluated, so a command's output would be.
+fn run_habit(args: &[OsString]) -> Option<String> {
+    let words: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_str())
+        .collect::<Option<_>>()?;
+    let dashes = words.iter().position(|w| *w == "--")?;
+    let (before, after) = (&words[..dashes], &words[dashes + 1..]);
+    // The NAME: the last word before `--` that is neither an option nor an option's value.
+    let mut name = None;
+    let mut options = Vec::new();
+    let mut i = 0;
+    while i < before.len() {
+        let w = before[i];
+        if w == "--shell" {
+            i += 2;
+            continue;
+        }
+        if w.starts_with("--shell=") {
+            i += 1;
+            continue;
+        }
+        if w.starts_with('-') {
+            options.push(w);
+            if !w.contains('=') && matches!(w, "--mfa-code" | "--duration" | "--region") {
+                options.extend(before.get(i + 1));
+                i += 1;
+            }
+        } else if name.is_some() || super::command().find_subcommand(w).is_some() {
+            return None;
+        } else {
+            name = Some(w);
+        }
+        i += 1;
+    }
+    let name = name?;
+    if after.is_empty() {
+        return None;
+    }
+    let typed: Vec<String> = options
+        .iter()
+        .chain([&name])
+        .chain([&"--"])
+        .chain(after)
+        .map(|w| word(w))
+        .collect();
+    Some(format!(
+        "a switch takes one NAME and runs no command: to run a command as {}, type: aws-as exec {}",
+        crate::output::text::printable(name),
+        typed.join(" "),
+    ))
+}
+
+/// A word as it is typed in sh: bare when nothing in it is special, else single-quoted.
+fn word(w: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c);
+    if !w.is_empty() && w.chars().all(plain) {
+        w.to_string()
+    } else {
+        crate::output::shell::Dialect::Posix
+            .quote(w)
+            .unwrap_or_default()
+    }
 }
 
 /// A command's text on stdout (status 0), or its error on stderr (status 1).

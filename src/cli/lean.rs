@@ -4,12 +4,12 @@
 
 use std::ffi::OsString;
 
-use super::args::{Cli, SessionArgs};
+use super::args::{Cli, RegionArg, SessionArgs};
 use crate::output::shell::Shell;
 
-/// The subcommands' names: a word that is one of them is never read as a NAME by
-/// [`quick_parse`]. A unit test holds this to clap's definition.
-const SUBCOMMANDS: [&str; 10] = [
+/// The subcommands' names (clap's `help` among them): a word that is one of them is never read
+/// as a NAME by [`quick_parse`]. A unit test holds this to clap's definition.
+const SUBCOMMANDS: [&str; 11] = [
     "exec",
     "credential-process",
     "write",
@@ -20,6 +20,7 @@ const SUBCOMMANDS: [&str; 10] = [
     "server",
     "list",
     "completions",
+    "help",
 ];
 
 /// The invocation of every switch, `aws-as [--shell D] NAME` (the shell function always runs it
@@ -49,8 +50,10 @@ pub fn quick_parse(args: &[OsString]) -> Option<Cli> {
     Some(Cli {
         command: None,
         name: Some(name.to_string()),
+        pick: false,
         shell,
         session: SessionArgs::default(),
+        region: RegionArg::default(),
     })
 }
 
@@ -98,7 +101,10 @@ mod tests {
 
     #[test]
     fn the_quick_reading_is_clap_s() {
-        let subcommands: Vec<String> = command()
+        // Built, so that clap's own `help` subcommand is there.
+        let mut built = command();
+        built.build();
+        let subcommands: Vec<String> = built
             .get_subcommands()
             .flat_map(|c| std::iter::once(c.get_name()).chain(c.get_all_aliases()))
             .map(str::to_string)

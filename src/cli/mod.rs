@@ -53,7 +53,18 @@ pub fn main(network: Network) -> i32 {
         Ok(cli) => cli,
         Err(e) => return exit::clap_error(&e, &args),
     };
-    let result = run(Options::from(cli), &network);
+    let mut options = Options::from(cli);
+    let mut args = args;
+    if let Options::Switch(o) = &mut options
+        && o.pick
+    {
+        if let Err(e) = switch::pick(o) {
+            return exit::report(Err(e));
+        }
+        // A new session is made by aws-as-sts with this command line: the name, not another pick.
+        args = picked(&args, o.name.as_deref().unwrap_or_default());
+    }
+    let result = run(options, &network);
     if matches!(&result, Err(e) if e.cause() == Cause::NeedsSts) {
         // aws-as-sts reads the cache again and says whatever needs saying.
         let status = lean::delegate(&args);
@@ -62,6 +73,18 @@ pub fn main(network: Network) -> i32 {
     }
     cache::flush_warnings();
     exit::report(result)
+}
+
+/// The command line of `aws-as -i` with the picked `name` in place of the pick.
+fn picked(args: &[OsString], name: &str) -> Vec<OsString> {
+    let mut picked: Vec<OsString> = args
+        .iter()
+        .filter(|a| !matches!(a.to_str(), Some("-i" | "--pick" | "--")))
+        .cloned()
+        .collect();
+    picked.push("--".into());
+    picked.push(name.into());
+    picked
 }
 
 /// Each command to its entry.

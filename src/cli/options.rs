@@ -45,9 +45,10 @@ impl From<Cli> for Options {
         let Some(subcommand) = cli.command else {
             return Options::Switch(switch::Options {
                 name: cli.name,
+                pick: cli.pick,
                 shell: cli.shell,
                 request: cli.session.request(),
-                region: cli.session.region,
+                region: cli.region.region,
             });
         };
         match subcommand {
@@ -55,12 +56,13 @@ impl From<Cli> for Options {
                 name,
                 server,
                 session,
+                region,
                 command,
             } => {
                 let options = exec::Options {
                     name,
                     request: session.request(),
-                    region: session.region,
+                    region: region.region,
                     command,
                 };
                 if server {
@@ -73,7 +75,6 @@ impl From<Cli> for Options {
                 Options::CredentialProcess(credential_process::Options {
                     name,
                     request: session.request(),
-                    region: session.region,
                 })
             }
             Command::Write {
@@ -82,6 +83,7 @@ impl From<Cli> for Options {
                 force,
                 remove,
                 session,
+                region,
             } => Options::Write(match (remove, name, profile) {
                 (Some(section), _, _) => credentials_file::Options::Remove { section },
                 (None, Some(name), Some(section)) => credentials_file::Options::Write {
@@ -89,7 +91,7 @@ impl From<Cli> for Options {
                     section,
                     force,
                     request: session.request(),
-                    region: session.region,
+                    region: region.region,
                 },
                 _ => unreachable!("clap requires NAME and --profile without --remove"),
             }),
@@ -109,10 +111,11 @@ impl From<Cli> for Options {
                 format,
                 section,
                 session,
+                region,
             } => Options::Export(export::Options {
                 name,
                 request: session.request(),
-                region: session.region,
+                region: region.region,
                 format,
                 section,
             }),
@@ -121,10 +124,11 @@ impl From<Cli> for Options {
                 destination,
                 print,
                 session,
+                region,
             } => Options::Login(login::Options {
                 name,
                 request: session.request(),
-                region: session.region,
+                region: region.region,
                 destination,
                 print,
             }),

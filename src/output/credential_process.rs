@@ -2,7 +2,7 @@
 //! same cache and MFA session as the shell.
 
 use super::handout::{min_left, render};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::identity::Summary;
 use crate::session::{Connect, Request, resolve};
 
@@ -10,22 +10,11 @@ use crate::session::{Connect, Request, resolve};
 pub struct Options {
     pub name: String,
     pub request: Request,
-    /// `--region`: refused, the SDK's profile has the region.
-    pub region: Option<String>,
 }
 
 /// The `credential_process` JSON of `options.name`, with at least [`min_left`] left.
 pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
-    let Options {
-        name,
-        request,
-        region,
-    } = options;
-    if region.is_some() {
-        return Err(Error::new(
-            "credential-process takes no --region: set the region in the SDK's profile",
-        ));
-    }
+    let Options { name, request } = options;
     let at_least = |identity: &Summary| min_left(identity, request.duration);
     let (_, credentials) = resolve(name, request, Some(&at_least), connect)?;
     Ok(render(&credentials))

@@ -21,6 +21,30 @@ const CREDENTIAL_VARS: [&str; 5] = [
 /// Variables that would compete with the credentials in SDKs.
 const COMPETING_VARS: [&str; 3] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
 
+/// What a switch replaces and `aws-as -` gives back, and where the user's value is kept while an
+/// identity is active: the credentials aws-as sets (the first four) and the variables it unsets
+/// (the rest). Kept in the shell's environment, where the value was already (the user exported
+/// it), under a name no SDK reads; nothing prints them but the code the shell evaluates for `-`,
+/// and a command aws-as starts (`exec`) gets none of them ([`child_change`]).
+const KEPT_VARS: [(&str, &str); 7] = [
+    ("AWS_ACCESS_KEY_ID", "AWS_AS_SAVED_ACCESS_KEY_ID"),
+    ("AWS_SECRET_ACCESS_KEY", "AWS_AS_SAVED_SECRET_ACCESS_KEY"),
+    ("AWS_SESSION_TOKEN", "AWS_AS_SAVED_SESSION_TOKEN"),
+    (
+        "AWS_CREDENTIAL_EXPIRATION",
+        "AWS_AS_SAVED_CREDENTIAL_EXPIRATION",
+    ),
+    ("AWS_PROFILE", "AWS_AS_SAVED_PROFILE"),
+    ("AWS_DEFAULT_PROFILE", "AWS_AS_SAVED_DEFAULT_PROFILE"),
+    ("AWS_SECURITY_TOKEN", "AWS_AS_SAVED_SECURITY_TOKEN"),
+];
+
+/// Whether aws-as sets `var` (so its value is aws-as's while an identity is active); the other
+/// kept variables it unsets, so a value of theirs is always the user's.
+fn set_by_aws_as(var: &str) -> bool {
+    CREDENTIAL_VARS.contains(&var)
+}
+
 /// Region variables and where aws-as keeps the user's own value while an identity's is in force.
 const REGION_VARS: [(&str, &str); 2] = [
     ("AWS_REGION", "AWS_AS_SAVED_REGION"),
@@ -83,8 +107,67 @@ fn credential_change(credentials: &Credentials) -> Change {
     ]
 }
 
-/// What a switch to `identity` changes; `region` (from `--region`) overrides the profile's.
+/// Keeps what the switch is about to replace: the values the user has when no identity is active,
+/// and a profile variable the user set while one is (aws-as never sets those). A value that is
+/// aws-as's, or one kept at an earlier switch, stays as it is.
+fn keep_users(change: &mut Change) {
+    let active = env("AWS_AS_IDENTITY").is_some();
+    for (var, saved) in KEPT_VARS {
+        if active && (set_by_aws_as(var) || env(var).is_none()) {
+            continue;
+        }
+        match env(var) {
+            Some(value) => change.push((saved, Some(value))),
+            None => unset(change, saved),
+        }
+    }
+}
+
+/// Gives back what [`keep_users`] kept, when an identity is active: a credential variable gets
+/// the user's value or goes; a profile variable gets it unless the user set one since.
+fn give_back(change: &mut Change) {
+    let active = env("AWS_AS_IDENTITY").is_some();
+    for (var, saved) in KEPT_VARS {
+        if active {
+            match env(saved) {
+                Some(value) if set_by_aws_as(var) || env(var).is_none() => {
+                    change.push((var, Some(value)))
+                }
+                None if set_by_aws_as(var) => unset(change, var),
+                _ => {}
+            }
+        }
+        unset(change, saved);
+    }
+}
+
+/// What a switch of this shell to `identity` changes; `region` (from `--region`) overrides the
+/// profile's. What it replaces is kept for `aws-as -`.
 pub fn switch_change(
+    identity: &Summary,
+    credentials: &Credentials,
+    region: Option<&str>,
+) -> Change {
+    let mut change = Change::new();
+    keep_users(&mut change);
+    change.extend(identity_change(identity, credentials, region));
+    change
+}
+
+/// What a command aws-as starts gets (`exec`): the switch without keeping anything, and without
+/// what a switch of the calling shell kept (the user's own credentials are not the command's).
+pub fn child_change(identity: &Summary, credentials: &Credentials, region: Option<&str>) -> Change {
+    let mut change = identity_change(identity, credentials, region);
+    for (_, saved) in KEPT_VARS {
+        unset(&mut change, saved);
+    }
+    change
+}
+
+/// The identity's variables, which every switch sets: credentials, region, the competing
+/// variables removed, AWS_AS_IDENTITY. `export --format env` prints this alone: it is for
+/// another tool and never prints what a switch kept.
+pub fn identity_change(
     identity: &Summary,
     credentials: &Credentials,
     region: Option<&str>,
@@ -123,14 +206,14 @@ pub fn export_change(
     change
 }
 
-/// What `aws-as -` prints: credentials go only if aws-as put them there (an identity is active);
-/// credentials the user exported by hand are theirs.
+/// What `aws-as -` prints: credentials go only if aws-as put them there (an identity is active),
+/// and what the switch replaced comes back; credentials the user exported by hand with no
+/// identity active are theirs.
 pub fn clear_change() -> Change {
     let mut change = Change::new();
+    give_back(&mut change);
     if env("AWS_AS_IDENTITY").is_some() {
-        for var in CREDENTIAL_VARS {
-            unset(&mut change, var);
-        }
+        unset(&mut change, "AWS_AS_EXPIRES_EPOCH");
     }
     set_region(&mut change, None);
     unset(&mut change, "AWS_AS_IDENTITY");

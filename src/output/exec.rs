@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 
 use super::command::cannot_run;
-use super::env::switch_change;
+use super::env::child_change;
 use crate::error::Result;
 use crate::session::{Connect, Request, resolve};
 
@@ -19,8 +19,8 @@ pub struct Options {
     pub command: Vec<OsString>,
 }
 
-/// Replaces this process with `command`, its environment changed exactly as a switch would change
-/// the shell's. Returns only on failure: the exit status and signals are then `command`'s own,
+/// Replaces this process with `command`, its environment changed as a switch would change the
+/// shell's, less what such a switch keeps of the user's (see `env::child_change`). Returns only on failure: the exit status and signals are then `command`'s own,
 /// since it is the same process.
 pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
     let Options {
@@ -30,7 +30,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
         command,
     } = options;
     let (identity, credentials) = resolve(name, request, None, connect)?;
-    let change = switch_change(&identity, &credentials, region.as_deref());
+    let change = child_change(&identity, &credentials, region.as_deref());
     let (program, args) = command.split_first().expect("clap requires COMMAND");
     let mut cmd = std::process::Command::new(program);
     cmd.args(args);

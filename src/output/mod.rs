@@ -11,7 +11,8 @@
 //! - `exec.rs`: one command run with an identity's credentials.
 //! - `credential_process.rs`: the JSON an SDK's `credential_process` reads.
 //! - `export/`: `aws-as export`, the credentials in the formats other tools take (a dialect each).
-//! - `switch.rs`: the switch itself (`aws-as NAME`), `aws-as -` and the status line.
+//! - `switch/`: the switch itself (`aws-as NAME`), `aws-as -`, the status line, and `aws-as -i`
+//!   (the name picked from a list on the terminal).
 //! - `list.rs`: `aws-as list`.
 //! - `credentials_file/`: `aws-as write`, an identity's credentials in a section of
 //!   `~/.aws/credentials`, edited in place without losing a byte of the rest, and `aws-as

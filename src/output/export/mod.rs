@@ -2,7 +2,8 @@
 //! neither this shell nor a profile. One file per format, each with its own quoting rule and the
 //! values it refuses (one line naming the variable and why) rather than write them mangled:
 //!
-//! - `env`: exactly what the switch prints for sh (`shell/posix.rs`), so its eval is a switch;
+//! - `env`: what the switch prints for sh (`shell/posix.rs`), so its eval is a switch, less the
+//!   user's own values a switch keeps for `aws-as -` (never printed for a person);
 //! - `env-no-export` (`docker.rs`): `NAME=value` lines for `docker run --env-file`;
 //! - `powershell` (`powershell.rs`), `windows-cmd` (`cmd.rs`);
 //! - `json`: what `credential-process` prints (`../handout.rs`);
@@ -18,7 +19,7 @@ pub mod powershell;
 
 use crate::error::{Error, Result};
 use crate::identity::Summary;
-use crate::output::env::{Change, export_change, switch_change};
+use crate::output::env::{Change, export_change, identity_change};
 use crate::output::handout;
 use crate::output::shell::Dialect;
 use crate::session::{Connect, Request, resolve};
@@ -77,7 +78,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
     let (identity, credentials) = resolve(name, request, Some(&at_least), connect)?;
     let elsewhere = || export_change(&identity, &credentials, region);
     match format {
-        Format::Env => Dialect::Posix.render(&switch_change(&identity, &credentials, region)),
+        Format::Env => Dialect::Posix.render(&identity_change(&identity, &credentials, region)),
         Format::EnvNoExport => docker::render(&elsewhere()),
         Format::Powershell => powershell::render(&elsewhere()),
         Format::WindowsCmd => cmd::render(&elsewhere()),

@@ -15,7 +15,7 @@ use super::listen::{self, Parts};
 use super::sessions::Sessions;
 use crate::error::{Error, Result};
 use crate::output::endpoint::tokens::EcsKey;
-use crate::output::env::switch_change;
+use crate::output::env::child_change;
 use crate::output::exec::Options;
 use crate::session::{Connect, resolve};
 
@@ -152,7 +152,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
     let (program, args) = command.split_first().expect("clap requires COMMAND");
     let mut cmd = std::process::Command::new(program);
     cmd.args(args);
-    for (var, value) in switch_change(&identity, &credentials, region) {
+    for (var, value) in child_change(&identity, &credentials, region) {
         match value {
             Some(v) => cmd.env(var, v),
             None => cmd.env_remove(var),

@@ -33,6 +33,10 @@
 #   sees it (bash evaluates a variable's value as an expression, `a[$(cmd)]` included), and read
 #   as `10#` (a leading 0 would be octal).
 # - `set -euo pipefail` safe: every variable is read as `${VAR-}`, every failure is guarded.
+# - In POSIX mode an alias is read only on lines parsed after it was defined: in a one-line
+#   `eval "$(aws-as-activate -s)"; aws-as NAME` the binary runs instead. This shell's pid is
+#   exported as AWS_AS_ACTIVATED, and the binary, run by this shell without `--shell`, refuses
+#   and says to put `aws-as NAME` on the next line (src/output/switch.rs).
 
 \builtin unalias aws-as aws-as-deactivate __aws_as __aws_as_deactivate __aws_as_prompt \
     __aws_as_expiry __aws_as_renew __aws_as_status >/dev/null 2>&1 || :
@@ -144,6 +148,8 @@ __aws_as_hook() {
     fi
 }
 
+# shellcheck disable=SC2034 # exported (shellcheck misses `\builtin export`), read by the binary
+\builtin export AWS_AS_ACTIVATED=$$
 if [[ -o posix ]]; then
     \builtin alias aws-as=__aws_as aws-as-deactivate=__aws_as_deactivate
 else
@@ -173,7 +179,7 @@ __aws_as() {
         return
     fi
     case $1 in
-    -h | --help | -V | --version | exec | credential-process | write | refresh | export | login | serve | server | list | completions)
+    -h | --help | -V | --version | exec | credential-process | write | refresh | export | login | serve | server | list | completions | help)
         # Human text, or a command that owns the terminal (exec): never captured, never evaluated.
         \command '@AWS_AS@' "$@"
         return
@@ -259,7 +265,7 @@ __aws_as_unhook() {
 }
 
 __aws_as_deactivate() {
-    \builtin local __aws_as_out
+    \builtin local __aws_as_out __aws_as_s=0
     case $#:${1-} in
     0:) ;;
     1:--keep-creds) ;;
@@ -269,11 +275,27 @@ __aws_as_deactivate() {
         ;;
     esac
     if (($# == 0)); then
-        if ! __aws_as_out=$(\command '@AWS_AS@' --shell bash -); then
+        # `-` gives back the user's own credentials: traces off around it, as in __aws_as.
+        {
+            \builtin local __aws_as_xv=${-//[^xv]/}
+            if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
+                \builtin local -
+                __aws_as_xv=
+            fi
+            \builtin set +xv
+        } 2>/dev/null
+        if __aws_as_out=$(\command '@AWS_AS@' --shell bash -); then
+            \builtin eval "$__aws_as_out"
+        else
+            __aws_as_s=1
+        fi
+        if [[ -n $__aws_as_xv ]]; then
+            \builtin set -"$__aws_as_xv"
+        fi
+        if ((__aws_as_s)); then
             \builtin printf '%s\n' 'aws-as-deactivate: could not clear the credentials (aws-as-deactivate --keep-creds removes aws-as and keeps them)' >&2
             return 1
         fi
-        \builtin eval "$__aws_as_out"
     fi
     if [[ -n ${__aws_as_renew_only-} ]]; then
         __aws_as_unhook
@@ -288,7 +310,7 @@ __aws_as_deactivate() {
         fi
     fi
     \builtin unset -v __aws_as_prefix __aws_as_ps1_unset __aws_as_pc_unset __aws_as_mark \
-        __aws_as_tried __aws_as_renew_only
+        __aws_as_tried __aws_as_renew_only AWS_AS_ACTIVATED
     \builtin unalias aws-as aws-as-deactivate >/dev/null 2>&1 || :
     if [[ ! -o posix ]]; then
         \builtin unset -f aws-as aws-as-deactivate

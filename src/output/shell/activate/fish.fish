@@ -22,6 +22,10 @@
 #   attempt per session (identity, key id, expiry): a renewal that needs an MFA code fails, says
 #   so once on stderr, and is not retried at every prompt. With AWS_AS_PROMPT=0 the handler is
 #   installed for this alone when AWS_AS_AUTO_RENEW=1 at activation.
+# - AWS_AS_ACTIVATED (exported): this shell's pid. The binary, run by this shell without
+#   `--shell`, bypassed the function (`command aws-as NAME`) and refuses (src/output/switch.rs).
+
+set -gx AWS_AS_ACTIVATED $fish_pid
 
 function aws-as --description 'Switch this shell to an AWS identity (aws-as -h)'
     if test (count $argv) -eq 0
@@ -29,7 +33,7 @@ function aws-as --description 'Switch this shell to an AWS identity (aws-as -h)'
         return
     end
     switch $argv[1]
-        case -h --help -V --version exec credential-process write refresh export login serve server list completions
+        case -h --help -V --version exec credential-process write refresh export login serve server list completions help
             # Human text, or a command that owns the terminal (exec): never captured, never evaluated.
             command '@AWS_AS@' $argv
             return
@@ -116,6 +120,8 @@ if test "$AWS_AS_PROMPT" != 0
 end
 
 function aws-as-deactivate --description 'Remove aws-as from this shell'
+    # `-` gives back the user's own credentials: fish_trace hidden, as in aws-as.
+    set -l fish_trace
     switch (count $argv):"$argv[1]"
         case 0:
             set -l __aws_as_out (command '@AWS_AS@' --shell fish -)
@@ -138,7 +144,7 @@ function aws-as-deactivate --description 'Remove aws-as from this shell'
         end
         functions -e __aws_as_orig_fish_prompt
     end
-    set -e __aws_as_no_prompt __aws_as_mark __aws_as_tried
+    set -e __aws_as_no_prompt __aws_as_mark __aws_as_tried AWS_AS_ACTIVATED
     functions -e aws-as aws-as-deactivate __aws_as_status __aws_as_expiry __aws_as_renew
     # The completion the activation appended (src/output/shell/completions/fish.fish).
     complete -c aws-as -e

@@ -18,6 +18,10 @@
 #   expand variables, so knowing the time at each prompt would cost a process (`$(date)` in PS1)
 #   that dash users chose not to pay. `aws-as` with no argument tells the time left.
 # - `set -eu` safe: every variable is read as `${VAR-}`, every command that may fail is guarded.
+# - sh reads an alias only on lines parsed after it was defined: in a one-line
+#   `eval "$(aws-as-activate -s)"; aws-as NAME` the binary runs instead of the alias. This shell's
+#   pid is exported as AWS_AS_ACTIVATED, and the binary, run by this shell without `--shell`,
+#   refuses and says to put `aws-as NAME` on the next line (src/output/switch.rs).
 
 \unalias aws-as >/dev/null 2>&1 || :
 \unalias aws-as-deactivate >/dev/null 2>&1 || :
@@ -30,7 +34,7 @@ __aws_as() {
         return
     fi
     case $1 in
-    -h | --help | -V | --version | exec | credential-process | write | refresh | export | login | serve | server | list | completions)
+    -h | --help | -V | --version | exec | credential-process | write | refresh | export | login | serve | server | list | completions | help)
         # Human text, or a command that owns the terminal (exec): never captured, never evaluated.
         \command '@AWS_AS@' "$@"
         return
@@ -67,14 +71,28 @@ __aws_as_deactivate() {
         ;;
     esac
     if [ "$#" -eq 0 ]; then
+        # `-` gives back the user's own credentials: traces off around it, as in __aws_as.
+        {
+            __aws_as_xv=
+            case $- in *x*) __aws_as_xv=x ;; esac
+            case $- in *v*) __aws_as_xv=${__aws_as_xv}v ;; esac
+            set +xv
+        } 2>/dev/null
         if __aws_as_out=$(\command '@AWS_AS@' --shell sh -); then
             eval "$__aws_as_out"
-            unset __aws_as_out
+            __aws_as_out=
         else
-            unset __aws_as_out
+            __aws_as_out=failed
+        fi
+        if [ -n "$__aws_as_xv" ]; then
+            set -"$__aws_as_xv"
+        fi
+        if [ -n "$__aws_as_out" ]; then
+            unset __aws_as_out __aws_as_xv
             printf '%s\n' 'aws-as-deactivate: could not clear the credentials (aws-as-deactivate --keep-creds removes aws-as and keeps them)' >&2
             return 1
         fi
+        unset __aws_as_out __aws_as_xv
     fi
     if [ -n "${__aws_as_prefix-}" ]; then
         case ${PS1-} in
@@ -84,7 +102,7 @@ __aws_as_deactivate() {
             unset PS1
         fi
     fi
-    unset __aws_as_prefix __aws_as_ps1_unset
+    unset __aws_as_prefix __aws_as_ps1_unset AWS_AS_ACTIVATED
     \unalias aws-as >/dev/null 2>&1 || :
     \unalias aws-as-deactivate >/dev/null 2>&1 || :
     unset -f __aws_as __aws_as_deactivate
@@ -92,6 +110,8 @@ __aws_as_deactivate() {
 
 alias aws-as=__aws_as
 alias aws-as-deactivate=__aws_as_deactivate
+AWS_AS_ACTIVATED=$$
+export AWS_AS_ACTIVATED
 
 if [ "${AWS_AS_PROMPT-}" != 0 ]; then
     if [ -z "${__aws_as_prefix-}" ] && [ -z "${PS1+x}" ]; then

@@ -21,7 +21,8 @@
 #   or `\` decoding, so the prefix is the constant `(%$__aws_as_n) ` and the hook only copies
 #   AWS_AS_IDENTITY (or `-`) into __aws_as_n: nothing spawned, a name never decoded or run.
 # - `set echo` / `set verbose` would print the evaluated `setenv AWS_SECRET_ACCESS_KEY …`: the
-#   alias unsets both around the eval and sets again those that were set (`$__aws_as_xv`).
+#   aliases (aws-as, and aws-as-deactivate, whose `-` gives back the user's own credentials)
+#   unset both around the eval and set again those that were set (`$__aws_as_xv`).
 # - Expiry: the prefix reads `(NAME expired) ` once AWS_AS_EXPIRES_EPOCH has passed: the constant
 #   prefix also holds `%$__aws_as_m`, which precmd sets to "" or " expired". tcsh has no clock
 #   builtin, so precmd runs one `date +%s` (as `\date`: no alias), and only while an identity
@@ -36,16 +37,22 @@
 # - precmd: an existing `precmd` alias is kept and runs first; ours is appended. Deactivation puts
 #   the old alias back (or removes ours). If another tool rewrote the prompt, the hook prefixes the
 #   new prompt; deactivation restores the prompt only if it is still the one aws-as set.
+# - csh reads an alias only on lines parsed after it was defined: in a one-line
+#   `eval "`aws-as-activate -c`"; aws-as NAME` the binary runs instead. This shell's pid is
+#   exported as AWS_AS_ACTIVATED, and the binary, run by this shell without `--shell`, refuses
+#   and says to put `aws-as NAME` on the next line (src/output/switch.rs).
 
 set __aws_as_bin = '@AWS_AS@' __aws_as_d = '$' ;
 
+setenv AWS_AS_ACTIVATED $$ ;
+
 set __aws_as_sh = 'exec "$0" --shell tcsh --no-input ${AWS_AS_REGION:+--region "$AWS_AS_REGION"} -- "$1" 2>/dev/null </dev/null' ;
 
-alias aws-as 'set __aws_as_a = ( \!* ) ; set __aws_as_1 = ( $__aws_as_a:q "" ) ; set __aws_as_h = 0 ; if ( $#__aws_as_a == 0 ) set __aws_as_h = 1 ; if ( "$__aws_as_1[1]" == "-h" || "$__aws_as_1[1]" == "--help" || "$__aws_as_1[1]" == "-V" || "$__aws_as_1[1]" == "--version" || "$__aws_as_1[1]" == "exec" || "$__aws_as_1[1]" == "credential-process" || "$__aws_as_1[1]" == "list" || "$__aws_as_1[1]" == "completions" || "$__aws_as_1[1]" == "write" || "$__aws_as_1[1]" == "refresh" || "$__aws_as_1[1]" == "export" || "$__aws_as_1[1]" == "login" || "$__aws_as_1[1]" == "serve" || "$__aws_as_1[1]" == "server" ) set __aws_as_h = 1 ; if ( $__aws_as_h == 1 ) $__aws_as_bin:q $__aws_as_a:q ; set __aws_as_xv = ( $?echo $?verbose ) ; unset echo verbose ; if ( $__aws_as_h == 0 ) eval "`${__aws_as_d}__aws_as_bin:q --shell tcsh ${__aws_as_d}__aws_as_a:q`" ; if ( $?__aws_as_last ) eval __aws_as_prompt ; unset __aws_as_a __aws_as_1 __aws_as_h ; if ( $__aws_as_xv[2] ) set verbose ; if ( $__aws_as_xv[1] ) set echo ; unset __aws_as_xv' ;
+alias aws-as 'set __aws_as_a = ( \!* ) ; set __aws_as_1 = ( $__aws_as_a:q "" ) ; set __aws_as_h = 0 ; if ( $#__aws_as_a == 0 ) set __aws_as_h = 1 ; if ( "$__aws_as_1[1]" == "-h" || "$__aws_as_1[1]" == "--help" || "$__aws_as_1[1]" == "-V" || "$__aws_as_1[1]" == "--version" || "$__aws_as_1[1]" == "exec" || "$__aws_as_1[1]" == "credential-process" || "$__aws_as_1[1]" == "list" || "$__aws_as_1[1]" == "completions" || "$__aws_as_1[1]" == "write" || "$__aws_as_1[1]" == "refresh" || "$__aws_as_1[1]" == "export" || "$__aws_as_1[1]" == "login" || "$__aws_as_1[1]" == "serve" || "$__aws_as_1[1]" == "server" || "$__aws_as_1[1]" == "help" ) set __aws_as_h = 1 ; if ( $__aws_as_h == 1 ) $__aws_as_bin:q $__aws_as_a:q ; set __aws_as_xv = ( $?echo $?verbose ) ; unset echo verbose ; if ( $__aws_as_h == 0 ) eval "`${__aws_as_d}__aws_as_bin:q --shell tcsh ${__aws_as_d}__aws_as_a:q`" ; if ( $?__aws_as_last ) eval __aws_as_prompt ; unset __aws_as_a __aws_as_1 __aws_as_h ; if ( $__aws_as_xv[2] ) set verbose ; if ( $__aws_as_xv[1] ) set echo ; unset __aws_as_xv' ;
 
-alias aws-as-deactivate 'set __aws_as_a = ( \!* ) ; set __aws_as_h = 2 ; if ( $#__aws_as_a == 0 ) set __aws_as_h = 0 ; if ( "$__aws_as_a" == "--keep-creds" ) set __aws_as_h = 1 ; if ( $__aws_as_h == 2 ) echo "usage: aws-as-deactivate [--keep-creds]" > /dev/stderr ; if ( $__aws_as_h == 0 ) eval "`${__aws_as_d}__aws_as_bin:q --shell tcsh -`" ; if ( $__aws_as_h < 2 ) eval __aws_as_remove ; unset __aws_as_a __aws_as_h' ;
+alias aws-as-deactivate 'set __aws_as_a = ( \!* ) ; set __aws_as_h = 2 ; if ( $#__aws_as_a == 0 ) set __aws_as_h = 0 ; if ( "$__aws_as_a" == "--keep-creds" ) set __aws_as_h = 1 ; if ( $__aws_as_h == 2 ) echo "usage: aws-as-deactivate [--keep-creds]" > /dev/stderr ; set __aws_as_xv = ( $?echo $?verbose ) ; unset echo verbose ; if ( $__aws_as_h == 0 ) eval "`${__aws_as_d}__aws_as_bin:q --shell tcsh -`" ; if ( $__aws_as_xv[2] ) set verbose ; if ( $__aws_as_xv[1] ) set echo ; unset __aws_as_xv ; if ( $__aws_as_h < 2 ) eval __aws_as_remove ; unset __aws_as_a __aws_as_h' ;
 
-alias __aws_as_remove 'if ( $?__aws_as_last ) eval __aws_as_unprompt ; unalias aws-as aws-as-deactivate __aws_as_remove __aws_as_prompt __aws_as_unprompt __aws_as_precmd __aws_as_expiry __aws_as_clock __aws_as_renew ; if ( $?tcsh ) uncomplete aws-as ; unset __aws_as_*' ;
+alias __aws_as_remove 'if ( $?__aws_as_last ) eval __aws_as_unprompt ; unalias aws-as aws-as-deactivate __aws_as_remove __aws_as_prompt __aws_as_unprompt __aws_as_precmd __aws_as_expiry __aws_as_clock __aws_as_renew ; if ( $?tcsh ) uncomplete aws-as ; unsetenv AWS_AS_ACTIVATED ; unset __aws_as_*' ;
 
 alias __aws_as_prompt 'set __aws_as_n = - ; if ( $?AWS_AS_IDENTITY ) eval '\''set __aws_as_n = $AWS_AS_IDENTITY:q'\'' ; if ( "$__aws_as_n" == "" ) set __aws_as_n = - ; if ( "$prompt" != "$__aws_as_last" ) set __aws_as_base = "$prompt:q" ; set prompt = "$__aws_as_prefix$__aws_as_base:q" ; set __aws_as_last = "$prompt:q"' ;
 

@@ -29,6 +29,8 @@
 #   renewal that needs an MFA code fails, says so once on stderr, and is not retried at every
 #   prompt. With AWS_AS_PROMPT=0 the hook is installed for this alone when AWS_AS_AUTO_RENEW=1 at
 #   activation.
+# - AWS_AS_ACTIVATED (exported): this shell's pid. The binary, run by this shell without
+#   `--shell`, bypassed the function (`command aws-as NAME`) and refuses (src/output/switch.rs).
 
 \builtin unalias aws-as aws-as-deactivate __aws_as_prompt __aws_as_expiry __aws_as_renew \
     >/dev/null 2>&1 || :
@@ -102,6 +104,7 @@ function __aws_as_hook {
     (( ${precmd_functions[(I)__aws_as_prompt]} )) || precmd_functions+=(__aws_as_prompt)
 }
 
+\builtin export AWS_AS_ACTIVATED=$$
 if [[ ${AWS_AS_PROMPT-} != 0 ]]; then
     \builtin unset __aws_as_renew_only
     __aws_as_hook
@@ -128,7 +131,7 @@ function aws-as {
         return
     fi
     case $1 in
-    (-h | --help | -V | --version | exec | credential-process | write | refresh | export | login | serve | server | list | completions)
+    (-h | --help | -V | --version | exec | credential-process | write | refresh | export | login | serve | server | list | completions | help)
         # Human text, or a command that owns the terminal (exec): never captured, never evaluated.
         \command '@AWS_AS@' "$@"
         return
@@ -165,6 +168,8 @@ function __aws_as_renew {
 
 function aws-as-deactivate {
     \builtin emulate -L zsh
+    # `-` gives back the user's own credentials: traces off, as in aws-as.
+    \builtin setopt localoptions noxtrace noverbose
     \builtin local __aws_as_out
     case $#:${1-} in
     (0:) ;;
@@ -189,7 +194,8 @@ function aws-as-deactivate {
             PS1=${PS1#"$__aws_as_prefix"}
         fi
     fi
-    \builtin unset __aws_as_prefix __aws_as_psname __aws_as_mark __aws_as_tried __aws_as_renew_only
+    \builtin unset __aws_as_prefix __aws_as_psname __aws_as_mark __aws_as_tried __aws_as_renew_only \
+        AWS_AS_ACTIVATED
     \builtin unfunction aws-as aws-as-deactivate __aws_as_prompt __aws_as_expiry __aws_as_renew \
         __aws_as_hook __aws_as_load
     # The completion the activation appended when compinit was loaded

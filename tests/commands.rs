@@ -377,6 +377,131 @@ fn list_shows_every_identity_its_chain_and_its_session() {
 }
 
 #[test]
+fn profiles_aws_as_cannot_use_yet_are_named_for_what_they_are() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    home.config(&format!(
+        "{STANDARD_CONFIG}\
+[profile sso-dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Admin
+region = eu-west-1
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-west-1
+[profile sso-legacy]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-west-1
+sso_account_id = 111111111111
+sso_role_name = Admin
+[profile ci-deploy]
+role_arn = arn:aws:iam::111111111111:role/deploy
+web_identity_token_file = /var/run/token
+[profile from-process]
+credential_process = /usr/bin/saml-helper --account prod
+[profile on-ec2]
+role_arn = arn:aws:iam::111111111111:role/ec2
+credential_source = Ec2InstanceMetadata
+[profile console]
+login_session = arn:aws:iam::111111111111:user/me
+[profile over-sso]
+role_arn = arn:aws:iam::111111111111:role/over
+source_profile = sso-dev
+"
+    ));
+    let cases: [(&str, &str, &str, &str); 7] = [
+        (
+            "sso-dev",
+            "an IAM Identity Center (SSO) profile",
+            "sso_session",
+            "sso",
+        ),
+        (
+            "sso-legacy",
+            "an IAM Identity Center (SSO) profile",
+            "sso_start_url",
+            "sso",
+        ),
+        (
+            "ci-deploy",
+            "a web identity profile",
+            "web_identity_token_file",
+            "web-identity",
+        ),
+        (
+            "from-process",
+            "a credential_process profile",
+            "credential_process",
+            "credential-process",
+        ),
+        (
+            "on-ec2",
+            "instance's metadata",
+            "credential_source",
+            "credential-source",
+        ),
+        ("console", "console sign-in", "login_session", "login"),
+        // A role whose source is such a profile: the line names the source and what it is.
+        (
+            "over-sso",
+            "\"sso-dev\" is an IAM Identity Center (SSO) profile",
+            "sso_session",
+            "-",
+        ),
+    ];
+    for (name, what, key, _) in cases {
+        let out = aws_as(&home, &[name]);
+        assert!(!out.status.success(), "{name}");
+        assert!(out.stdout.is_empty(), "{name}");
+        let err = stderr_str(&out);
+        assert_eq!(err.trim_end().lines().count(), 1, "{name}: one line: {err}");
+        for want in [what, key, "does not support such profiles yet"] {
+            assert!(err.contains(want), "{name}: {want:?} not in {err}");
+        }
+        // Not the advice for another kind of profile.
+        for wrong in [
+            "aws_access_key_id",
+            "add source_profile",
+            "use source_profile",
+        ] {
+            assert!(!err.contains(wrong), "{name}: {wrong:?} in {err}");
+        }
+    }
+
+    let out = aws_as(&home, &["list"]);
+    ok(&out);
+    let text = stdout_str(&out);
+    for (name, _, _, kind) in cases {
+        let line = text
+            .lines()
+            .find(|l| l[2..].starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{text}"));
+        if kind == "-" {
+            assert!(line.contains("not usable (aws-as NAME says why)"), "{line}");
+        } else {
+            assert!(
+                line.contains(&format!("{kind} (not supported yet)")),
+                "{line}"
+            );
+            assert!(!line.contains("not usable"), "{line}");
+        }
+    }
+
+    // Completion offers only what a switch can use, from a parse and again once the profile
+    // index may answer.
+    for _ in 0..2 {
+        let out = aws_as(&home, &["list", "--names"]);
+        ok(&out);
+        assert_eq!(
+            stdout_str(&out),
+            "my-role1-dev\nmy-role2-dev\nmy-user1-dev\n"
+        );
+        std::thread::sleep(Duration::from_millis(1100));
+    }
+}
+
+#[test]
 fn status_names_the_identity_its_arn_and_time_left() {
     let sts = Sts::moto();
     let home = Home::standard(&sts);

@@ -442,6 +442,17 @@ fn check(case: &mut Case<'_>, file: &File) -> Result<(), TestCaseError> {
                 new.starts_with(&old),
                 "an append changed the bytes before it"
             );
+            // `write --remove` of the appended section gives the file back byte for byte (a
+            // blank line the file ended with aside: the section was appended after it).
+            let keys: Vec<&str> = VALUES.iter().map(|(k, _)| *k).collect();
+            let removed = edit::remove(&model::parse(&new), &target, &keys);
+            if doc
+                .lines()
+                .last()
+                .is_none_or(|l| l.kind != model::Kind::Blank)
+            {
+                prop_assert_eq!(removed, Some(old.clone()), "a removal left bytes behind");
+            }
         }
     }
     prop_assert_eq!(

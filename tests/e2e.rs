@@ -472,6 +472,138 @@ fn sts_failures_name_the_profile_and_the_code_and_change_nothing() {
     }
 }
 
+/// The credentials tests/support/sts.py's cut-short answer holds.
+const CUT_SHORT_SECRET: &str = "cutShortSecret/EXAMPLE0123456789abcdefGHIJ";
+const CUT_SHORT_TOKEN: &str =
+    "FwoGZXIvYXdzCUTSHORTtoken0123456789+abcdefghijklmnopqrstuvwxyz/ABCDEFGH";
+
+#[test]
+fn sts_errors_show_the_status_and_what_came_back_with_advice_for_the_call() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    // role1's source session in the cache: AssumeRole is signed with its token.
+    ok(&aws_as(&home, &["--mfa-code", "123456", USER_PROFILE]));
+    let entries = cache_entries(&home);
+    let user_session = &entry_of(&entries, USER_PROFILE).1;
+    let token = user_session["session_token"].as_str().unwrap().to_string();
+    let session_secret = user_session["secret_access_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let secrets = [
+        USER_SECRET_ACCESS_KEY.to_string(),
+        token.clone(),
+        session_secret,
+        CUT_SHORT_SECRET.to_string(),
+        CUT_SHORT_TOKEN.to_string(),
+    ];
+    // (fault, GetSessionToken or AssumeRole, what the line holds, what it must not say)
+    let cases: [(&str, &str, &[&str], &[&str]); 7] = [
+        (
+            "http500",
+            USER_PROFILE,
+            &[
+                "GetSessionToken",
+                "HTTP 500",
+                "\"InternalFailure\"",
+                "try again",
+            ],
+            &["Unknown", "see the message"],
+        ),
+        (
+            "malformed",
+            USER_PROFILE,
+            &["HTTP 200", "\"<<<not xml\"", "AWS_ENDPOINT_URL_STS"],
+            &["Unknown", "see the message"],
+        ),
+        (
+            "access-denied",
+            USER_PROFILE,
+            &[
+                "HTTP 403 AccessDenied",
+                "sts:GetSessionToken",
+                "without MFA",
+            ],
+            &["trust policy", "role"],
+        ),
+        (
+            "access-denied",
+            ROLE1_PROFILE,
+            &["AssumeRole", "HTTP 403 AccessDenied", "trust policy"],
+            &["without MFA"],
+        ),
+        (
+            "expired-keys",
+            ROLE1_PROFILE,
+            &[
+                "AssumeRole",
+                "HTTP 403 InvalidClientTokenId",
+                "source session",
+            ],
+            &["rotate"],
+        ),
+        (
+            "echo",
+            ROLE1_PROFILE,
+            &[
+                "AssumeRole",
+                "HTTP 502",
+                "502 Bad Gateway",
+                "upstream failed",
+            ],
+            &["\u{1b}", "X-Amz-Security-Token: F"],
+        ),
+        (
+            "cut-short",
+            USER_PROFILE,
+            &[
+                "GetSessionToken",
+                "incomplete credentials",
+                "nothing was kept",
+            ],
+            &["cutShort", "CUTSHORT"],
+        ),
+    ];
+    for (mode, profile, expect, never) in cases {
+        sts.set_fault(Some(mode));
+        // A user's GetSessionToken from a home with nothing cached; a role's AssumeRole with the
+        // user's session cached.
+        let cold = Home::standard(&sts);
+        let out = if profile == USER_PROFILE {
+            aws_as(&cold, &["--mfa-code", "123456", profile])
+        } else {
+            aws_as(&home, &[profile])
+        };
+        let kept = std::fs::read_dir(cold.cache_dir())
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+                    .count()
+            })
+            .unwrap_or(0);
+        assert_eq!(kept, 0, "{mode}: nothing cached from a failure");
+        assert_fails_cleanly(&out, expect);
+        let err = stderr_str(&out);
+        assert!(err.len() < 700, "{mode}: bounded: {err}");
+        for n in never {
+            assert!(!err.contains(n), "{mode}: {n:?} in: {err}");
+        }
+        assert!(
+            !err.chars().any(|c| c.is_control() && c != '\n'),
+            "{mode}: {err:?}"
+        );
+        assert_no_secret_in(&err, &secrets);
+        if mode == "echo" {
+            let sent = sts.calls_of("AssumeRole");
+            assert_eq!(
+                sent.last().unwrap().security_token.as_deref(),
+                Some(token.as_str())
+            );
+        }
+    }
+    sts.set_fault(None);
+}
+
 #[test]
 fn unreachable_sts_and_throttling() {
     let home = Home::standard(&Sts::moto());

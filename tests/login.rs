@@ -545,6 +545,33 @@ fn a_refused_session_is_one_line_and_opens_nothing() {
 }
 
 #[test]
+fn a_404_names_the_address_not_the_credentials() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let browser = FakeBrowser::new(&home);
+    sts.federation_answer(404);
+    let out = run(login(&home, &sts, &["--mfa-code", "123456", ROLE1_PROFILE])
+        .env("BROWSER", browser.command()));
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = one_line(&out);
+    assert!(err.contains("HTTP 404"), "{}", redact(&err));
+    assert!(
+        err.contains("no sign-in service at that address")
+            && err.contains("AWS_AS_FEDERATION_ENDPOINT"),
+        "says what is wrong and what to do: {}",
+        redact(&err)
+    );
+    assert!(
+        !err.contains("expired"),
+        "not the credentials: {}",
+        redact(&err)
+    );
+    assert!(!err.contains("Session="), "no query in the message");
+    assert!(browser.report().is_none(), "no browser was started");
+}
+
+#[test]
 fn a_browser_that_fails_or_never_comes_ends_the_login() {
     let sts = Sts::moto();
     let home = Home::standard(&sts);

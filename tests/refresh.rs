@@ -249,6 +249,45 @@ fn roles_are_renewed_across_their_expiry_from_the_cached_mfa_session() {
 }
 
 #[test]
+fn renewals_write_the_region_and_keep_one_changed_by_hand() {
+    let sts = Sts::moto_with_lifetimes(&[("AssumeRole", 6)]);
+    let home = Home::standard(&sts);
+    ok(&aws_as(&home, &["--mfa-code", "123456", USER_PROFILE]));
+    // A section an aws-as that wrote no region left: the first renewal adds role1's.
+    home.credentials(&format!(
+        "{STANDARD_CREDENTIALS}\n[dbeaver]\naws_as_identity = {ROLE1_PROFILE}\n"
+    ));
+    let mut daemon = Daemon::start(&home, &["dbeaver"]);
+    let token = || section_value(&home, "dbeaver", "aws_session_token");
+    let wait = |what: &str, done: &dyn Fn() -> bool| {
+        let started = Instant::now();
+        while !done() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{what}; stderr:\n{}",
+                redact(&daemon.lines().join("\n"))
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait("no region written", &|| {
+        section_value(&home, "dbeaver", "region").as_deref() == Some("eu-west-1")
+    });
+    // The user changes the region by hand: the renewals keep it.
+    let first = token();
+    let text = std::fs::read_to_string(home.credentials_path()).unwrap();
+    home.credentials(&text.replace("region = eu-west-1", "region = sa-east-1"));
+    wait("no renewal", &|| token().is_some() && token() != first);
+    let second = token();
+    wait("no second renewal", &|| token() != second);
+    assert_eq!(
+        section_value(&home, "dbeaver", "region").as_deref(),
+        Some("sa-east-1")
+    );
+    assert!(daemon.term(Duration::from_secs(5)).success());
+}
+
+#[test]
 fn a_new_mfa_session_takes_its_code_from_mfa_process() {
     let sts = Sts::moto_with_lifetimes(&[("GetSessionToken", 8), ("AssumeRole", 6)]);
     let home = Home::standard(&sts);

@@ -797,6 +797,8 @@ fn failure_paths_leak_nothing() {
         "expired-token",
         "http500",
         "malformed",
+        "echo",
+        "cut-short",
         "hang",
         "throttle-then-ok:2",
     ] {

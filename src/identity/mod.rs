@@ -16,7 +16,7 @@ mod profiles;
 
 pub use files::{MAX_FILE_BYTES, credentials_file_path, profile_file_paths, read_credentials_file};
 pub use fingerprint::fnv1a;
-pub use profiles::{Config, CredentialsText, MARKER};
+pub use profiles::{Config, CredentialsText, MARKER, Unsupported};
 
 /// Long-term keys of an IAM user. The secret never reaches `Debug`, a message or a log.
 #[derive(Clone)]

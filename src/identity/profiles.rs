@@ -58,6 +58,74 @@ const CREDENTIAL_KEYS: [&str; 9] = [
     "web_identity_token_file",
 ];
 
+/// A kind of profile that gets credentials in a way aws-as cannot use yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unsupported {
+    /// As `aws-as list` shows it in the KIND column.
+    pub kind: &'static str,
+    /// What the profile is, for a sentence.
+    pub what: &'static str,
+    /// The key that makes it one.
+    pub key: &'static str,
+}
+
+/// What profile `view` is when it is a kind aws-as does not support yet, judged in botocore's
+/// order (a role with `source_profile` first, then web identity, SSO, keys, `credential_process`):
+/// keys next to an SSO setting do not make a user, since the SDKs would use SSO.
+fn unsupported(view: &View<'_>) -> Option<Unsupported> {
+    let has = |k: &str| view.get(k).is_some();
+    let kind = |kind, what, key| Some(Unsupported { kind, what, key });
+    if has("role_arn") && has("source_profile") {
+        return None;
+    }
+    if has("web_identity_token_file") {
+        return kind(
+            "web-identity",
+            "a web identity profile",
+            "web_identity_token_file",
+        );
+    }
+    if has("role_arn") && has("credential_source") {
+        return kind(
+            "credential-source",
+            "a role whose source is the environment or an instance's metadata",
+            "credential_source",
+        );
+    }
+    if has("role_arn") {
+        return None;
+    }
+    if let Some(key) = [
+        "sso_session",
+        "sso_start_url",
+        "sso_account_id",
+        "sso_role_name",
+    ]
+    .into_iter()
+    .find(|k| has(k))
+    {
+        return kind("sso", "an IAM Identity Center (SSO) profile", key);
+    }
+    if has("aws_access_key_id") || has("aws_secret_access_key") {
+        return None;
+    }
+    if has("credential_process") {
+        return kind(
+            "credential-process",
+            "a credential_process profile",
+            "credential_process",
+        );
+    }
+    if has("login_session") {
+        return kind(
+            "login",
+            "a console sign-in (aws login) profile",
+            "login_session",
+        );
+    }
+    None
+}
+
 /// How many known identities an "unknown identity" error lists: the message stays one line a
 /// person can read, however many profiles the files hold.
 const KNOWN_SHOWN: usize = 20;
@@ -218,6 +286,11 @@ impl Config {
         CREDENTIAL_KEYS.into_iter().find(|k| view.get(k).is_some())
     }
 
+    /// What profile `name` is, when it is a kind aws-as does not support yet.
+    pub fn unsupported(&self, name: &str) -> Option<Unsupported> {
+        unsupported(&self.view(name).ok()?)
+    }
+
     /// The names of the profiles `name`'s identity is made from: itself, its source chain, and
     /// every profile those include (a write into any of them would change the identity itself).
     pub fn chain_of(&self, identity: &Identity) -> Vec<String> {
@@ -276,6 +349,13 @@ impl Config {
             );
         }
         let view = self.view(name)?;
+        if let Some(u) = unsupported(&view) {
+            bail!(
+                "profile {name:?} is {} ({} in it): aws-as does not support such profiles yet; meanwhile the AWS CLI and SDKs use it with AWS_PROFILE={name}",
+                u.what,
+                u.key
+            );
+        }
         let get = |key: &str| view.get(key);
         let duration_seconds = match get("duration_seconds") {
             None => None,
@@ -318,11 +398,6 @@ impl Config {
         if let (Some(role_arn), false) = (get("role_arn"), as_user) {
             if !seen.insert(name.to_string()) {
                 bail!("profile {name:?}: source_profile loops back to itself: fix source_profile");
-            }
-            if get("credential_source").is_some() && get("source_profile").is_none() {
-                bail!(
-                    "profile {name:?}: credential_source is not supported by aws-as: use source_profile"
-                );
             }
             let Some(source_name) = get("source_profile") else {
                 bail!(

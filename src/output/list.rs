@@ -48,8 +48,8 @@ pub struct Options {
 /// The table of every identity (or, with `--names`, their names).
 pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
     if options.names {
-        // One per line for completion: a name holding a newline cannot be one line, so it is left
-        // out (it can still be typed).
+        // One per line for completion, only the names a switch can use: a name holding a newline
+        // cannot be one line, so it is left out (it can still be typed).
         return Ok(crate::session::profile_names()?
             .iter()
             .filter(|n| !n.contains(['\n', '\r']))
@@ -86,14 +86,24 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
                     .map_or_else(|| "-".to_string(), printable),
                 session_text(&row.session, now),
             ],
-            Err(_) => [
-                mark.to_string(),
-                printable(&row.name),
-                "-".to_string(),
-                "-".to_string(),
-                "-".to_string(),
-                "not usable (aws-as NAME says why)".to_string(),
-            ],
+            Err(_) => match config.unsupported(&row.name) {
+                Some(u) => [
+                    mark.to_string(),
+                    printable(&row.name),
+                    format!("{} (not supported yet)", u.kind),
+                    "-".to_string(),
+                    "-".to_string(),
+                    "-".to_string(),
+                ],
+                None => [
+                    mark.to_string(),
+                    printable(&row.name),
+                    "-".to_string(),
+                    "-".to_string(),
+                    "-".to_string(),
+                    "not usable (aws-as NAME says why)".to_string(),
+                ],
+            },
         };
         rows.push(cells);
     }

@@ -132,9 +132,13 @@ pub fn record(cache: &Cache, stamps: &Stamps, identity: &Identity) {
     let _ = cache.write_derived(&stamps.key(&identity.name), "profile", &entry);
 }
 
-/// Every profile name, if the index holds them for files as they are now.
+/// The key of the names entry. (It held every profile's name before it held only the usable
+/// ones: the new key leaves such an entry unread.)
+const NAMES: &str = "\0usable-names";
+
+/// Every usable profile name, if the index holds them for files as they are now.
 pub fn names(cache: &Cache, stamps: &Stamps) -> Result<Option<Vec<String>>> {
-    let entry: Option<NamesEntry> = cache.read_derived(&stamps.key("\0names"), "names")?;
+    let entry: Option<NamesEntry> = cache.read_derived(&stamps.key(NAMES), "names")?;
     Ok(entry
         .filter(|e| e.version == VERSION && e.stamps == *stamps)
         .map(|e| e.names))
@@ -149,7 +153,7 @@ pub fn record_names(cache: &Cache, stamps: &Stamps, names: &[&str]) {
         stamps: stamps.clone(),
         names: names.iter().map(|n| n.to_string()).collect(),
     };
-    let _ = cache.write_derived(&stamps.key("\0names"), "names", &entry);
+    let _ = cache.write_derived(&stamps.key(NAMES), "names", &entry);
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ pub fn credentials(
     }
 }
 
-/// Every profile name, sorted: from the profile index when it knows the files as they are now,
+/// Every usable profile name (one a switch can use), sorted: from the profile index when it knows the files as they are now,
 /// else from a parse (which the index then keeps). For completion, at every TAB.
 pub fn profile_names() -> Result<Vec<String>> {
     let stamps = index::Stamps::now();
@@ -96,7 +96,13 @@ pub fn profile_names() -> Result<Vec<String>> {
         return Ok(names);
     }
     let config = Config::load()?;
-    let names = config.names();
+    // Only the profiles that make an identity: a name completion offers should switch. Worked
+    // out once per change of the files (the index keeps the result), never on a switch.
+    let names: Vec<&str> = config
+        .names()
+        .into_iter()
+        .filter(|n| config.identity(n).is_ok())
+        .collect();
     if let Some(cache) = &cache {
         index::record_names(cache, &stamps, &names);
     }

@@ -10,7 +10,7 @@
 //! - `sts`: `Sts::moto()` (`moto_with_delay`, `moto_with_lifetimes`, `set_fault`) and
 //!   `Sts::fault(mode)`, tests/support/sts.py on a free port; `endpoint()`, what it saw
 //!   (`calls()`, `count`, `calls_of`, `reset`), `expire_sessions()`, the console sign-in stand-in
-//!   (`federation_endpoint()`, `federation_calls()`, `federation_refuse()`);
+//!   (`federation_endpoint()`, `federation_calls()`, `federation_refuse()`, `federation_answer()`);
 //!   `closed_port_endpoint()`, where nothing listens
 //! - `home`: `Home::new()` (removed on drop unless AWS_AS_KEEP_TEST_DIRS is set),
 //!   `Home::standard(&sts)`, `config`/`credentials` to write the files, `with_sts` and

@@ -273,6 +273,11 @@ impl Sts {
         self.http("POST", "/__federation/refuse");
     }
 
+    /// From now on the sign-in stand-in answers every getSigninToken with HTTP `status`.
+    pub fn federation_answer(&self, status: u16) {
+        self.http("POST", &format!("/__federation/refuse?status={status}"));
+    }
+
     /// Forget the recorded calls.
     pub fn reset(&self) {
         self.http("POST", "/__reset");

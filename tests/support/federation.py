@@ -9,8 +9,8 @@ AWS_AS_FEDERATION_ENDPOINT.
       records it (and whether the token is one it issued) and answers 200 "signed in".
 
 Control (not recorded): GET /__federation/calls (the records, as JSON), POST
-/__federation/refuse (getSigninToken answers 400 from now on, as AWS does for credentials it
-refuses).
+/__federation/refuse[?status=N] (getSigninToken answers 400 from now on, as AWS does for
+credentials it refuses; or N: 404 is what a URL with no sign-in service behind it answers).
 
 Secrets: nothing is logged; the tokens and sessions are only returned to the test by
 /__federation/calls.
@@ -29,15 +29,15 @@ class Federation:
         self.lock = threading.Lock()
         self.calls = []
         self.issued = set()
-        self.refusing = False
+        self.refusing = None
 
     def snapshot(self):
         with self.lock:
             return list(self.calls)
 
-    def refuse(self):
+    def refuse(self, status=400):
         with self.lock:
-            self.refusing = True
+            self.refusing = status
 
     def __call__(self, environ, start_response):
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
@@ -68,8 +68,11 @@ class Federation:
                     self.issued.add(token)
                     call["issued_token"] = token
                 self.calls.append(call)
+            if refusing == 404:
+                return answer(start_response, "404 Not Found", "<html><body>Not Found</body></html>", "text/html")
             if refusing:
-                return answer(start_response, "400 Bad Request", "Invalid credentials parameter", "text/plain")
+                reason = {400: "Bad Request", 403: "Forbidden"}.get(refusing, "Refused")
+                return answer(start_response, f"{refusing} {reason}", "Invalid credentials parameter", "text/plain")
             return answer(start_response, "200 OK", json.dumps({"SigninToken": token}), "application/json")
         if action == "login":
             with self.lock:

@@ -25,6 +25,11 @@ Modes:
                     throttle-then-ok:N 400 Throttling for the first N requests, then moto
                     http500            500 with body ``InternalFailure``
                     malformed          200 with body ``<<<not xml``
+                    echo               502 HTML page of a proxy echoing the request: its headers
+                                       (the X-Amz-Security-Token signed with) and its form body,
+                                       with terminal escapes and line breaks
+                    cut-short          200 with STS's answer cut off inside the SessionToken
+                                       (CUT_SHORT_SECRET and CUT_SHORT_TOKEN in it)
                     hang               never answers (sleeps up to 120 s)
                     token-suffix:HEX   moto, with the UTF-8 text HEX encodes appended to every
                                        SessionToken it issues (hostile values for the outputs)
@@ -70,10 +75,15 @@ FAULT_MODES = (
     "throttle-then-ok:N",
     "http500",
     "malformed",
+    "echo",
+    "cut-short",
     "hang",
     "token-suffix:HEX",
 )
 HANG_SECONDS = 120
+# The credentials in the cut-short answer: a test checks that no message shows them.
+CUT_SHORT_SECRET = "cutShortSecret/EXAMPLE0123456789abcdefGHIJ"
+CUT_SHORT_TOKEN = "FwoGZXIvYXdzCUTSHORTtoken0123456789+abcdefghijklmnopqrstuvwxyz/ABCDEFGH"
 
 _CREDENTIAL_RE = re.compile(r"Credential=([^/,\s]+)/")
 _SESSION_TOKEN_RE = re.compile(rb"<SessionToken>([^<]+)</SessionToken>")
@@ -233,7 +243,8 @@ class StsApp:
             return respond(start_response, "200 OK", data, "application/json")
         if path == "/__federation/refuse" and method == "POST":
             read_body(environ)
-            self.federation.refuse()
+            status = parse_qs(environ.get("QUERY_STRING", "")).get("status", ["400"])[-1]
+            self.federation.refuse(int(status))
             return respond(start_response, "200 OK", "{}", "application/json")
         if path == "/__expire" and method == "POST":
             read_body(environ)
@@ -336,6 +347,26 @@ class StsApp:
             return respond(start_response, "500 Internal Server Error", "InternalFailure", "text/plain")
         if fault == "malformed":
             return respond(start_response, "200 OK", "<<<not xml")
+        if fault == "echo":
+            headers = "".join(
+                f"{key[5:].replace('_', '-').title()}: {value}\r\n"
+                for key, value in sorted(environ.items())
+                if key.startswith("HTTP_")
+            )
+            body = read_body(environ).decode("utf-8", "replace")
+            page = (
+                "<html><head><title>502 Bad Gateway</title></head><body>\x1b[31mupstream failed"
+                f"\x1b[0m\r\n<pre>{headers}\r\n{body}</pre></body></html>"
+            )
+            return respond(start_response, "502 Bad Gateway", page, "text/html")
+        if fault == "cut-short":
+            answer = (
+                f'<{action}Response xmlns="{STS_NS}"><{action}Result><Credentials>'
+                "<AccessKeyId>ASIACUTSHORTEXAMPLE1</AccessKeyId>"
+                f"<SecretAccessKey>{CUT_SHORT_SECRET}</SecretAccessKey>"
+                f"<SessionToken>{CUT_SHORT_TOKEN}"
+            )
+            return respond(start_response, "200 OK", answer)
         if fault == "hang":
             time.sleep(HANG_SECONDS)
             return respond(start_response, "504 Gateway Timeout", "hung", "text/plain")

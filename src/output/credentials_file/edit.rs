@@ -132,9 +132,23 @@ pub fn remove(doc: &Document<'_>, name: &str, keys: &[&str]) -> Option<String> {
         out.extend((section.end..n).map(|i| original(doc, i)));
         return Some(finish(doc, out));
     }
-    // The whole section goes, its trailing blank lines with it; the lines before it are not
-    // touched (their last terminator included), so a file stays exactly as it was around it.
-    out.extend((section.end..n).map(|i| original(doc, i)));
+    // The whole section goes, its trailing blank lines with it. A section in the middle leaves
+    // the lines around it as they were. The last one takes with it what [`set`] added when it
+    // appended the section: the blank line before it and, in a file with no final newline, the
+    // terminator it gave the line above, so a write and a removal give back the file byte for
+    // byte. (A blank line the user had at the end, which `set` wrote after, goes too.)
+    if section.end < n {
+        out.extend((section.end..n).map(|i| original(doc, i)));
+        return Some(out.iter().flat_map(|o| [&*o.text, &*o.end]).collect());
+    }
+    if out.len() > 1 && out.last().is_some_and(|o| o.text.is_empty()) {
+        out.pop();
+    }
+    if !doc.text().ends_with('\n')
+        && let Some(last) = out.last_mut()
+    {
+        last.end = "".into();
+    }
     Some(out.iter().flat_map(|o| [&*o.text, &*o.end]).collect())
 }
 
@@ -225,5 +239,39 @@ mod tests {
             "[t]\n# note\n"
         );
         assert_eq!(r("[a]\nk=1\n"), None);
+    }
+
+    #[test]
+    fn a_write_then_a_removal_gives_the_file_back_byte_for_byte() {
+        for text in [
+            "[a]\nk = 1\n",
+            "[a]\r\nk = 1\r\n",
+            "[a]\nk = 1",
+            "# only a comment",
+            "",
+            "\n",
+            "[a]\nk = 1\n\n[b]\nz = 2\n",
+            "[a]\nk = 1\n  cont\n",
+        ] {
+            let written = set_in(text, "t");
+            let removed = remove(
+                &parse(&written),
+                "t",
+                &["aws_access_key_id", "aws_as_identity"],
+            );
+            assert_eq!(removed.as_deref(), Some(text), "{written:?}");
+        }
+        // A blank line the user left at the end goes with the section: `set` wrote after it.
+        let written = set_in("[a]\n\n", "t");
+        let removed = remove(
+            &parse(&written),
+            "t",
+            &["aws_access_key_id", "aws_as_identity"],
+        );
+        assert_eq!(removed.as_deref(), Some("[a]\n"));
+        // A section in the middle leaves both neighbours' lines as they were.
+        let text = "[a]\n\n[t]\naws_as_identity = me\n\n\n[b]\n";
+        let removed = remove(&parse(text), "t", &["aws_as_identity"]);
+        assert_eq!(removed.as_deref(), Some("[a]\n\n[b]\n"));
     }
 }

@@ -175,8 +175,8 @@ fn sync_dir(at: &Location) {
 }
 
 /// Keeps `text` as the newest backup, unless it is what the newest backup holds already (blank
-/// lines at the end aside: the one that separated a section aws-as appended stays when the
-/// section is taken out): the backups are the last versions of what the user wrote, and a daemon
+/// lines at the end aside: taking out a last section aws-as appended takes a blank line the user
+/// left before it too): the backups are the last versions of what the user wrote, and a daemon
 /// renewing a section every hour would otherwise push them all out within a few hours with
 /// copies of each other. The new backup is written completely before the older ones are moved
 /// up, so a failure moves nothing.

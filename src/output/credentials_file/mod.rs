@@ -2,7 +2,7 @@
 //! file, for tools that read nothing else; `aws-as write --remove` takes such a section out again.
 //!
 //! The file holds the user's long-term keys, so nothing in it changes but the target section's
-//! credential keys (see ../../../docs/ARCHITECTURE.md):
+//! credential keys and region (see ../../../docs/ARCHITECTURE.md):
 //! - `model.rs`: the file as lines with their spans; `render(parse(s)) == s` for every text.
 //! - `edit.rs`: set or remove keys of one section, every other line written back as it was.
 //! - `file.rs`: the lock, the atomic replacement (link kept, 0600), the backups.
@@ -39,13 +39,19 @@ pub const EXPIRY: &str = "expiration";
 /// `x_security_token_expires` would show a prompt the wrong time.
 pub const STALE: [&str; 2] = ["aws_security_token", "x_security_token_expires"];
 
+/// The key the identity's region is written in. botocore, the AWS CLI and the Go SDK (with
+/// AWS_SDK_LOAD_CONFIG) read `region` from a section of the credentials file as from the config
+/// file: without it a client given only `AWS_PROFILE=SECTION` has no region.
+pub const REGION: &str = "region";
+
 /// Every key aws-as writes or clears in its sections: what `--remove` and the backups take out.
-pub const WRITTEN: [&str; 7] = [
+pub const WRITTEN: [&str; 8] = [
     "aws_access_key_id",
     "aws_secret_access_key",
     "aws_session_token",
     EXPIRY,
     MARKER,
+    REGION,
     STALE[0],
     STALE[1],
 ];
@@ -55,6 +61,21 @@ pub struct Written {
     pub path: std::path::PathBuf,
     pub appended: bool,
     pub expiration: DateTime<Utc>,
+    /// The region the section holds now.
+    pub region: Option<String>,
+}
+
+/// Which region a write puts in the section. `region` in a section aws-as wrote is aws-as's, as
+/// its keys are (`--remove` takes it out), but a person may have changed it by hand: `write`
+/// says which region it wants, the daemon that renews the section keeps the one there.
+#[derive(Clone, Copy)]
+pub enum Region<'a> {
+    /// `write`: this one (`--region`, else the identity's), replacing whatever the section had;
+    /// with none, a region already in the section stays as it is.
+    Set(Option<&'a str>),
+    /// `refresh`: the region in the section, while the section holds the same identity (so a
+    /// `write --region` or a hand edit lasts through renewals); else this one, the identity's.
+    Keep(Option<&'a str>),
 }
 
 /// A section name aws-as writes: one both parsers read as the same profile name, which the AWS
@@ -216,26 +237,27 @@ fn check_protected(section: &str, protected: &[String], name: &str) -> Result<()
     Ok(())
 }
 
-/// Writes `identity`'s `credentials` into `section`. `protected` are the profiles the identity is
-/// made from (never written, even with `force`: that would replace the keys its next session
-/// needs); `force` allows every other section.
+/// Writes `identity`'s `credentials` and `region` into `section`. `protected` are the profiles
+/// the identity is made from (never written, even with `force`: that would replace the keys its
+/// next session needs); `force` allows every other section.
 pub fn write(
     identity: &Summary,
     credentials: &Credentials,
     section: &str,
     protected: &[String],
     force: bool,
+    region: Region<'_>,
 ) -> Result<Written> {
     check_section_name(section)?;
     let expiration = rfc3339(credentials.expiration);
-    let values: [(&str, &str); 5] = [
+    let mut values: Vec<(&str, &str)> = vec![
         ("aws_access_key_id", &credentials.access_key_id),
         ("aws_secret_access_key", &credentials.secret_access_key),
         ("aws_session_token", &credentials.session_token),
         (EXPIRY, &expiration),
         (MARKER, &identity.name),
     ];
-    for (k, v) in values {
+    for (k, v) in &values {
         check_value(k, v)?;
     }
     check_protected(section, protected, &identity.name)?;
@@ -245,11 +267,21 @@ pub fn write(
     let text = old.as_deref().unwrap_or("");
     let doc = parse(text);
     check_owner(&at, &doc, section, force)?;
+    if let Some(r) = region_to_write(&doc, section, &identity.name, region) {
+        check_value(REGION, r)?;
+        values.push((REGION, r));
+    }
     let new = edit_text(&at.path, text, section, &values)?;
+    let new_doc = parse(&new);
     let written = Written {
         path: at.path.clone(),
         appended: doc.section(section).is_none(),
         expiration: credentials.expiration,
+        region: new_doc
+            .section(section)
+            .and_then(|s| new_doc.value(s, REGION))
+            .filter(|v| !v.is_empty())
+            .map(str::to_string),
     };
     if old.is_some() && new == text {
         return Ok(written); // the section holds these credentials already
@@ -257,6 +289,26 @@ pub fn write(
     let backup = old.as_deref().map(strip_written);
     file::replace(&at, &new, backup.as_deref())?;
     Ok(written)
+}
+
+/// The region to set in `section` for identity `name`; `None` leaves the section's as it is.
+fn region_to_write<'a>(
+    doc: &Document<'_>,
+    section: &str,
+    name: &str,
+    region: Region<'a>,
+) -> Option<&'a str> {
+    match region {
+        Region::Set(r) => r,
+        Region::Keep(r) => {
+            let s = doc.section(section);
+            let same = s.and_then(|s| doc.value(s, MARKER)) == Some(name);
+            let has = s
+                .and_then(|s| doc.value(s, REGION))
+                .is_some_and(|v| !v.is_empty());
+            if same && has { None } else { r }
+        }
+    }
 }
 
 /// What `aws-as write` was asked.
@@ -267,7 +319,7 @@ pub enum Options {
         section: String,
         force: bool,
         request: Request,
-        /// `--region`: refused, the credentials file holds no region.
+        /// `--region`: written instead of the identity's region.
         region: Option<String>,
     },
     /// `aws-as write --remove SECTION`.
@@ -298,18 +350,21 @@ fn write_command(
     region: Option<&str>,
     connect: Option<Connect>,
 ) -> Result<String> {
-    if region.is_some() {
-        bail!(
-            "write takes no --region: the credentials file holds no region (set region in the profile [profile {section}] of ~/.aws/config)"
-        );
-    }
     let config = Config::load()?;
     let identity = config.identity(name)?;
     let protected = config.chain_of(&identity);
     precheck(section, &protected, name, force)?;
     let at_least = |identity: &Summary| min_left(identity, request.duration);
     let (identity, credentials) = resolve(name, request, Some(&at_least), connect)?;
-    let written = write(&identity, &credentials, section, &protected, force)?;
+    let region = region.or(identity.region.as_deref());
+    let written = write(
+        &identity,
+        &credentials,
+        section,
+        &protected,
+        force,
+        Region::Set(region),
+    )?;
     Ok(written_message(name, section, &written))
 }
 
@@ -433,7 +488,15 @@ fn verify(
         None => (old.strip_suffix(['\n']).unwrap_or(old), ""),
     };
     let prefix = prefix.strip_suffix('\r').unwrap_or(prefix);
-    if !new.starts_with(prefix) || !new.ends_with(suffix) {
+    // A last section removed whole takes the blank line and the terminator that were added with
+    // it (see edit::remove): the text before it may lose at most those two line endings.
+    let trimmed = |t: &str| {
+        prefix.starts_with(t)
+            && prefix[t.len()..].chars().all(|c| c == '\r' || c == '\n')
+            && prefix[t.len()..].matches('\n').count() <= 2
+    };
+    let removed_last = values.is_empty() && suffix.is_empty() && trimmed(new);
+    if !(new.starts_with(prefix) || removed_last) || !new.ends_with(suffix) {
         return fail("change bytes outside the section");
     }
     let new_doc = parse(new);
@@ -482,8 +545,17 @@ fn verify(
 /// The message of a successful write, for the person who ran it.
 pub fn written_message(name: &str, section: &str, w: &Written) -> String {
     let left = w.expiration - Utc::now();
+    let region = match &w.region {
+        Some(r) => format!(" and region {r}"),
+        None => String::new(),
+    };
+    // Without a region the CLI v2, boto3 and the Go SDK refuse to call AWS at all.
+    let no_region = match &w.region {
+        Some(_) => String::new(),
+        None => format!(" (no region: {name} has none; pass --region, or clients need AWS_REGION)"),
+    };
     format!(
-        "aws-as: {} [{section}] in {} with {name}'s credentials, valid until {} ({}m left): AWS_PROFILE={section} uses them\n",
+        "aws-as: {} [{section}] in {} with {name}'s credentials{region}, valid until {} ({}m left): AWS_PROFILE={section} uses them{no_region}\n",
         if w.appended { "added" } else { "updated" },
         w.path.display(),
         rfc3339(w.expiration),

@@ -325,7 +325,8 @@ fn renew(job: &mut Job, request: &Request, connect: Option<Connect>, cache_dir: 
     let result = resolve(&name, request, Some(&at_least), connect).and_then(|(identity, creds)| {
         let config = Config::load()?;
         let protected = config.chain_of(&config.identity(&name)?);
-        let written = write(&identity, &creds, &section, &protected, job.force)?;
+        let region = super::Region::Keep(identity.region.as_deref());
+        let written = write(&identity, &creds, &section, &protected, job.force, region)?;
         Ok((creds, written))
     });
     match result {

@@ -86,11 +86,31 @@ pub fn signin_token(url: &str, endpoint: &str, profile: &str) -> Result<String> 
     })?;
     let (status, body) = answer;
     if status != 200 {
-        return Err(fail(format!(
-            "it refused the session's credentials (HTTP {status}): they may have expired or been revoked, or the identity may not use the console; try again"
-        )));
+        return Err(fail(refusal(status)));
     }
     token_from(&body).ok_or_else(|| fail("the answer holds no SigninToken".to_string()))
+}
+
+/// What an answer other than 200 means, and what to do. The body is never shown: a page that
+/// echoes the request would show the session's credentials, which are in its query.
+fn refusal(status: u16) -> String {
+    match status {
+        // What the sign-in endpoint answers for credentials it does not take.
+        400 | 401 | 403 => format!(
+            "it refused the session's credentials (HTTP {status}): they may have expired or been revoked, or the identity may not use the console; try again"
+        ),
+        // Nothing at that address signs anyone in: the credentials were never looked at.
+        404 => match crate::env_var("AWS_AS_FEDERATION_ENDPOINT") {
+            Some(_) => "there is no sign-in service at that address (HTTP 404): AWS_AS_FEDERATION_ENDPOINT must be a federation endpoint, like https://signin.aws.amazon.com/federation (or unset it)".to_string(),
+            None => "there is no sign-in service at that address (HTTP 404): something between you and AWS answered (check HTTPS_PROXY), or this partition's console signs in elsewhere: sign in to the console another way".to_string(),
+        },
+        429 | 500..=599 => format!(
+            "the sign-in service failed (HTTP {status}): try again in a moment"
+        ),
+        _ => format!(
+            "it answered HTTP {status}, not a sign-in token: check HTTPS_PROXY (and AWS_AS_FEDERATION_ENDPOINT if set)"
+        ),
+    }
 }
 
 /// The `SigninToken` of a getSigninToken answer, if it is one.

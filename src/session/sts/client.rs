@@ -5,10 +5,12 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
+use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_types::region::Region;
 use chrono::{DateTime, Utc};
 
+use super::excerpt::excerpt;
 use super::{FederationRequest, RoleRequest, StsApi};
 use crate::error::{Cause, Error, Result};
 use crate::identity::Keys;
@@ -28,46 +30,47 @@ fn endpoint() -> String {
     crate::sts_endpoint().unwrap_or_else(|| "the STS endpoint".to_string())
 }
 
-/// What the user can do about an STS error: one line naming the profile, the STS error code and a fix.
-fn describe<E, R>(operation: &str, profile: &str, err: SdkError<E, R>) -> Error
+/// What the user can do about an STS error: one line naming the call, the profile, the HTTP
+/// status, STS's error code and message (or, for a reply that is no STS error, a part of it made
+/// safe to show: see [`excerpt`]) and a fix that fits the call. `secrets` are what the call was
+/// signed with: cut out of anything shown.
+fn describe<E>(
+    operation: &str,
+    profile: &str,
+    err: SdkError<E, HttpResponse>,
+    secrets: &[&str],
+) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
+    let failed = format!("STS {operation} for profile {profile:?} failed");
     match &err {
         SdkError::ServiceError(service) => {
+            let raw = service.raw();
+            let status = raw.status().as_u16();
             let e = service.err();
-            let code = e.code().unwrap_or("Unknown");
-            let message = e.message().unwrap_or("");
-            let wrong_mfa = code == "AccessDenied" && message.contains("MultiFactorAuthentication");
-            let fix = match code {
-                _ if wrong_mfa => "wrong or reused MFA code: wait for the next code and try again",
-                "AccessDenied" if operation == "GetFederationToken" => {
-                    "the user needs sts:GetFederationToken, which takes its long-term keys and no MFA code (a policy that denies what is done without MFA denies it): sign in to a role instead"
-                }
-                "AccessDenied" => {
-                    "check the role's trust policy and the source identity's permissions"
-                }
-                "InvalidClientTokenId" | "SignatureDoesNotMatch" => {
-                    "the long-term keys were rejected: rotate them in ~/.aws/credentials"
-                }
-                "ExpiredToken" | "ExpiredTokenException" => {
-                    "the source session has expired: run the switch again"
-                }
-                "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => {
-                    "STS is throttling requests: wait a moment and try again"
-                }
-                _ => "see the message from STS",
+            let Some(code) = e.code() else {
+                let body = raw.body().bytes().unwrap_or_default();
+                return Error::new(not_sts(&failed, status, body, secrets));
             };
+            let message = excerpt(e.message().unwrap_or("").as_bytes(), secrets);
+            let wrong_mfa = code == "AccessDenied"
+                && e.message()
+                    .unwrap_or("")
+                    .contains("MultiFactorAuthentication");
+            let fix = advice(operation, code, wrong_mfa);
             let cause = match code {
                 _ if wrong_mfa => Cause::WrongMfaCode,
                 "ExpiredToken" | "ExpiredTokenException" => Cause::ExpiredCredentials,
                 _ => Cause::Other,
             };
+            let message = if message.is_empty() {
+                String::new()
+            } else {
+                format!(": {message}")
+            };
             Error::with_cause(
-                format!(
-                    "STS {operation} for profile {profile:?} failed: {code}: {message} ({fix})"
-                ),
+                format!("{failed}: HTTP {status} {code}{message} ({fix})"),
                 cause,
             )
         }
@@ -85,18 +88,73 @@ where
                 "the request could not be sent".to_string()
             };
             Error::new(format!(
-                "STS {operation} for profile {profile:?} failed: {why} to {}: check the network or AWS_ENDPOINT_URL_STS",
+                "{failed}: {why} to {}: check the network or AWS_ENDPOINT_URL_STS",
                 endpoint()
             ))
         }
-        SdkError::ResponseError(_) => Error::new(format!(
-            "STS {operation} for profile {profile:?} failed: the response from {} could not be read: check AWS_ENDPOINT_URL_STS",
-            endpoint()
-        )),
+        SdkError::ResponseError(r) => {
+            let raw = r.raw();
+            let body = raw.body().bytes().unwrap_or_default();
+            Error::new(not_sts(&failed, raw.status().as_u16(), body, secrets))
+        }
         _ => Error::new(format!(
-            "STS {operation} for profile {profile:?} failed: {}",
+            "{failed}: {}",
             aws_sdk_sts::error::DisplayErrorContext(&err)
         )),
+    }
+}
+
+/// A reply that is not an STS error (no error code in it, or not XML at all): whatever answered
+/// is named by its status and a safe part of its body.
+fn not_sts(failed: &str, status: u16, body: &[u8], secrets: &[&str]) -> String {
+    let shown = excerpt(body, secrets);
+    let shown = if shown.is_empty() {
+        "an empty body".to_string()
+    } else {
+        format!("\"{shown}\"")
+    };
+    let fix = match status {
+        // What STS and the load balancers before it answer when they fail: it passes.
+        500..=599 => {
+            "STS or a proxy before it failed: try again in a moment; if it lasts, check AWS_ENDPOINT_URL_STS and HTTPS_PROXY"
+        }
+        _ => "something other than STS answered: check AWS_ENDPOINT_URL_STS and HTTPS_PROXY",
+    };
+    format!(
+        "{failed}: HTTP {status} from {} with a reply that is not STS's: {shown} ({fix})",
+        endpoint()
+    )
+}
+
+/// The fix for STS error `code` on `operation`: each call is refused for its own reasons.
+fn advice(operation: &str, code: &str, wrong_mfa: bool) -> &'static str {
+    match (operation, code) {
+        _ if wrong_mfa => "wrong or reused MFA code: wait for the next code and try again",
+        ("GetSessionToken", "AccessDenied") => {
+            "a policy or SCP denies this user sts:GetSessionToken: one that denies what is done without MFA must leave sts:GetSessionToken out; check the user's IAM policies"
+        }
+        ("GetFederationToken", "AccessDenied") => {
+            "the user needs sts:GetFederationToken, which takes its long-term keys and no MFA code (a policy that denies what is done without MFA denies it): sign in to a role instead"
+        }
+        ("AssumeRole", "AccessDenied") => {
+            "check the role's trust policy, which must trust the source identity, and that the source identity may sts:AssumeRole it"
+        }
+        ("AssumeRole", "InvalidClientTokenId" | "SignatureDoesNotMatch") => {
+            "the source session was rejected, revoked or its user's keys deactivated: run aws-as for the source identity again"
+        }
+        (_, "InvalidClientTokenId" | "SignatureDoesNotMatch") => {
+            "the long-term keys were rejected: rotate them in ~/.aws/credentials"
+        }
+        (_, "ExpiredToken" | "ExpiredTokenException") => {
+            "the source session has expired: run the switch again"
+        }
+        (_, "Throttling" | "ThrottlingException" | "RequestLimitExceeded") => {
+            "STS is throttling requests: wait a moment and try again"
+        }
+        (_, "RegionDisabledException") => {
+            "STS is not activated in this region for the account: activate it in the IAM console's account settings, or set another region on the profile"
+        }
+        _ => "see the message from STS",
     }
 }
 
@@ -111,6 +169,19 @@ fn convert(
     };
     let expiration = DateTime::<Utc>::from_timestamp(c.expiration().secs(), 0)
         .ok_or_else(|| Error::new(format!("STS {operation} returned an impossible expiration")))?;
+    // The SDK's XML reader takes an answer cut off before its end: the fields it never reached
+    // come out empty (an expiration of 1970), and the token may be cut short. Such credentials
+    // are not kept nor handed out.
+    if expiration <= Utc::now()
+        || [c.access_key_id(), c.secret_access_key(), c.session_token()]
+            .iter()
+            .any(|v| v.is_empty())
+    {
+        bail!(
+            "STS {operation} for profile {profile:?} returned incomplete credentials (no expiration, or an expired one: an answer cut short?) from {}: nothing was kept; try again, and if it lasts check AWS_ENDPOINT_URL_STS and HTTPS_PROXY",
+            endpoint()
+        );
+    }
     Ok(Credentials {
         access_key_id: c.access_key_id().to_string(),
         secret_access_key: c.secret_access_key().to_string(),
@@ -182,7 +253,7 @@ impl StsApi for Sts {
                 .duration_seconds(duration_seconds as i32)
                 .send()
                 .await
-                .map_err(|e| describe("GetSessionToken", profile, e))?;
+                .map_err(|e| describe("GetSessionToken", profile, e, &[&keys.secret_access_key]))?;
             convert("GetSessionToken", profile, out.credentials(), None)
         })
     }
@@ -203,7 +274,14 @@ impl StsApi for Sts {
                 .duration_seconds(req.duration_seconds as i32)
                 .send()
                 .await
-                .map_err(|e| describe("GetFederationToken", req.profile, e))?;
+                .map_err(|e| {
+                    describe(
+                        "GetFederationToken",
+                        req.profile,
+                        e,
+                        &[&keys.secret_access_key],
+                    )
+                })?;
             convert(
                 "GetFederationToken",
                 req.profile,
@@ -235,7 +313,10 @@ impl StsApi for Sts {
                 .duration_seconds(req.duration_seconds as i32)
                 .send()
                 .await
-                .map_err(|e| describe("AssumeRole", req.profile, e))?;
+                .map_err(|e| {
+                    let secrets = [&*source.secret_access_key, &*source.session_token];
+                    describe("AssumeRole", req.profile, e, &secrets)
+                })?;
             convert(
                 "AssumeRole",
                 req.profile,

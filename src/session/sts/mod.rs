@@ -3,6 +3,7 @@
 //! `aws-as` binary names nothing of it, so a cache hit loads no SDK code.
 
 pub mod client;
+pub mod excerpt;
 
 use super::credentials::Credentials;
 use crate::error::Result;

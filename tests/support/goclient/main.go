@@ -5,6 +5,11 @@
 // AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN exactly as any Go program would, calls
 // sts:GetCallerIdentity and prints the caller ARN on one line. On error it prints the error to
 // stderr and exits 1.
+//
+// With the argument `sdk-region` it sets no region of its own and leaves the region to the SDK,
+// as a Go program that sets none does: AWS_REGION, else (with AWS_SDK_LOAD_CONFIG=1, without
+// which aws-sdk-go v1 reads no region from any file) the profile's `region` in the shared config
+// or credentials file; none gives MissingRegion.
 package main
 
 import (
@@ -26,11 +31,14 @@ func firstEnv(names ...string) string {
 }
 
 func main() {
-	region := firstEnv("AWS_REGION", "AWS_DEFAULT_REGION")
-	if region == "" {
-		region = "us-east-1"
+	cfg := aws.NewConfig().WithMaxRetries(0)
+	if len(os.Args) < 2 || os.Args[1] != "sdk-region" {
+		region := firstEnv("AWS_REGION", "AWS_DEFAULT_REGION")
+		if region == "" {
+			region = "us-east-1"
+		}
+		cfg = cfg.WithRegion(region)
 	}
-	cfg := aws.NewConfig().WithRegion(region).WithMaxRetries(0)
 	// aws-sdk-go 1.44.133 predates service-specific endpoint variables: it does not know
 	// AWS_ENDPOINT_URL_STS (nor AWS_ENDPOINT_URL), so read them here and set the endpoint
 	// explicitly. Newer SDKs do this themselves.

@@ -20,8 +20,8 @@ pub struct Options {
 }
 
 /// Replaces this process with `command`, its environment changed as a switch would change the
-/// shell's, less what such a switch keeps of the user's (see `env::child_change`). Returns only on failure: the exit status and signals are then `command`'s own,
-/// since it is the same process.
+/// shell's, less what such a switch keeps of the user's (see `env::child_change`). Returns only
+/// on failure: the exit status and signals are then `command`'s own, since it is the same process.
 pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
     let Options {
         name,

@@ -173,6 +173,53 @@ fn server_env(home: &Home, server: &Server, name: &str, extra: &[&str]) -> Vec<(
         .collect()
 }
 
+/// A client with a default profile takes it before any endpoint: `serve` and `server env` say
+/// so at start, in one line with the fix, and say nothing when there is none.
+#[test]
+fn a_default_profile_that_would_win_is_warned_about_with_the_fix() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let warning = "takes other credentials before this endpoint";
+    let env = |server: &Server, extra: &[(&str, &str)]| {
+        let out = run(home
+            .command(aws_as_bin())
+            .args(["server", "env", ROLE1_PROFILE, "--server", &server.addr()])
+            .envs(extra.iter().copied()));
+        assert!(out.status.success(), "{}", stderr_str(&out));
+        stderr_str(&out)
+    };
+    let server = home.serve(&[ROLE1_PROFILE]);
+    server.wait_for_log("Ctrl-C stops it");
+    assert_eq!(env(&server, &[]), "");
+    assert!(!server.log().contains(warning), "{}", server.log());
+    drop(server);
+
+    home.credentials(&format!(
+        "{STANDARD_CREDENTIALS}[default]\naws_access_key_id = AKIADEFAULTUSER00000\n\
+         aws_secret_access_key = defaultsecret\n"
+    ));
+    let server = home.serve(&[ROLE1_PROFILE]);
+    server.wait_for_log(warning);
+    let fix = "run it with aws-as exec --server NAME -- CMD, or with AWS_PROFILE, \
+               AWS_DEFAULT_PROFILE and AWS_ACCESS_KEY_ID unset and AWS_CONFIG_FILE=/dev/null \
+               AWS_SHARED_CREDENTIALS_FILE=/dev/null";
+    let line = format!(
+        "aws-as: warning: a client started here {warning} (the default profile has \
+         aws_access_key_id): {fix}"
+    );
+    assert_eq!(
+        server.log().lines().filter(|l| l.contains(warning)).count(),
+        1
+    );
+    assert!(server.log().contains(&line), "{}", server.log());
+    assert_eq!(env(&server, &[]), format!("{line}\n"));
+    home.credentials(STANDARD_CREDENTIALS);
+    assert_eq!(
+        env(&server, &[("AWS_PROFILE", USER_PROFILE)]),
+        format!("aws-as: warning: a client started here {warning} (AWS_PROFILE is set): {fix}\n")
+    );
+}
+
 #[test]
 fn every_client_gets_each_identity_through_ecs() {
     let sts = Sts::moto();

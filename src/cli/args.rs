@@ -83,7 +83,9 @@ pub enum Command {
         /// Identity whose credentials COMMAND gets
         name: String,
         /// Give COMMAND an ECS credentials endpoint (a server on 127.0.0.1 that lives as long as
-        /// it) instead of static keys, so a run longer than one session keeps going
+        /// it) instead of static keys, so a run longer than one session keeps going. COMMAND sees
+        /// no profile files (AWS_CONFIG_FILE=/dev/null…) and no AWS_PROFILE, which SDKs would take
+        /// first
         #[arg(long)]
         server: bool,
         #[command(flatten)]

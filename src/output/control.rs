@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::endpoint::address::{self, DEFAULT_LISTEN, ECS_PREFIX};
 use super::endpoint::client::{Answer, request};
+use super::endpoint::competing;
 use super::endpoint::tokens::{self, EcsKey};
 use super::text::printable;
 use crate::error::{Error, Result};
@@ -163,6 +164,9 @@ fn env(addr: SocketAddr, name: &str, token_file: Option<&Path>) -> Result<String
     // The server must be there, and be the one whose secret this is.
     call(addr, "GET", "/manage/session", None)?;
     let token = EcsKey::load()?.token(name);
+    if let Some(found) = competing::before_endpoint() {
+        eprintln!("aws-as: warning: {}", competing::warning(&found));
+    }
     let uri = format!(
         "{}{}",
         address::url(addr),

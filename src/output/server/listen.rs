@@ -27,6 +27,7 @@ use crate::output::endpoint::address::{
     DEFAULT_LISTEN, check_listen, hosts, interface_addresses, url,
 };
 use crate::output::endpoint::client::is_aws_as;
+use crate::output::endpoint::competing;
 use crate::output::endpoint::tokens::{self, EcsKey};
 use crate::session::Ask;
 use crate::session::Connect;
@@ -196,6 +197,9 @@ pub fn serve(options: &Options, connect: Option<Connect>) -> Result<String> {
         state.page_url(),
         token_path.display()
     ));
+    if let Some(found) = competing::before_endpoint() {
+        note(&format!("warning: {}", competing::warning(&found)));
+    }
     if let Some(name) = &identity {
         state.sessions.warm(name);
     }

@@ -274,6 +274,105 @@ fn every_client_gets_each_identity_through_ecs() {
     assert_no_cached_secret(&home, &server.log());
 }
 
+/// No region anywhere on the client's side (no variable, no `[default]`): the served identity's
+/// region (my-role2-dev's us-west-2) reaches the AWS CLI v2 and the Go SDK through IMDS, and
+/// boto3, both CLIs and the Go SDK through `server env`; each signs its STS call for it.
+#[test]
+fn the_served_identitys_region_reaches_clients_that_have_none() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    terminal_session(&home);
+    let server = home.serve(&[ROLE2_PROFILE]);
+    let bare = |program: &std::path::Path| {
+        let mut cmd = home.command(program);
+        cmd.env_remove("AWS_EC2_METADATA_DISABLED");
+        cmd
+    };
+    let signed_for = |name: &str, cmd: &mut Command| {
+        sts.reset();
+        let out = run_with_timeout(cmd, Duration::from_secs(60));
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            redact(&stderr_str(&out))
+        );
+        assert!(
+            stdout_str(&out).contains(ROLE2_CALLER_PREFIX),
+            "{name}: {}",
+            stdout_str(&out)
+        );
+        let calls = sts.calls_of("GetCallerIdentity");
+        assert_eq!(calls.len(), 1, "{name}");
+        calls[0].region.clone().unwrap_or_default()
+    };
+
+    let imds = ("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url());
+    let mut v2 = bare(&aws_cli_v2());
+    v2.args(CLI_CALLER_ARN)
+        .args(["--endpoint-url", &sts.endpoint()])
+        .env(imds.0, &imds.1);
+    assert_eq!(signed_for("aws cli v2 through IMDS", &mut v2), "us-west-2");
+    let mut go = bare(&go_endpoint_client());
+    go.arg("-region-from-imds").env(imds.0, &imds.1);
+    assert_eq!(signed_for("go v1 through IMDS", &mut go), "us-west-2");
+
+    // server env: the endpoint, its token and the region, as a shell that evals them gets them.
+    let exports = server_env(&home, &server, ROLE2_PROFILE, &[]);
+    let value = |var: &str| {
+        exports
+            .iter()
+            .find(|(k, _)| k == var)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(value("AWS_REGION").as_deref(), Some("us-west-2"));
+    assert_eq!(value("AWS_DEFAULT_REGION").as_deref(), Some("us-west-2"));
+    let mut clients: Vec<(&str, Command)> = Vec::new();
+    let mut boto = bare(&python());
+    boto.args(["-c", BOTO3_CALLER_ARN]);
+    clients.push(("boto3", boto));
+    for (name, cli) in [("aws cli v1", aws_cli()), ("aws cli v2", aws_cli_v2())] {
+        let mut c = bare(&cli);
+        c.args(CLI_CALLER_ARN)
+            .args(["--endpoint-url", &sts.endpoint()]);
+        clients.push((name, c));
+    }
+    clients.push(("go v1", bare(&go_endpoint_client())));
+    for (name, mut cmd) in clients {
+        cmd.envs(exports.iter().map(|(k, v)| (k, v)));
+        assert_eq!(signed_for(name, &mut cmd), "us-west-2", "{name}");
+    }
+
+    // An identity with no region: 404 with the fix on every region path, none exported.
+    let out = run(home.command(aws_as_bin()).args([
+        "server",
+        "switch",
+        ROLE1_PROFILE,
+        "--server",
+        &server.addr(),
+    ]));
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    home.config(&STANDARD_CONFIG.replace("region = eu-west-1\n", ""));
+    let token = server.imds_token();
+    for path in [
+        "/latest/meta-data/placement/region",
+        "/latest/meta-data/placement/availability-zone/",
+        "/latest/dynamic/instance-identity/document",
+    ] {
+        let answer = server.get(path, &[("X-aws-ec2-metadata-token", &token)]);
+        assert_eq!(answer.status, 404, "{path}");
+        assert!(
+            answer.body.contains("set region in it"),
+            "{path}: {}",
+            answer.body
+        );
+    }
+    let exports = server_env(&home, &server, ROLE1_PROFILE, &[]);
+    assert!(
+        !exports.iter().any(|(k, _)| k.contains("REGION")),
+        "{exports:?}"
+    );
+}
+
 #[test]
 fn a_hundred_cold_requests_make_one_sts_call_per_identity() {
     // Slow STS answers keep every request waiting while the first resolution runs.

@@ -246,6 +246,46 @@ fn clients(sts: &Sts) -> Vec<(&'static str, Vec<String>, String)> {
     ]
 }
 
+/// With no region on the caller's side, the command gets the identity's (my-role2-dev's
+/// us-west-2), or `--region`'s: boto3 and the AWS CLI v2 sign their STS call for it.
+#[test]
+fn the_command_gets_the_identitys_region() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    terminal_session(&home);
+    let py = python().to_string_lossy().into_owned();
+    let v2 = aws_cli_v2().to_string_lossy().into_owned();
+    let endpoint = sts.endpoint();
+    for (region, want) in [(None, "us-west-2"), (Some("eu-central-1"), "eu-central-1")] {
+        for (name, command) in [
+            ("boto3", vec![py.as_str(), "-c", BOTO3_CALLER_ARN]),
+            ("aws cli v2", {
+                let mut c = vec![v2.as_str()];
+                c.extend(CLI_CALLER_ARN);
+                c.extend(["--endpoint-url", endpoint.as_str()]);
+                c
+            }),
+        ] {
+            sts.reset();
+            let mut cmd = home.command(aws_as_bin());
+            cmd.args(["exec", "--server"]);
+            if let Some(region) = region {
+                cmd.args(["--region", region]);
+            }
+            cmd.args([ROLE2_PROFILE, "--"]).args(&command);
+            let out = run(&mut cmd);
+            assert!(
+                out.status.success(),
+                "{name}: {}",
+                redact(&stderr_str(&out))
+            );
+            let calls = sts.calls_of("GetCallerIdentity");
+            assert_eq!(calls.len(), 1, "{name}");
+            assert_eq!(calls[0].region.as_deref(), Some(want), "{name}");
+        }
+    }
+}
+
 #[test]
 fn a_run_longer_than_the_session_renews_it_with_one_sts_call() {
     // Role sessions that last 340 s, renewed 330 s before they end: a renewal every 10 s.

@@ -158,9 +158,10 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
     }
 }
 
-/// The `export` lines a program started elsewhere needs for `name` from the server on `addr`.
+/// The `export` lines a program started elsewhere needs for `name` from the server on `addr`:
+/// the endpoint, its token, and the identity's region when it has one.
 fn env(addr: SocketAddr, name: &str, token_file: Option<&Path>) -> Result<String> {
-    Config::load()?.identity(name)?;
+    let identity = Config::load()?.identity(name)?;
     // The server must be there, and be the one whose secret this is.
     call(addr, "GET", "/manage/session", None)?;
     let token = EcsKey::load()?.token(name);
@@ -177,6 +178,13 @@ fn env(addr: SocketAddr, name: &str, token_file: Option<&Path>) -> Result<String
         "export AWS_CONTAINER_CREDENTIALS_FULL_URI={}\n",
         quote(&uri)
     );
+    // A client elsewhere reads no profile of aws-as's: without these, boto3 and the CLI v2
+    // find no region (botocore never asks an endpoint for one).
+    if let Some(region) = &identity.region {
+        for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+            out.push_str(&format!("export {var}={}\n", quote(region)));
+        }
+    }
     match token_file {
         Some(path) => {
             // No newline: botocore, the Go SDK and the Rust SDK send the file's bytes as they are.

@@ -546,6 +546,117 @@ fn one_server_a_port_and_one_line_when_there_is_none() {
     }
 }
 
+/// Control commands find a server started on another address without `--server`: the one
+/// running (with its own token file), `AWS_AS_SERVER`; several running, one line naming them;
+/// a server killed and its port taken by another user: that port gets no management token.
+#[test]
+fn control_commands_find_the_server_and_send_its_token_only_to_it() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let status = |args: &[&str], env: &[(&str, &str)]| {
+        run(home
+            .command(aws_as_bin())
+            .args(["server", "status"])
+            .args(args)
+            .envs(env.iter().copied()))
+    };
+    let first = home.serve(&[ROLE1_PROFILE]);
+    let out = status(&[], &[]);
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    assert!(
+        stdout_str(&out).contains(&format!("at {}:", first.addr())),
+        "{}",
+        stdout_str(&out)
+    );
+    let out = status(&[], &[("AWS_AS_SERVER", &first.addr())]);
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    let out = status(&[], &[("AWS_AS_SERVER", "localhost")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr_str(&out),
+        "aws-as: AWS_AS_SERVER=\"localhost\" is not an address: set it to ADDR:PORT, e.g. 127.0.0.1:9254\n"
+    );
+
+    // A second server, with a token file of its own: named, it is found with that file.
+    let mut second = home.serve(&["--token-file", "second-token"]);
+    let out = status(&["--server", &second.addr()], &[]);
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    let out = status(&[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let mut both = [first.addr(), second.addr()];
+    both.sort_by_key(|a| a.parse::<std::net::SocketAddr>().unwrap());
+    assert_eq!(
+        stderr_str(&out),
+        format!(
+            "aws-as: 2 aws-as servers are running ({}): name one with --server ADDR:PORT or AWS_AS_SERVER=ADDR:PORT\n",
+            both.join(", ")
+        )
+    );
+
+    // Killed, it leaves its record; another user takes its port.
+    second.signal("KILL");
+    second.wait_exit(Duration::from_secs(10)).expect("killed");
+    let squatter = r"import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', PORT))
+s.listen()
+print('ready', flush=True)
+s.settimeout(8)
+try:
+    c, _ = s.accept()
+    c.settimeout(2)
+    print(c.recv(65536).decode(errors='replace'), flush=True)
+    c.sendall(b'HTTP/1.1 200 OK\r\nServer: aws-as\r\nContent-Length: 2\r\n\r\n{}')
+except OSError:
+    pass
+"
+    .replace("PORT", &second.port().to_string());
+    let mut squatter = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "/usr/bin/python3",
+            "-c",
+        ])
+        .arg(&squatter)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("setpriv");
+    let mut stdout = std::io::BufReader::new(squatter.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    // Not a running server of this user's: the one left is found.
+    let out = status(&[], &[]);
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    assert!(stdout_str(&out).contains(&format!("at {}:", first.addr())));
+    // Named, it is refused before anything is sent.
+    for env in [&[][..], &[("AWS_AS_SERVER", second.addr().as_str())]] {
+        let args: &[&str] = if env.is_empty() {
+            &["--server", &second.addr()]
+        } else {
+            &[]
+        };
+        let out = status(args, env);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            stderr_str(&out),
+            format!(
+                "aws-as: what listens on {} belongs to another user (uid 65534): refusing to send it the management token; name your server with --server ADDR:PORT\n",
+                second.addr()
+            )
+        );
+    }
+    let _ = squatter.kill();
+    let _ = squatter.wait();
+    let mut received = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut received).unwrap();
+    assert!(!received.contains("Bearer"), "the squatter got the token");
+    drop(first);
+}
+
 /// The activated `aws-as` runs `serve` and `server` as they are, like `exec` and `list`: their
 /// output is for a person, never evaluated.
 #[test]

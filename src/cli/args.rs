@@ -235,8 +235,14 @@ pub enum Command {
         length: SessionLength,
     },
     /// Control a running credentials server (serve): status, switch NAME, stop, env NAME, page
+    ///
+    /// The server is the one --server names, else AWS_AS_SERVER (ADDR:PORT), else the one
+    /// aws-as serve of yours runs (recorded in the state directory, with its --token-file),
+    /// else 127.0.0.1:9254. The management token goes only to a listening socket of your own
+    /// user on this machine.
     Server {
-        /// The server's address, ADDR:PORT [default: 127.0.0.1:9254]
+        /// The server's address, ADDR:PORT [default: $AWS_AS_SERVER, else the one running, else
+        /// 127.0.0.1:9254]
         #[arg(long, value_name = "ADDRESS", global = true)]
         server: Option<SocketAddr>,
         #[command(subcommand)]

@@ -167,6 +167,7 @@ pub fn serve(options: &Options, connect: Option<Connect>) -> Result<String> {
     };
     let url = url(listen);
     tokens::remember_served(listen, identity.as_deref())?;
+    tokens::remember_running(listen, &token_path)?;
     state.sessions.notify_with(state.page_url());
     let login = state.logins.mint()?;
     {
@@ -203,7 +204,7 @@ pub fn serve(options: &Options, connect: Option<Connect>) -> Result<String> {
     if let Some(name) = &identity {
         state.sessions.warm(name);
     }
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         listener
             .set_nonblocking(true)
             .map_err(|e| Error::new(format!("cannot listen on {listen}: {e}")))?;
@@ -211,7 +212,9 @@ pub fn serve(options: &Options, connect: Option<Connect>) -> Result<String> {
             .map_err(|e| Error::new(format!("cannot listen on {listen}: {e}")))?;
         run(listener, state, stopped, Some(signals)).await;
         Ok::<(), Error>(())
-    })?;
+    });
+    tokens::forget_running(listen);
+    served?;
     note("stopped");
     Ok(String::new())
 }

@@ -657,6 +657,44 @@ except OSError:
     drop(first);
 }
 
+/// `server switch` to a name nobody knows says what to type (aws-as list), not the API's route.
+#[test]
+fn server_switch_to_an_unknown_name_points_at_aws_as_list() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    // The server reads a config without my-role2-dev; this terminal's has it.
+    let other = home.path().join("server-config");
+    std::fs::write(
+        &other,
+        STANDARD_CONFIG
+            .split("[profile my-role2-dev]")
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let server = home.serve_with(&[], &[("AWS_CONFIG_FILE", other.to_str().unwrap())]);
+    for (name, says) in [
+        ("nosuch", "unknown identity \"nosuch\""),
+        (
+            ROLE2_PROFILE,
+            "there is no profile \"my-role2-dev\" (aws-as list shows them)",
+        ),
+    ] {
+        let out = run(home.command(aws_as_bin()).args([
+            "server",
+            "switch",
+            name,
+            "--server",
+            &server.addr(),
+        ]));
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = stderr_str(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{err}");
+        assert!(!err.contains("/manage/"), "{err}");
+    }
+}
+
 /// The activated `aws-as` runs `serve` and `server` as they are, like `exec` and `list`: their
 /// output is for a person, never evaluated.
 #[test]

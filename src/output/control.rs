@@ -123,7 +123,11 @@ fn call(target: &Target, method: &str, path: &str, body: Option<&str>) -> Result
             .ok()
             .and_then(|v| v["message"].as_str().map(str::to_string))
             .unwrap_or_else(|| format!("HTTP {}", answer.status));
-        let message = message.trim_start_matches("aws-as: ");
+        // The API points its callers at its own routes; a person here types commands.
+        let message = message.trim_start_matches("aws-as: ").replace(
+            "(GET /manage/profiles lists them)",
+            "(aws-as list shows them)",
+        );
         if answer.status == 401 {
             bail!(
                 "the server on {addr} refused the management token ({message}): it was started \
@@ -199,6 +203,8 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
             Ok(status_line(&session))
         }
         Action::Switch(name) => {
+            // A name unknown here gets the terminal's own answer (what to type), not the API's.
+            Config::load()?.identity(name)?;
             let body = serde_json::json!({ "session": name }).to_string();
             let answer = call(&target, "POST", "/manage/session", Some(&body))?;
             let session: serde_json::Value = serde_json::from_str(&answer.body)

@@ -168,8 +168,8 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 'identity'
         case 'server:opts'
             printf '%s\t%s\n' \
-                '--server' 'The server\'s address, ADDR:PORT [default: 127.0.0.1:9254]' \
-                '--help' 'Print help'
+                '--server' 'The server\'s address, ADDR:PORT [default: $AWS_AS_SERVER, else the one running, else 127.0.0.1:9254]' \
+                '--help' 'Print help (see more with \'--help\')'
         case 'server:vopts'
             printf '%s\n' \
                 '--server'

@@ -589,3 +589,79 @@ fn an_mfa_process_can_ask_on_the_terminal() {
     assert_eq!(gst.len(), 1);
     assert_eq!(gst[0].token_code.as_deref(), Some("135790"));
 }
+
+/// Authenticator apps show a code as `246 810`: typed on the terminal, given to --mfa-code or
+/// sent to the management API that way (or with a hyphen), it is the six digits STS gets. Two
+/// spaces, or digits split otherwise, are still refused with one line; no form of the code
+/// reaches stderr or the server's log.
+#[test]
+fn a_code_shown_as_two_groups_of_three_is_taken_from_every_source() {
+    let sts = Sts::fault(&format!("wrong-mfa-unless:{GOOD_CODE}"));
+    let forms = ["246 810", "246-810"];
+
+    for typed in forms {
+        sts.reset();
+        let home = Home::standard(&sts);
+        let (out, screen) = on_a_terminal(&home, &format!("{typed}\n"));
+        assert!(out.status.success(), "{typed:?}: {screen}");
+        assert_eq!(screen.matches("Enter MFA code").count(), 1, "{screen}");
+        assert!(screen.contains(&format!("now: {USER_PROFILE}")), "{screen}");
+        assert_eq!(token_codes(&sts), [Some(GOOD_CODE.to_string())]);
+    }
+
+    for given in forms {
+        sts.reset();
+        let home = Home::standard(&sts);
+        let out = run(&mut no_tty(&home, &["--mfa-code", given, USER_PROFILE]));
+        assert!(out.status.success(), "{given:?}: {}", stderr_str(&out));
+        assert_eq!(token_codes(&sts), [Some(GOOD_CODE.to_string())]);
+        assert!(!stderr_str(&out).contains("810"), "{}", stderr_str(&out));
+    }
+    let home = Home::standard(&sts);
+    sts.reset();
+    for bad in ["246  810", "24 6810", "246_810"] {
+        let out = run(&mut no_tty(&home, &["--mfa-code", bad, USER_PROFILE]));
+        assert_eq!(out.status.code(), Some(1), "{bad:?}");
+        assert_eq!(
+            stderr_str(&out),
+            "aws-as: --mfa-code takes the 6 digits your MFA device shows (123456 or 123 456)\n"
+        );
+    }
+    assert!(token_codes(&sts).is_empty());
+
+    // The management API (the page sends what was typed as `token`).
+    let server = home.serve(&[]);
+    for (i, code) in forms.iter().enumerate() {
+        sts.reset();
+        let body = if i == 0 {
+            format!(r#"{{"token":"{code}"}}"#)
+        } else {
+            format!(r#"{{"token":" {code} "}}"#)
+        };
+        let answer = server.manage(
+            "POST",
+            &format!("/manage/profiles/{USER_PROFILE}/session"),
+            Some(&body),
+        );
+        assert_eq!(answer.status, 200, "{code:?}: {}", answer.body);
+        assert_eq!(token_codes(&sts), [Some(GOOD_CODE.to_string())]);
+        // Each form makes a session anew.
+        let answer = server.manage(
+            "DELETE",
+            &format!("/manage/profiles/{USER_PROFILE}/session"),
+            None,
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let answer = server.manage(
+        "POST",
+        &format!("/manage/profiles/{USER_PROFILE}/session"),
+        Some(r#"{"token":"246  810"}"#),
+    );
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(answer.body.contains("123 456"), "{}", answer.body);
+    let log = server.log();
+    for form in ["246810", "246 810", "246-810", "246  810"] {
+        assert!(!log.contains(form), "the code in the log:\n{log}");
+    }
+}

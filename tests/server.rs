@@ -173,6 +173,53 @@ fn server_env(home: &Home, server: &Server, name: &str, extra: &[&str]) -> Vec<(
         .collect()
 }
 
+/// A client with a default profile takes it before any endpoint: `serve` and `server env` say
+/// so at start, in one line with the fix, and say nothing when there is none.
+#[test]
+fn a_default_profile_that_would_win_is_warned_about_with_the_fix() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let warning = "takes other credentials before this endpoint";
+    let env = |server: &Server, extra: &[(&str, &str)]| {
+        let out = run(home
+            .command(aws_as_bin())
+            .args(["server", "env", ROLE1_PROFILE, "--server", &server.addr()])
+            .envs(extra.iter().copied()));
+        assert!(out.status.success(), "{}", stderr_str(&out));
+        stderr_str(&out)
+    };
+    let server = home.serve(&[ROLE1_PROFILE]);
+    server.wait_for_log("Ctrl-C stops it");
+    assert_eq!(env(&server, &[]), "");
+    assert!(!server.log().contains(warning), "{}", server.log());
+    drop(server);
+
+    home.credentials(&format!(
+        "{STANDARD_CREDENTIALS}[default]\naws_access_key_id = AKIADEFAULTUSER00000\n\
+         aws_secret_access_key = defaultsecret\n"
+    ));
+    let server = home.serve(&[ROLE1_PROFILE]);
+    server.wait_for_log(warning);
+    let fix = "run it with aws-as exec --server NAME -- CMD, or with AWS_PROFILE, \
+               AWS_DEFAULT_PROFILE and AWS_ACCESS_KEY_ID unset and AWS_CONFIG_FILE=/dev/null \
+               AWS_SHARED_CREDENTIALS_FILE=/dev/null";
+    let line = format!(
+        "aws-as: warning: a client started here {warning} (the default profile has \
+         aws_access_key_id): {fix}"
+    );
+    assert_eq!(
+        server.log().lines().filter(|l| l.contains(warning)).count(),
+        1
+    );
+    assert!(server.log().contains(&line), "{}", server.log());
+    assert_eq!(env(&server, &[]), format!("{line}\n"));
+    home.credentials(STANDARD_CREDENTIALS);
+    assert_eq!(
+        env(&server, &[("AWS_PROFILE", USER_PROFILE)]),
+        format!("aws-as: warning: a client started here {warning} (AWS_PROFILE is set): {fix}\n")
+    );
+}
+
 #[test]
 fn every_client_gets_each_identity_through_ecs() {
     let sts = Sts::moto();
@@ -225,6 +272,105 @@ fn every_client_gets_each_identity_through_ecs() {
         stdout_str(&out)
     );
     assert_no_cached_secret(&home, &server.log());
+}
+
+/// No region anywhere on the client's side (no variable, no `[default]`): the served identity's
+/// region (my-role2-dev's us-west-2) reaches the AWS CLI v2 and the Go SDK through IMDS, and
+/// boto3, both CLIs and the Go SDK through `server env`; each signs its STS call for it.
+#[test]
+fn the_served_identitys_region_reaches_clients_that_have_none() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    terminal_session(&home);
+    let server = home.serve(&[ROLE2_PROFILE]);
+    let bare = |program: &std::path::Path| {
+        let mut cmd = home.command(program);
+        cmd.env_remove("AWS_EC2_METADATA_DISABLED");
+        cmd
+    };
+    let signed_for = |name: &str, cmd: &mut Command| {
+        sts.reset();
+        let out = run_with_timeout(cmd, Duration::from_secs(60));
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            redact(&stderr_str(&out))
+        );
+        assert!(
+            stdout_str(&out).contains(ROLE2_CALLER_PREFIX),
+            "{name}: {}",
+            stdout_str(&out)
+        );
+        let calls = sts.calls_of("GetCallerIdentity");
+        assert_eq!(calls.len(), 1, "{name}");
+        calls[0].region.clone().unwrap_or_default()
+    };
+
+    let imds = ("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url());
+    let mut v2 = bare(&aws_cli_v2());
+    v2.args(CLI_CALLER_ARN)
+        .args(["--endpoint-url", &sts.endpoint()])
+        .env(imds.0, &imds.1);
+    assert_eq!(signed_for("aws cli v2 through IMDS", &mut v2), "us-west-2");
+    let mut go = bare(&go_endpoint_client());
+    go.arg("-region-from-imds").env(imds.0, &imds.1);
+    assert_eq!(signed_for("go v1 through IMDS", &mut go), "us-west-2");
+
+    // server env: the endpoint, its token and the region, as a shell that evals them gets them.
+    let exports = server_env(&home, &server, ROLE2_PROFILE, &[]);
+    let value = |var: &str| {
+        exports
+            .iter()
+            .find(|(k, _)| k == var)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(value("AWS_REGION").as_deref(), Some("us-west-2"));
+    assert_eq!(value("AWS_DEFAULT_REGION").as_deref(), Some("us-west-2"));
+    let mut clients: Vec<(&str, Command)> = Vec::new();
+    let mut boto = bare(&python());
+    boto.args(["-c", BOTO3_CALLER_ARN]);
+    clients.push(("boto3", boto));
+    for (name, cli) in [("aws cli v1", aws_cli()), ("aws cli v2", aws_cli_v2())] {
+        let mut c = bare(&cli);
+        c.args(CLI_CALLER_ARN)
+            .args(["--endpoint-url", &sts.endpoint()]);
+        clients.push((name, c));
+    }
+    clients.push(("go v1", bare(&go_endpoint_client())));
+    for (name, mut cmd) in clients {
+        cmd.envs(exports.iter().map(|(k, v)| (k, v)));
+        assert_eq!(signed_for(name, &mut cmd), "us-west-2", "{name}");
+    }
+
+    // An identity with no region: 404 with the fix on every region path, none exported.
+    let out = run(home.command(aws_as_bin()).args([
+        "server",
+        "switch",
+        ROLE1_PROFILE,
+        "--server",
+        &server.addr(),
+    ]));
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    home.config(&STANDARD_CONFIG.replace("region = eu-west-1\n", ""));
+    let token = server.imds_token();
+    for path in [
+        "/latest/meta-data/placement/region",
+        "/latest/meta-data/placement/availability-zone/",
+        "/latest/dynamic/instance-identity/document",
+    ] {
+        let answer = server.get(path, &[("X-aws-ec2-metadata-token", &token)]);
+        assert_eq!(answer.status, 404, "{path}");
+        assert!(
+            answer.body.contains("set region in it"),
+            "{path}: {}",
+            answer.body
+        );
+    }
+    let exports = server_env(&home, &server, ROLE1_PROFILE, &[]);
+    assert!(
+        !exports.iter().any(|(k, _)| k.contains("REGION")),
+        "{exports:?}"
+    );
 }
 
 #[test]
@@ -397,6 +543,155 @@ fn one_server_a_port_and_one_line_when_there_is_none() {
             )),
             "{err}"
         );
+    }
+}
+
+/// Control commands find a server started on another address without `--server`: the one
+/// running (with its own token file), `AWS_AS_SERVER`; several running, one line naming them;
+/// a server killed and its port taken by another user: that port gets no management token.
+#[test]
+fn control_commands_find_the_server_and_send_its_token_only_to_it() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let status = |args: &[&str], env: &[(&str, &str)]| {
+        run(home
+            .command(aws_as_bin())
+            .args(["server", "status"])
+            .args(args)
+            .envs(env.iter().copied()))
+    };
+    let first = home.serve(&[ROLE1_PROFILE]);
+    let out = status(&[], &[]);
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    assert!(
+        stdout_str(&out).contains(&format!("at {}:", first.addr())),
+        "{}",
+        stdout_str(&out)
+    );
+    let out = status(&[], &[("AWS_AS_SERVER", &first.addr())]);
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    let out = status(&[], &[("AWS_AS_SERVER", "localhost")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr_str(&out),
+        "aws-as: AWS_AS_SERVER=\"localhost\" is not an address: set it to ADDR:PORT, e.g. 127.0.0.1:9254\n"
+    );
+
+    // A second server, with a token file of its own: named, it is found with that file.
+    let mut second = home.serve(&["--token-file", "second-token"]);
+    let out = status(&["--server", &second.addr()], &[]);
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    let out = status(&[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let mut both = [first.addr(), second.addr()];
+    both.sort_by_key(|a| a.parse::<std::net::SocketAddr>().unwrap());
+    assert_eq!(
+        stderr_str(&out),
+        format!(
+            "aws-as: 2 aws-as servers are running ({}): name one with --server ADDR:PORT or AWS_AS_SERVER=ADDR:PORT\n",
+            both.join(", ")
+        )
+    );
+
+    // Killed, it leaves its record; another user takes its port.
+    second.signal("KILL");
+    second.wait_exit(Duration::from_secs(10)).expect("killed");
+    let squatter = r"import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', PORT))
+s.listen()
+print('ready', flush=True)
+s.settimeout(8)
+try:
+    c, _ = s.accept()
+    c.settimeout(2)
+    print(c.recv(65536).decode(errors='replace'), flush=True)
+    c.sendall(b'HTTP/1.1 200 OK\r\nServer: aws-as\r\nContent-Length: 2\r\n\r\n{}')
+except OSError:
+    pass
+"
+    .replace("PORT", &second.port().to_string());
+    let mut squatter = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "/usr/bin/python3",
+            "-c",
+        ])
+        .arg(&squatter)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("setpriv");
+    let mut stdout = std::io::BufReader::new(squatter.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    // Not a running server of this user's: the one left is found.
+    let out = status(&[], &[]);
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    assert!(stdout_str(&out).contains(&format!("at {}:", first.addr())));
+    // Named, it is refused before anything is sent.
+    for env in [&[][..], &[("AWS_AS_SERVER", second.addr().as_str())]] {
+        let args: &[&str] = if env.is_empty() {
+            &["--server", &second.addr()]
+        } else {
+            &[]
+        };
+        let out = status(args, env);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            stderr_str(&out),
+            format!(
+                "aws-as: what listens on {} belongs to another user (uid 65534): refusing to send it the management token; name your server with --server ADDR:PORT\n",
+                second.addr()
+            )
+        );
+    }
+    let _ = squatter.kill();
+    let _ = squatter.wait();
+    let mut received = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut received).unwrap();
+    assert!(!received.contains("Bearer"), "the squatter got the token");
+    drop(first);
+}
+
+/// `server switch` to a name nobody knows says what to type (aws-as list), not the API's route.
+#[test]
+fn server_switch_to_an_unknown_name_points_at_aws_as_list() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    // The server reads a config without my-role2-dev; this terminal's has it.
+    let other = home.path().join("server-config");
+    std::fs::write(
+        &other,
+        STANDARD_CONFIG
+            .split("[profile my-role2-dev]")
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let server = home.serve_with(&[], &[("AWS_CONFIG_FILE", other.to_str().unwrap())]);
+    for (name, says) in [
+        ("nosuch", "unknown identity \"nosuch\""),
+        (
+            ROLE2_PROFILE,
+            "there is no profile \"my-role2-dev\" (aws-as list shows them)",
+        ),
+    ] {
+        let out = run(home.command(aws_as_bin()).args([
+            "server",
+            "switch",
+            name,
+            "--server",
+            &server.addr(),
+        ]));
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = stderr_str(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{err}");
+        assert!(!err.contains("/manage/"), "{err}");
     }
 }
 

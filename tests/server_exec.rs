@@ -77,6 +77,137 @@ fn the_command_gets_an_endpoint_instead_of_keys_and_every_client_uses_it() {
         .unwrap();
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
 
+    for (name, command, want) in clients(&sts) {
+        let args: Vec<&str> = command.iter().map(String::as_str).collect();
+        let out = run(&mut exec_server(&home, &args));
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            redact(&stderr_str(&out))
+        );
+        assert_eq!(stdout_str(&out).trim(), want, "{name}");
+    }
+    assert_eq!(sts.count("GetSessionToken"), 1);
+    assert_eq!(sts.count("AssumeRole"), 1);
+}
+
+/// Keys a user keeps in `[default]`: moto answers GetCallerIdentity for keys it never issued
+/// with its own user, so a client that took them prints that user's ARN.
+const DEFAULT_KEYS: &str = "\
+[default]
+aws_access_key_id = AKIADEFAULTUSER00000
+aws_secret_access_key = defaultsecret
+";
+
+#[test]
+fn a_default_profile_never_wins_over_the_endpoint() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let process = home.path().join("other-identity");
+    std::fs::write(
+        &process,
+        "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIAPROCESS000000000\", \
+         \"SecretAccessKey\": \"processsecret\"}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &process,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    // Keys in [default] of the credentials file, then a [default] of the config file that gets
+    // credentials another way (Go reads it only with AWS_SDK_LOAD_CONFIG, which users set).
+    let setups = [
+        (
+            "keys in [default]",
+            format!("{STANDARD_CREDENTIALS}{DEFAULT_KEYS}"),
+            STANDARD_CONFIG.to_string(),
+        ),
+        (
+            "credential_process in [default]",
+            STANDARD_CREDENTIALS.to_string(),
+            format!(
+                "{STANDARD_CONFIG}[default]\nregion = eu-west-1\ncredential_process = {}\n",
+                process.display()
+            ),
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (setup, credentials, config) in setups {
+        home.credentials(&credentials).config(&config);
+        for (name, command, want) in clients(&sts) {
+            let args: Vec<&str> = command.iter().map(String::as_str).collect();
+            let out = run(exec_server(&home, &args).env("AWS_SDK_LOAD_CONFIG", "1"));
+            let got = stdout_str(&out).trim().to_string();
+            if !out.status.success() || got != want {
+                wrong.push(format!(
+                    "{setup}, {name}: {got:?} {}",
+                    redact(&stderr_str(&out))
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // Only the command's environment changed: the user's files are as they were.
+    assert!(
+        std::fs::read_to_string(home.config_path())
+            .unwrap()
+            .contains("credential_process")
+    );
+
+    // What the command still needs from the default profile it no longer sees: its region (when
+    // the identity has none and the environment neither), and its CA bundle.
+    home.config(&format!(
+        "{STANDARD_CONFIG}[default]\nregion = ap-south-1\nca_bundle = /etc/ssl/certs/ca-certificates.crt\n"
+    ));
+    let out = run(home
+        .command(aws_as_bin())
+        .args([
+            "exec",
+            "--server",
+            "--mfa-code",
+            "123456",
+            ROLE1_PROFILE,
+            "--",
+            "env",
+        ])
+        .env("AWS_PROFILE", "my-user1-dev")
+        .env("AWS_DEFAULT_PROFILE", "my-user1-dev")
+        .env("AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent")
+        .env("AWS_ROLE_ARN", ROLE1_ARN));
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    let env = stdout_str(&out);
+    let var = |name: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .map(str::to_string)
+    };
+    for file in [
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "BOTO_CONFIG",
+    ] {
+        assert_eq!(var(file).as_deref(), Some("/dev/null"), "{file}");
+    }
+    for gone in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+    ] {
+        assert_eq!(var(gone), None, "{gone}");
+    }
+    // my-role1-dev's chain gives eu-west-1; the default profile's region is only a fallback.
+    assert_eq!(var("AWS_REGION").as_deref(), Some("eu-west-1"));
+    assert_eq!(
+        var("AWS_CA_BUNDLE").as_deref(),
+        Some("/etc/ssl/certs/ca-certificates.crt")
+    );
+}
+
+/// Every client as exec --server's command, printing the caller's ARN (boto3 and the Go SDK
+/// also the provider that gave the credentials), and what each must print.
+fn clients(sts: &Sts) -> Vec<(&'static str, Vec<String>, String)> {
     let boto = "import boto3; s = boto3.session.Session(); \
                 print(s.get_credentials().method, s.client('sts').get_caller_identity()['Arn'])";
     let endpoint = sts.endpoint();
@@ -99,7 +230,7 @@ fn the_command_gets_an_endpoint_instead_of_keys_and_every_client_uses_it() {
             endpoint.clone(),
         ]
     };
-    for (name, command, want) in [
+    vec![
         (
             "boto3",
             vec![py.clone(), "-c".into(), boto.into()],
@@ -112,18 +243,47 @@ fn the_command_gets_an_endpoint_instead_of_keys_and_every_client_uses_it() {
             vec![go.clone()],
             format!("CredentialsEndpointProvider {ROLE1_CALLER}"),
         ),
-    ] {
-        let args: Vec<&str> = command.iter().map(String::as_str).collect();
-        let out = run(&mut exec_server(&home, &args));
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            redact(&stderr_str(&out))
-        );
-        assert_eq!(stdout_str(&out).trim(), want, "{name}");
+    ]
+}
+
+/// With no region on the caller's side, the command gets the identity's (my-role2-dev's
+/// us-west-2), or `--region`'s: boto3 and the AWS CLI v2 sign their STS call for it.
+#[test]
+fn the_command_gets_the_identitys_region() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    terminal_session(&home);
+    let py = python().to_string_lossy().into_owned();
+    let v2 = aws_cli_v2().to_string_lossy().into_owned();
+    let endpoint = sts.endpoint();
+    for (region, want) in [(None, "us-west-2"), (Some("eu-central-1"), "eu-central-1")] {
+        for (name, command) in [
+            ("boto3", vec![py.as_str(), "-c", BOTO3_CALLER_ARN]),
+            ("aws cli v2", {
+                let mut c = vec![v2.as_str()];
+                c.extend(CLI_CALLER_ARN);
+                c.extend(["--endpoint-url", endpoint.as_str()]);
+                c
+            }),
+        ] {
+            sts.reset();
+            let mut cmd = home.command(aws_as_bin());
+            cmd.args(["exec", "--server"]);
+            if let Some(region) = region {
+                cmd.args(["--region", region]);
+            }
+            cmd.args([ROLE2_PROFILE, "--"]).args(&command);
+            let out = run(&mut cmd);
+            assert!(
+                out.status.success(),
+                "{name}: {}",
+                redact(&stderr_str(&out))
+            );
+            let calls = sts.calls_of("GetCallerIdentity");
+            assert_eq!(calls.len(), 1, "{name}");
+            assert_eq!(calls[0].region.as_deref(), Some(want), "{name}");
+        }
     }
-    assert_eq!(sts.count("GetSessionToken"), 1);
-    assert_eq!(sts.count("AssumeRole"), 1);
 }
 
 #[test]

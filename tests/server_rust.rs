@@ -32,14 +32,62 @@ async fn caller(credentials: Credentials, endpoint: &str) -> String {
     out.arn().unwrap().to_string()
 }
 
+/// Set in this binary's environment when it runs as `aws-as exec --server`'s command.
+const CHILD: &str = "AWS_AS_TEST_RUST_CHILD";
+
+/// As exec --server's command: the Rust SDK's default chain, the caller's ARN on stdout.
+fn as_exec_child() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_STS").unwrap();
+    let arn = runtime.block_on(async {
+        let chain = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+            .build()
+            .await;
+        let credentials = chain.provide_credentials().await.expect("credentials");
+        caller(credentials, &endpoint).await
+    });
+    println!("{arn}");
+    std::process::exit(0);
+}
+
 #[test]
 fn the_rust_sdk_providers_get_the_served_identity() {
+    if std::env::var_os(CHILD).is_some() {
+        as_exec_child();
+    }
     let sts = Sts::moto();
     let home = Home::standard(&sts);
     let out = run(home
         .command(aws_as_bin())
         .args(["--mfa-code", "123456", USER_PROFILE]));
     assert!(out.status.success(), "{}", stderr_str(&out));
+    // exec --server's command, with keys in [default] its default chain would take first.
+    home.credentials(&format!(
+        "{STANDARD_CREDENTIALS}[default]\naws_access_key_id = AKIADEFAULTUSER00000\n\
+         aws_secret_access_key = defaultsecret\n"
+    ));
+    let out = run(home
+        .command(aws_as_bin())
+        .args(["exec", "--server", ROLE1_PROFILE, "--"])
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "--nocapture",
+            "the_rust_sdk_providers_get_the_served_identity",
+        ])
+        .env(CHILD, "1")
+        .env_remove("AWS_EC2_METADATA_DISABLED"));
+    assert!(out.status.success(), "{}", redact(&stderr_str(&out)));
+    assert_eq!(
+        stdout_str(&out).lines().last(),
+        Some(ROLE1_CALLER),
+        "the Rust SDK's default chain through exec --server"
+    );
+    home.credentials(STANDARD_CREDENTIALS);
+
     let server = home.serve(&[ROLE1_PROFILE]);
     let out = run(home.command(aws_as_bin()).args([
         "server",

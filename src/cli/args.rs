@@ -95,7 +95,9 @@ pub enum Command {
         /// Identity whose credentials COMMAND gets
         name: String,
         /// Give COMMAND an ECS credentials endpoint (a server on 127.0.0.1 that lives as long as
-        /// it) instead of static keys, so a run longer than one session keeps going
+        /// it) instead of static keys, so a run longer than one session keeps going. COMMAND sees
+        /// no profile files (AWS_CONFIG_FILE=/dev/null…) and no AWS_PROFILE, which SDKs would take
+        /// first
         #[arg(long)]
         server: bool,
         #[command(flatten)]
@@ -253,8 +255,14 @@ pub enum Command {
         length: SessionLength,
     },
     /// Control a running credentials server (serve): status, switch NAME, stop, env NAME, page
+    ///
+    /// The server is the one --server names, else AWS_AS_SERVER (ADDR:PORT), else the one
+    /// aws-as serve of yours runs (recorded in the state directory, with its --token-file),
+    /// else 127.0.0.1:9254. The management token goes only to a listening socket of your own
+    /// user on this machine.
     Server {
-        /// The server's address, ADDR:PORT [default: 127.0.0.1:9254]
+        /// The server's address, ADDR:PORT [default: $AWS_AS_SERVER, else the one running, else
+        /// 127.0.0.1:9254]
         #[arg(long, value_name = "ADDRESS", global = true)]
         server: Option<SocketAddr>,
         #[command(subcommand)]

@@ -291,6 +291,11 @@ impl Config {
         unsupported(&self.view(name).ok()?)
     }
 
+    /// Setting `key` of profile `name` as SDKs read it (they do not follow `include_profile`).
+    pub fn setting(&self, name: &str, key: &str) -> Option<String> {
+        self.profiles.get_profile(name).and_then(|p| get(p, key))
+    }
+
     /// The names of the profiles `name`'s identity is made from: itself, its source chain, and
     /// every profile those include (a write into any of them would change the identity itself).
     pub fn chain_of(&self, identity: &Identity) -> Vec<String> {

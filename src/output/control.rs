@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::endpoint::address::{self, DEFAULT_LISTEN, ECS_PREFIX};
 use super::endpoint::client::{Answer, request};
+use super::endpoint::competing;
 use super::endpoint::tokens::{self, EcsKey};
 use super::text::printable;
 use crate::error::{Error, Result};
@@ -28,7 +29,7 @@ pub enum Action {
 fn not_running(addr: SocketAddr, e: &std::io::Error) -> Error {
     Error::new(format!(
         "no aws-as server is running on {addr} ({e}): start one with aws-as serve, or name \
-         another with --server ADDR:PORT"
+         another with --server ADDR:PORT or {SERVER_ENV}"
     ))
 }
 
@@ -44,9 +45,72 @@ fn check_local(addr: SocketAddr) -> Result<()> {
     Ok(())
 }
 
-fn call(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> Result<Answer> {
+/// Where a control command finds its server: `--server`, else `AWS_AS_SERVER`, else the one
+/// server the state directory records as running (with its token file, so `serve --token-file`
+/// needs no more options here), else 127.0.0.1:9254.
+pub const SERVER_ENV: &str = "AWS_AS_SERVER";
+
+/// The server a control command talks to, and where its management token is.
+struct Target {
+    addr: SocketAddr,
+    token_file: PathBuf,
+}
+
+fn this_user() -> u32 {
+    // SAFETY: geteuid cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+fn target(given: Option<SocketAddr>) -> Result<Target> {
+    let given = match given {
+        Some(addr) => Some(addr),
+        None => match std::env::var(SERVER_ENV) {
+            Ok(v) if !v.is_empty() => Some(v.trim().parse().map_err(|_| {
+                Error::new(format!(
+                    "{SERVER_ENV}={:?} is not an address: set it to ADDR:PORT, e.g. 127.0.0.1:9254",
+                    printable(&v)
+                ))
+            })?),
+            _ => None,
+        },
+    };
+    // A record left by a server that was killed, or whose port someone else now holds, is
+    // not a running server of this user's.
+    let running: Vec<(SocketAddr, PathBuf)> = tokens::recorded_running()?
+        .into_iter()
+        .filter(|(addr, _)| address::listener_uid(*addr) == Some(this_user()))
+        .collect();
+    let addr = match (given, running.as_slice()) {
+        (Some(addr), _) => addr,
+        (None, []) => DEFAULT_LISTEN,
+        (None, [(addr, _)]) => *addr,
+        (None, several) => {
+            let list: Vec<String> = several.iter().map(|(a, _)| a.to_string()).collect();
+            bail!(
+                "{} aws-as servers are running ({}): name one with --server ADDR:PORT or \
+                 {SERVER_ENV}=ADDR:PORT",
+                several.len(),
+                list.join(", ")
+            )
+        }
+    };
+    let token_file = match running.into_iter().find(|(a, _)| *a == addr) {
+        Some((_, token_file)) => token_file,
+        None => tokens::default_manage_token_path()?,
+    };
+    Ok(Target { addr, token_file })
+}
+
+fn call(target: &Target, method: &str, path: &str, body: Option<&str>) -> Result<Answer> {
+    let addr = target.addr;
     check_local(addr)?;
-    let token = tokens::read_manage_token(&tokens::default_manage_token_path()?)?;
+    if let Some(uid) = address::listener_uid(addr).filter(|uid| *uid != this_user()) {
+        bail!(
+            "what listens on {addr} belongs to another user (uid {uid}): refusing to send it \
+             the management token; name your server with --server ADDR:PORT"
+        );
+    }
+    let token = tokens::read_manage_token(&target.token_file)?;
     let answer =
         request(addr, method, path, Some(&token), body).map_err(|e| not_running(addr, &e))?;
     if !answer.headers.contains("\r\nserver: aws-as") {
@@ -59,7 +123,11 @@ fn call(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> Resul
             .ok()
             .and_then(|v| v["message"].as_str().map(str::to_string))
             .unwrap_or_else(|| format!("HTTP {}", answer.status));
-        let message = message.trim_start_matches("aws-as: ");
+        // The API points its callers at its own routes; a person here types commands.
+        let message = message.trim_start_matches("aws-as: ").replace(
+            "(GET /manage/profiles lists them)",
+            "(aws-as list shows them)",
+        );
         if answer.status == 401 {
             bail!(
                 "the server on {addr} refused the management token ({message}): it was started \
@@ -118,30 +186,33 @@ fn status_line(session: &serde_json::Value) -> String {
 
 /// What `aws-as server ACTION` was asked.
 pub struct Options {
-    /// `--server`: the server's address [default: 127.0.0.1:9254].
+    /// `--server`: the server's address (else see [`SERVER_ENV`]).
     pub server: Option<SocketAddr>,
     pub action: Action,
 }
 
 /// `aws-as server ACTION`: asks the server through its management API.
 pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
-    let addr = options.server.unwrap_or(DEFAULT_LISTEN);
+    let target = target(options.server)?;
+    let addr = target.addr;
     match &options.action {
         Action::Status => {
-            let answer = call(addr, "GET", "/manage/session", None)?;
+            let answer = call(&target, "GET", "/manage/session", None)?;
             let session: serde_json::Value = serde_json::from_str(&answer.body)
                 .map_err(|e| Error::new(format!("the server on {addr} answered badly: {e}")))?;
             Ok(status_line(&session))
         }
         Action::Switch(name) => {
+            // A name unknown here gets the terminal's own answer (what to type), not the API's.
+            Config::load()?.identity(name)?;
             let body = serde_json::json!({ "session": name }).to_string();
-            let answer = call(addr, "POST", "/manage/session", Some(&body))?;
+            let answer = call(&target, "POST", "/manage/session", Some(&body))?;
             let session: serde_json::Value = serde_json::from_str(&answer.body)
                 .map_err(|e| Error::new(format!("the server on {addr} answered badly: {e}")))?;
             Ok(status_line(&session))
         }
         Action::Page => {
-            let answer = call(addr, "POST", "/manage/login", Some("{}"))?;
+            let answer = call(&target, "POST", "/manage/login", Some("{}"))?;
             let login: serde_json::Value = serde_json::from_str(&answer.body)
                 .map_err(|e| Error::new(format!("the server on {addr} answered badly: {e}")))?;
             let url = login["url"]
@@ -150,19 +221,24 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
             Ok(format!("{url}\n"))
         }
         Action::Stop => {
-            call(addr, "POST", "/manage/stop", Some("{}"))?;
+            call(&target, "POST", "/manage/stop", Some("{}"))?;
             Ok(format!("stopped the server on {addr}\n"))
         }
-        Action::Env { name, token_file } => env(addr, name, token_file.as_deref()),
+        Action::Env { name, token_file } => env(&target, name, token_file.as_deref()),
     }
 }
 
-/// The `export` lines a program started elsewhere needs for `name` from the server on `addr`.
-fn env(addr: SocketAddr, name: &str, token_file: Option<&Path>) -> Result<String> {
-    Config::load()?.identity(name)?;
+/// The `export` lines a program started elsewhere needs for `name` from the server on `addr`:
+/// the endpoint, its token, and the identity's region when it has one.
+fn env(target: &Target, name: &str, token_file: Option<&Path>) -> Result<String> {
+    let addr = target.addr;
+    let identity = Config::load()?.identity(name)?;
     // The server must be there, and be the one whose secret this is.
-    call(addr, "GET", "/manage/session", None)?;
+    call(target, "GET", "/manage/session", None)?;
     let token = EcsKey::load()?.token(name);
+    if let Some(found) = competing::before_endpoint() {
+        eprintln!("aws-as: warning: {}", competing::warning(&found));
+    }
     let uri = format!(
         "{}{}",
         address::url(addr),
@@ -187,6 +263,13 @@ fn env(addr: SocketAddr, name: &str, token_file: Option<&Path>) -> Result<String
             "export AWS_CONTAINER_AUTHORIZATION_TOKEN={}\n",
             quote(&token)
         )),
+    }
+    // A client elsewhere reads no profile of aws-as's: without these, boto3 and the CLI v2
+    // find no region (botocore never asks an endpoint for one).
+    if let Some(region) = &identity.region {
+        for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+            out.push_str(&format!("export {var}={}\n", quote(region)));
+        }
     }
     Ok(out)
 }

@@ -31,6 +31,8 @@ pub struct Call {
     pub action: String,
     /// From the SigV4 Authorization header's Credential=.
     pub access_key_id: Option<String>,
+    /// The region the request was signed for (the Credential= scope).
+    pub region: Option<String>,
     /// The X-Amz-Security-Token header, if any. Redacted in `Debug`.
     pub security_token: Option<String>,
     pub serial_number: Option<String>,

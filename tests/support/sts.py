@@ -86,6 +86,8 @@ CUT_SHORT_SECRET = "cutShortSecret/EXAMPLE0123456789abcdefGHIJ"
 CUT_SHORT_TOKEN = "FwoGZXIvYXdzCUTSHORTtoken0123456789+abcdefghijklmnopqrstuvwxyz/ABCDEFGH"
 
 _CREDENTIAL_RE = re.compile(r"Credential=([^/,\s]+)/")
+# The signing region: Credential=KEY/DATE/REGION/sts/aws4_request.
+_SCOPE_REGION_RE = re.compile(r"Credential=[^/,\s]+/[^/,\s]+/([^/,\s]+)/")
 _SESSION_TOKEN_RE = re.compile(rb"<SessionToken>([^<]+)</SessionToken>")
 _EXPIRATION_RE = re.compile(rb"<Expiration>[^<]+</Expiration>")
 
@@ -139,6 +141,9 @@ def describe_call(environ, params):
     else:  # presigned query-string auth
         access_key_id = (params.get("X-Amz-Credential") or "").split("/")[0] or None
     token = environ.get("HTTP_X_AMZ_SECURITY_TOKEN") or params.get("X-Amz-Security-Token")
+    scope = _SCOPE_REGION_RE.search(auth) or _SCOPE_REGION_RE.search(
+        "Credential=" + (params.get("X-Amz-Credential") or "")
+    )
     duration = params.get("DurationSeconds")
     try:
         duration = int(duration) if duration is not None else None
@@ -147,6 +152,7 @@ def describe_call(environ, params):
     return {
         "action": params.get("Action"),
         "access_key_id": access_key_id,
+        "region": scope.group(1) if scope else None,
         "security_token": token,
         "serial_number": params.get("SerialNumber"),
         "token_code": params.get("TokenCode"),

@@ -108,3 +108,34 @@ pub fn url(addr: SocketAddr) -> String {
         format!("http://{host}:{}/", addr.port())
     }
 }
+
+/// The user that owns the socket listening on `addr`, from the kernel's table of this network
+/// namespace (`/proc/net/tcp`, `tcp6`); `None` when nothing listens there or the table cannot be
+/// read. A port on loopback is anyone's to take: a control command checks this before it sends
+/// the management token, so another user's program on a port a server once used gets nothing.
+pub fn listener_uid(addr: SocketAddr) -> Option<u32> {
+    // The kernel prints each 32-bit word of the address in host order, the port big-endian.
+    let words: Vec<u32> = match addr.ip() {
+        IpAddr::V4(ip) => vec![u32::from_ne_bytes(ip.octets())],
+        IpAddr::V6(ip) => ip
+            .octets()
+            .chunks(4)
+            .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    };
+    let local: String = words.iter().map(|w| format!("{w:08X}")).collect();
+    let local = format!("{local}:{:04X}", addr.port());
+    let table = if addr.is_ipv4() {
+        "/proc/net/tcp"
+    } else {
+        "/proc/net/tcp6"
+    };
+    const LISTEN: &str = "0A";
+    std::fs::read_to_string(table)
+        .ok()?
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .find(|f| f.len() > 7 && f[1].eq_ignore_ascii_case(&local) && f[3] == LISTEN)
+        .and_then(|f| f[7].parse().ok())
+}

@@ -7,7 +7,10 @@
 //! - `tokens.rs`: the state directory and the secrets in it (the ECS key, the management
 //!   token), and the identity each address served last.
 //! - `client.rs`: one HTTP/1.1 request over a std `TcpStream`.
+//! - `competing.rs`: what a client finds before the endpoint, hidden from `exec --server`'s
+//!   command and warned about by `serve` and `server env`.
 
 pub mod address;
 pub mod client;
+pub mod competing;
 pub mod tokens;

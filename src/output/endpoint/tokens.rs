@@ -180,6 +180,11 @@ pub fn read_manage_token(path: &Path) -> Result<String> {
 
 /// The file where the server on `listen` remembers the identity it serves (`--resume`).
 fn served_path(listen: std::net::SocketAddr) -> Result<PathBuf> {
+    state_path("served-", listen)
+}
+
+/// A file of the state directory for the server on `listen`: `prefix` and the address.
+fn state_path(prefix: &str, listen: std::net::SocketAddr) -> Result<PathBuf> {
     let name: String = listen
         .to_string()
         .chars()
@@ -191,7 +196,61 @@ fn served_path(listen: std::net::SocketAddr) -> Result<PathBuf> {
             }
         })
         .collect();
-    Ok(state_dir()?.join(format!("served-{}", name.trim_matches('-'))))
+    Ok(state_dir()?.join(format!("{prefix}{}", name.trim_matches('-'))))
+}
+
+const RUNNING_PREFIX: &str = "running-";
+
+/// Records that a server runs on `listen` with its management token in `token_path`, so the
+/// control commands find it without `--server`. A server killed leaves its record behind: a
+/// reader checks that the address is still a listening socket of this user's
+/// ([`super::address::listener_uid`]).
+pub fn remember_running(listen: std::net::SocketAddr, token_path: &Path) -> Result<()> {
+    let path = state_path(RUNNING_PREFIX, listen)?;
+    if let Some(dir) = path.parent() {
+        private::ensure_dir(dir, "state directory", STATE_ENV)?;
+    }
+    let token_path = std::path::absolute(token_path).unwrap_or_else(|_| token_path.into());
+    let text = format!("{listen}\n{}", token_path.to_string_lossy());
+    private::write(&path, text.as_bytes(), "running server file")
+}
+
+/// Removes the record of the server on `listen` (it stopped).
+pub fn forget_running(listen: std::net::SocketAddr) {
+    if let Ok(path) = state_path(RUNNING_PREFIX, listen) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// The servers recorded as running, with their management token files: what the files say,
+/// whether or not each still runs.
+pub fn recorded_running() -> Result<Vec<(std::net::SocketAddr, PathBuf)>> {
+    let dir = state_dir()?;
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(RUNNING_PREFIX)
+        {
+            continue;
+        }
+        let Ok(Some(data)) = private::read(&entry.path(), "running server file", STATE_ENV, 4096)
+        else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&data);
+        if let Some((addr, token)) = text.split_once('\n')
+            && let Ok(addr) = addr.parse()
+        {
+            out.push((addr, PathBuf::from(token)));
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Remembers that the server on `listen` serves `name` (none: removes the file). Not a secret,

@@ -7,6 +7,11 @@
 //! SIGTERM and SIGHUP on, and ends as CMD ended. A CMD killed by a signal kills aws-as with the
 //! same signal (re-raised with the default action), so the calling shell reports it as it would
 //! have reported CMD itself (`$?` = 128 + the signal, a loop stopped by Ctrl-C stops).
+//!
+//! CMD sees no profile files and no credential variable (`endpoint/competing.rs` says why): an
+//! SDK takes those before any endpoint, so a `[default]` with keys would make CMD run as
+//! someone else. What CMD would have read from the default profile that it still needs, its
+//! region and CA bundle, comes through the environment.
 
 use std::os::unix::process::ExitStatusExt;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -14,22 +19,12 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use super::listen::{self, Parts};
 use super::sessions::Sessions;
 use crate::error::{Error, Result};
+use crate::identity::Config;
+use crate::output::endpoint::competing::{COMPETING_VARS, HIDDEN_FILES};
 use crate::output::endpoint::tokens::EcsKey;
 use crate::output::env::child_change;
 use crate::output::exec::Options;
 use crate::session::{Connect, resolve};
-
-/// Variables CMD must not get: static keys (SDKs take them before any endpoint), and the other
-/// ways to name a container endpoint (botocore and the Rust SDK prefer the relative URI; a token
-/// file wins over the token variable).
-const REMOVED: [&str; 6] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    "AWS_SECURITY_TOKEN",
-];
 
 /// CMD's pid, for the signal handler (0 before it runs).
 static CHILD: AtomicI32 = AtomicI32::new(0);
@@ -152,14 +147,30 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
     let (program, args) = command.split_first().expect("clap requires COMMAND");
     let mut cmd = std::process::Command::new(program);
     cmd.args(args);
+    // The settings CMD would have read from the default profile it can no longer see.
+    let config = Config::load()?;
+    let default = |key: &str| config.setting("default", key);
+    let unset = |var: &str| std::env::var_os(var).is_none_or(|v| v.is_empty());
+    let default_region = (unset("AWS_REGION") && unset("AWS_DEFAULT_REGION"))
+        .then(|| default("region"))
+        .flatten();
+    let region = region
+        .or(identity.region.as_deref())
+        .or(default_region.as_deref());
     for (var, value) in child_change(&identity, &credentials, region) {
         match value {
             Some(v) => cmd.env(var, v),
             None => cmd.env_remove(var),
         };
     }
-    for var in REMOVED {
+    for var in COMPETING_VARS {
         cmd.env_remove(var);
+    }
+    for var in HIDDEN_FILES {
+        cmd.env(var, "/dev/null");
+    }
+    if let Some(bundle) = default("ca_bundle").filter(|_| unset("AWS_CA_BUNDLE")) {
+        cmd.env("AWS_CA_BUNDLE", bundle);
     }
     let uri = format!(
         "{}ecs/{}",

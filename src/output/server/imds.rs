@@ -8,6 +8,12 @@
 //! | `…/iam/security-credentials/NAME` | the credentials JSON; another name 404 |
 //! | `…/iam/info`, `…/instance-id`, `…/placement/region`, `…/placement/availability-zone`, `/latest/dynamic/instance-identity/document` | what SDKs probe |
 //!
+//! The region comes from the served profile, else the nearest down its source chain: the Rust
+//! SDK reads `placement/region`, the AWS CLI v2 `placement/availability-zone/` (less its last
+//! letter), the Go SDK the identity document's `region`; botocore (boto3, the CLI v1) reads a
+//! region from IMDS only to pick its `defaults_mode`, never for a client. An identity with no
+//! region gets 404 with the fix on all three: aws-as does not pick a region nobody chose.
+//!
 //! `security-credentials-extended/` is not served: it answers 404, the one status on which JS
 //! v3, Java v2, Ruby and PHP fall back to the path above.
 //!
@@ -47,8 +53,14 @@ pub fn router(state: &State) -> Router<State> {
         .route("/latest/meta-data/iam/info", get(info))
         .route("/latest/meta-data/instance-id", get(instance_id))
         .route("/latest/meta-data/placement/region", get(region))
+        .route("/latest/meta-data/placement/region/", get(region))
         .route(
             "/latest/meta-data/placement/availability-zone",
+            get(availability_zone),
+        )
+        // The AWS CLI v2 asks with the slash (its IMDSRegionProvider), as EC2 allows.
+        .route(
+            "/latest/meta-data/placement/availability-zone/",
             get(availability_zone),
         )
         .route(

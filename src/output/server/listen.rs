@@ -27,6 +27,7 @@ use crate::output::endpoint::address::{
     DEFAULT_LISTEN, check_listen, hosts, interface_addresses, url,
 };
 use crate::output::endpoint::client::is_aws_as;
+use crate::output::endpoint::competing;
 use crate::output::endpoint::tokens::{self, EcsKey};
 use crate::session::Ask;
 use crate::session::Connect;
@@ -166,6 +167,7 @@ pub fn serve(options: &Options, connect: Option<Connect>) -> Result<String> {
     };
     let url = url(listen);
     tokens::remember_served(listen, identity.as_deref())?;
+    tokens::remember_running(listen, &token_path)?;
     state.sessions.notify_with(state.page_url());
     let login = state.logins.mint()?;
     {
@@ -196,10 +198,13 @@ pub fn serve(options: &Options, connect: Option<Connect>) -> Result<String> {
         state.page_url(),
         token_path.display()
     ));
+    if let Some(found) = competing::before_endpoint() {
+        note(&format!("warning: {}", competing::warning(&found)));
+    }
     if let Some(name) = &identity {
         state.sessions.warm(name);
     }
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         listener
             .set_nonblocking(true)
             .map_err(|e| Error::new(format!("cannot listen on {listen}: {e}")))?;
@@ -207,7 +212,9 @@ pub fn serve(options: &Options, connect: Option<Connect>) -> Result<String> {
             .map_err(|e| Error::new(format!("cannot listen on {listen}: {e}")))?;
         run(listener, state, stopped, Some(signals)).await;
         Ok::<(), Error>(())
-    })?;
+    });
+    tokens::forget_running(listen);
+    served?;
     note("stopped");
     Ok(String::new())
 }

@@ -38,8 +38,17 @@ pub enum Ask {
 /// Codes a person may type before a rejection by STS ends the switch.
 pub const TERMINAL_ATTEMPTS: u32 = 3;
 
-fn is_code(s: &str) -> bool {
-    s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit())
+/// The six digits of a code as a person types or pastes it: `123456`, or two groups of three
+/// joined by one space or hyphen (`123 456`, as authenticator apps show it; `123-456`), spaces
+/// around it allowed. `None` for anything else.
+pub fn code_digits(s: &str) -> Option<String> {
+    let s = s.trim();
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    let joined = match s.as_bytes() {
+        [_, _, _, b' ' | b'-', _, _, _] => format!("{}{}", &s[..3], &s[4..]),
+        _ => s.to_string(),
+    };
+    (joined.len() == 6 && digits(&joined)).then_some(joined)
 }
 
 pub enum Source<'a> {
@@ -142,13 +151,9 @@ pub fn with_code<T>(
 
 fn code(user: &str, serial: &str, source: &Source<'_>, ask: Ask) -> Result<String> {
     match source {
-        Source::Given(code) => {
-            let code = code.trim();
-            if !is_code(code) {
-                bail!("--mfa-code takes the 6 digits your MFA device shows");
-            }
-            Ok(code.to_string())
-        }
+        Source::Given(code) => code_digits(code).ok_or_else(|| {
+            Error::new("--mfa-code takes the 6 digits your MFA device shows (123456 or 123 456)")
+        }),
         Source::Process { .. } | Source::Terminal if ask == Ask::Nothing => {
             Err(needs_input(serial))
         }
@@ -185,6 +190,35 @@ fn unix_now() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_is_six_digits_or_two_groups_of_three() {
+        for (typed, digits) in [
+            ("123456", "123456"),
+            (" 123456\n", "123456"),
+            ("123 456", "123456"),
+            ("123-456", "123456"),
+            ("\t012 345 ", "012345"),
+        ] {
+            assert_eq!(code_digits(typed).as_deref(), Some(digits), "{typed:?}");
+        }
+        for typed in [
+            "",
+            "12345",
+            "1234567",
+            "123  456",
+            "123 - 456",
+            "12 3456",
+            "1234 56",
+            "123_456",
+            "123 45a",
+            "１２３４５６",
+            "123\t456",
+            "123 456 7",
+        ] {
+            assert_eq!(code_digits(typed), None, "{typed:?}");
+        }
+    }
 
     #[test]
     fn the_terminal_alone_is_asked_again() {

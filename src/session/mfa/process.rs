@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::is_code;
+use super::code_digits;
 use super::terminal::Foreground;
 use crate::error::{Error, Result};
 
@@ -146,10 +146,11 @@ impl Drain {
     }
 }
 
-/// The code in `mfa_process`'s output: its last word that is exactly 6 digits (ykman prints
-/// `ACCOUNT  123456`; oathtool and most scripts print just the code).
-fn code_in(output: &str) -> Option<&str> {
-    output.split_whitespace().rev().find(|w| is_code(w))
+/// The code in `mfa_process`'s output: its last word that is 6 digits, or two groups of three
+/// joined by a hyphen (ykman prints `ACCOUNT  123456`; oathtool and most scripts print just the
+/// code).
+fn code_in(output: &str) -> Option<String> {
+    output.split_whitespace().rev().find_map(code_digits)
 }
 
 /// The first line of what the command said on stderr, for a one-line error; printable only.
@@ -247,7 +248,7 @@ pub(super) fn run(profile: &str, command: &str) -> Result<String> {
         );
     }
     match code_in(&out) {
-        Some(code) => Ok(code.to_string()),
+        Some(code) => Ok(code),
         None => bail!(
             "the mfa_process of profile {profile:?} printed no 6-digit code on stdout ({}): \
              fix the command so that it prints the code",
@@ -329,12 +330,13 @@ mod tests {
 
     #[test]
     fn the_code_is_the_last_six_digit_word() {
-        assert_eq!(code_in("123456\n"), Some("123456"));
+        assert_eq!(code_in("123456\n").as_deref(), Some("123456"));
         assert_eq!(
-            code_in("Amazon Web Services:user@111111111111  654321\n"),
+            code_in("Amazon Web Services:user@111111111111  654321\n").as_deref(),
             Some("654321")
         );
-        assert_eq!(code_in("111111 then 222222"), Some("222222"));
+        assert_eq!(code_in("111111 then 222222").as_deref(), Some("222222"));
+        assert_eq!(code_in("code: 123-456").as_deref(), Some("123456"));
         assert_eq!(code_in("1234567 12345 12345a"), None);
         assert_eq!(code_in(""), None);
     }

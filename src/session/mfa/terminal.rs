@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::is_code;
+use super::code_digits;
 use crate::error::{Error, Result};
 
 /// Says `line` on the terminal, if there is one.
@@ -42,10 +42,10 @@ pub(super) fn prompt(serial: &str) -> Result<String> {
                 "no MFA code entered for {serial}: run the switch again, or pass --mfa-code CODE"
             );
         }
-        if is_code(answer) {
-            return Ok(answer.to_string());
+        if let Some(code) = code_digits(answer) {
+            return Ok(code);
         }
-        tell("aws-as: an MFA code is 6 digits; try again.");
+        tell("aws-as: an MFA code is 6 digits (123456 or 123 456); try again.");
     }
 }
 

@@ -2,7 +2,8 @@
 // way every Go program does, from its default chain: the environment, the shared files, then the
 // ECS endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) or EC2 instance metadata
 // (AWS_EC2_METADATA_SERVICE_ENDPOINT). It prints the provider that answered and the caller's
-// ARN from sts:GetCallerIdentity, on one line; on error it prints the error and exits 1.
+// ARN from sts:GetCallerIdentity, on one line; on error it prints the error and exits 1. With
+// -region-from-imds and no AWS_REGION, the region comes from EC2 instance metadata.
 package main
 
 import (
@@ -10,12 +11,23 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go/aws"
+	"github.com/aws/aws-sdk-go/aws/ec2metadata"
 	"github.com/aws/aws-sdk-go/aws/session"
 	"github.com/aws/aws-sdk-go/service/sts"
 )
 
 func main() {
 	region := os.Getenv("AWS_REGION")
+	// -region-from-imds: as a Go program on EC2 with no region configured does, ask the
+	// instance metadata (ec2metadata.Region() reads the instance identity document).
+	if region == "" && len(os.Args) > 1 && os.Args[1] == "-region-from-imds" {
+		found, err := ec2metadata.New(session.Must(session.NewSession())).Region()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "goendpoint: region:", err)
+			os.Exit(1)
+		}
+		region = found
+	}
 	if region == "" {
 		region = "us-east-1"
 	}

@@ -68,13 +68,10 @@ fn parse(headers: &HeaderMap, body: &Bytes) -> ApiResult<Change> {
     Ok(change)
 }
 
-/// An MFA code as typed: six digits, spaces around them allowed.
+/// An MFA code as typed: six digits, or two groups of three joined by a space or hyphen (as
+/// authenticator apps show it), spaces around them allowed.
 pub fn checked_code(code: &str) -> ApiResult<String> {
-    let code = code.trim();
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::bad_request(
-            "an MFA code is the 6 digits the device shows",
-        ));
-    }
-    Ok(code.to_string())
+    crate::session::mfa::code_digits(code).ok_or_else(|| {
+        ApiError::bad_request("an MFA code is the 6 digits the device shows (123456 or 123 456)")
+    })
 }

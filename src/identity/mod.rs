@@ -7,16 +7,36 @@
 //!
 //! - `files.rs`: finding and reading the two files (one line naming the file for anything that
 //!   cannot be a profile file).
-//! - `profiles.rs`: aws-config's own profile loader, and profile → identity chain.
+//! - `profiles.rs`: aws-config's own profile loader, and profile → identity chain (its loops, the
+//!   MFA device and code source a role lends its user, the sections aws-as wrote); the
+//!   credentials file's text as aws-config reads it.
+//! - `include.rs`: aws-vault's `include_profile`: a profile read with the profiles it includes.
+//! - `kinds.rs`: the key by which a profile gets credentials, and the kinds of profile aws-as does
+//!   not support yet (SSO, web identity, credential_process, credential_source, login_session).
+//! - `unknown.rs`: the "unknown identity" message, with the nearest names.
 //! - `fingerprint.rs`: what shapes an identity's credentials, hashed (the cache keys on it).
 
 mod files;
 mod fingerprint;
+mod include;
+mod kinds;
 mod profiles;
+mod unknown;
 
 pub use files::{MAX_FILE_BYTES, credentials_file_path, profile_file_paths, read_credentials_file};
 pub use fingerprint::fnv1a;
-pub use profiles::{Config, CredentialsText, MARKER, Unsupported};
+pub use kinds::Unsupported;
+pub use profiles::{CredentialsText, MARKER};
+
+use aws_config::profile::ProfileSet;
+
+/// The profiles of both files, as aws-config read them. Declared here rather than in profiles.rs
+/// because three files add to it (profiles.rs loads and resolves, include.rs reads a profile with
+/// its includes, kinds.rs judges what a profile is), and each needs its field: here every file of
+/// the folder sees it, and no file has to name another's to get at it.
+pub struct Config {
+    profiles: ProfileSet,
+}
 
 /// Long-term keys of an IAM user. The secret never reaches `Debug`, a message or a log.
 #[derive(Clone)]

@@ -1,7 +1,7 @@
 //! Profiles into identities: aws-config's own profile loader reads the files' text, so the
-//! semantics are the AWS CLI's; each profile then becomes an [`Identity`] with its source chain.
-//! aws-vault's `include_profile` is read here too: a profile takes the settings it does not set
-//! itself from the profile it includes (and that one's includes), before it is resolved.
+//! semantics are the AWS CLI's; each profile then becomes an [`Identity`] with its source chain
+//! (the profiles it includes are read in include.rs, the kinds aws-as cannot use yet judged in
+//! kinds.rs).
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -10,202 +10,22 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use aws_config::profile::{Profile, ProfileSet};
+use aws_config::profile::ProfileSet;
 use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_types::os_shim_internal::{Env, Fs};
 
 use super::files::{ProfileFile, profile_files};
-use super::{CodeSource, DURATION_RANGE, Identity, Keys, Kind, TotpSecret, valid_region};
+use super::include::get;
+use super::kinds::unsupported;
+use super::unknown::unknown;
+use super::{CodeSource, Config, DURATION_RANGE, Identity, Keys, Kind, TotpSecret, valid_region};
 use crate::error::{Error, Result};
-
-pub struct Config {
-    profiles: ProfileSet,
-}
 
 /// The key aws-as writes into a section of the credentials file it fills (`aws-as write`), naming
 /// the identity whose credentials it holds. Such a section is an output of aws-as, not an
 /// identity: it is neither listed nor switched to, and no profile can use it as a source. SDKs
 /// ignore keys they do not know.
 pub const MARKER: &str = "aws_as_identity";
-
-/// The settings a profile takes from the profile its `include_profile` names when it does not set
-/// them itself: aws-vault's list (vault/config.go, `populateFromConfigFile`) as far as aws-as reads
-/// them, and aws-as's own TOTP secret beside `mfa_process`. Keys (`aws_access_key_id`…) are not
-/// included, as in aws-vault: they belong to one profile.
-const INHERITED: [&str; 10] = [
-    "mfa_serial",
-    "role_arn",
-    "external_id",
-    "region",
-    "role_session_name",
-    "duration_seconds",
-    "source_profile",
-    "mfa_process",
-    "aws_as_mfa_totp_secret",
-    "credential_source",
-];
-
-/// Keys by which a profile gets credentials without aws-as (or as an aws-as identity).
-const CREDENTIAL_KEYS: [&str; 9] = [
-    "aws_access_key_id",
-    "role_arn",
-    "source_profile",
-    "credential_source",
-    "credential_process",
-    "sso_start_url",
-    "sso_session",
-    "sso_account_id",
-    "web_identity_token_file",
-];
-
-/// A kind of profile that gets credentials in a way aws-as cannot use yet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Unsupported {
-    /// As `aws-as list` shows it in the KIND column.
-    pub kind: &'static str,
-    /// What the profile is, for a sentence.
-    pub what: &'static str,
-    /// The key that makes it one.
-    pub key: &'static str,
-}
-
-/// What profile `view` is when it is a kind aws-as does not support yet, judged in botocore's
-/// order (a role with `source_profile` first, then web identity, SSO, keys, `credential_process`):
-/// keys next to an SSO setting do not make a user, since the SDKs would use SSO.
-fn unsupported(view: &View<'_>) -> Option<Unsupported> {
-    let has = |k: &str| view.get(k).is_some();
-    let kind = |kind, what, key| Some(Unsupported { kind, what, key });
-    if has("role_arn") && has("source_profile") {
-        return None;
-    }
-    if has("web_identity_token_file") {
-        return kind(
-            "web-identity",
-            "a web identity profile",
-            "web_identity_token_file",
-        );
-    }
-    if has("role_arn") && has("credential_source") {
-        return kind(
-            "credential-source",
-            "a role whose source is the environment or an instance's metadata",
-            "credential_source",
-        );
-    }
-    if has("role_arn") {
-        return None;
-    }
-    if let Some(key) = [
-        "sso_session",
-        "sso_start_url",
-        "sso_account_id",
-        "sso_role_name",
-    ]
-    .into_iter()
-    .find(|k| has(k))
-    {
-        return kind("sso", "an IAM Identity Center (SSO) profile", key);
-    }
-    if has("aws_access_key_id") || has("aws_secret_access_key") {
-        return None;
-    }
-    if has("credential_process") {
-        return kind(
-            "credential-process",
-            "a credential_process profile",
-            "credential_process",
-        );
-    }
-    if has("login_session") {
-        return kind(
-            "login",
-            "a console sign-in (aws login) profile",
-            "login_session",
-        );
-    }
-    None
-}
-
-/// How many known identities an "unknown identity" error lists: the message stays one line a
-/// person can read, however many profiles the files hold.
-const KNOWN_SHOWN: usize = 20;
-/// How many near names an "unknown identity" error suggests.
-const NEAR_SHOWN: usize = 5;
-
-/// The "unknown identity" message: the nearest names (a typo, or part of a name), else every
-/// name when they are few, else where to see them all.
-fn unknown(name: &str, known: &[&str]) -> String {
-    let quoted = |names: &[&str]| {
-        names
-            .iter()
-            .map(|n| format!("{n:?}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if known.is_empty() {
-        return format!(
-            "unknown identity {name:?}: known identities are none: add profiles to ~/.aws/config and ~/.aws/credentials"
-        );
-    }
-    let near = nearest(name, known);
-    if let Some((last, rest)) = near.split_last() {
-        let guesses = if rest.is_empty() {
-            format!("{last:?}")
-        } else {
-            format!("{} or {last:?}", quoted(rest))
-        };
-        return format!(
-            "unknown identity {name:?}: did you mean {guesses}? (aws-as list shows all {})",
-            known.len()
-        );
-    }
-    if known.len() <= KNOWN_SHOWN {
-        return format!(
-            "unknown identity {name:?}: known identities are {}",
-            quoted(known)
-        );
-    }
-    format!(
-        "unknown identity {name:?}: no identity is named like it (aws-as list shows all {})",
-        known.len()
-    )
-}
-
-/// The known names nearest to `name`, nearest first: within a typo's reach (an edit for every
-/// three characters, at least one), or holding what was typed.
-fn nearest<'k>(name: &str, known: &[&'k str]) -> Vec<&'k str> {
-    let typed = name.to_lowercase();
-    let reach = (typed.chars().count() / 3).max(1);
-    let mut near: Vec<(usize, &str)> = known
-        .iter()
-        .copied()
-        .filter_map(|k| {
-            let lower = k.to_lowercase();
-            let d = edit_distance(&typed, &lower);
-            (d <= reach || (typed.len() >= 3 && lower.contains(&typed))).then_some((d, k))
-        })
-        .collect();
-    near.sort();
-    near.into_iter().take(NEAR_SHOWN).map(|(_, k)| k).collect()
-}
-
-/// Levenshtein's distance, in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
 
 /// aws-config's loader is `async` only in signature: its real file system reads with std::fs, so
 /// the future completes on its first poll. Polling it here keeps the cache-hit path free of any
@@ -277,18 +97,6 @@ impl Config {
     /// Whether a profile `name` exists in the files read.
     pub fn has_profile(&self, name: &str) -> bool {
         self.profiles.get_profile(name).is_some()
-    }
-
-    /// The key by which profile `name` gets credentials other than from aws-as (`role_arn`,
-    /// `aws_access_key_id`, `credential_process`, `sso_session`…), read with its includes.
-    pub fn credential_key(&self, name: &str) -> Option<&'static str> {
-        let view = self.view(name).ok()?;
-        CREDENTIAL_KEYS.into_iter().find(|k| view.get(k).is_some())
-    }
-
-    /// What profile `name` is, when it is a kind aws-as does not support yet.
-    pub fn unsupported(&self, name: &str) -> Option<Unsupported> {
-        unsupported(&self.view(name).ok()?)
     }
 
     /// Setting `key` of profile `name` as SDKs read it (they do not follow `include_profile`).
@@ -455,59 +263,6 @@ impl Config {
     }
 }
 
-/// A profile with the profiles it includes, nearest first (itself at the head).
-struct View<'a> {
-    chain: Vec<(&'a str, &'a Profile)>,
-}
-
-impl View<'_> {
-    /// The profile's own value of `key`, else (for the settings that are inherited) that of the
-    /// nearest profile it includes that sets it.
-    fn get(&self, key: &str) -> Option<String> {
-        self.get_from(key).map(|(v, _)| v)
-    }
-
-    /// Like [`View::get`], with the name of the profile the value was read from.
-    fn get_from(&self, key: &str) -> Option<(String, &str)> {
-        let inherited = INHERITED.contains(&key);
-        self.chain
-            .iter()
-            .take(if inherited { usize::MAX } else { 1 })
-            .find_map(|(name, p)| get(p, key).map(|v| (v, *name)))
-    }
-}
-
-impl Config {
-    /// Profile `name` with its `include_profile` chain. An include that loops or names no
-    /// profile is an error: aws-vault skips a missing one, which would silently drop the MFA
-    /// device or the role a whole group of profiles takes from it.
-    fn view(&self, name: &str) -> Result<View<'_>> {
-        let mut chain: Vec<(&str, &Profile)> = Vec::new();
-        let mut next = name.to_string();
-        loop {
-            let Some(profile) = self.profiles.get_profile(&next) else {
-                let by = chain.last().map_or(name, |(n, _)| n);
-                bail!(
-                    "profile {by:?}: include_profile = {next}, which does not exist: add [profile {next}] or fix include_profile"
-                );
-            };
-            let key = profile.name();
-            if chain.iter().any(|(n, _)| *n == key) {
-                let path: Vec<&str> = chain.iter().map(|(n, _)| *n).chain([key]).collect();
-                bail!(
-                    "profile {name:?}: include_profile loops ({}): fix include_profile",
-                    path.join(" includes ")
-                );
-            }
-            chain.push((key, profile));
-            match get(profile, "include_profile") {
-                Some(included) => next = included,
-                None => return Ok(View { chain }),
-            }
-        }
-    }
-}
-
 /// The credentials file's text as aws-config reads it, for checking what an edit did to it.
 pub struct CredentialsText {
     profiles: ProfileSet,
@@ -549,12 +304,4 @@ impl CredentialsText {
     pub fn sections(&self) -> Vec<&str> {
         self.profiles.profiles().collect()
     }
-}
-
-fn get(profile: &Profile, key: &str) -> Option<String> {
-    profile
-        .get(key)
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
 }

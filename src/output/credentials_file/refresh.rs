@@ -23,7 +23,9 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{check_section_name, precheck, write, written_identity, written_sections};
+use super::owner::precheck;
+use super::verify::check_section_name;
+use super::write::{write, written_identity, written_sections};
 use crate::error::{Cause, Error, Result};
 use crate::identity::{Config, Summary, credentials_file_path, fnv1a};
 use crate::output::handout::{MIN_LEFT, min_left};

@@ -1,0 +1,86 @@
+//! Whose section it is: aws-as writes into one it wrote (its marker), or a missing one; another
+//! tool's, or long-term keys, only with `--force`; the profiles an identity is made from never.
+
+use super::file::{self, Location};
+use super::model::Document;
+use super::verify::{check_header, check_section_name, readable};
+use crate::error::Result;
+use crate::identity::{Config, MARKER};
+
+/// Who a section of the credentials file belongs to.
+pub(super) enum Owner {
+    Missing,
+    /// It has aws-as's marker.
+    AwsAs,
+    LongTermKeys,
+    OtherSession,
+    Other,
+}
+
+pub(super) fn owner(doc: &Document<'_>, section: &str) -> Owner {
+    let Some(s) = doc.section(section) else {
+        return Owner::Missing;
+    };
+    let has = |k: &str| doc.value(s, k).is_some_and(|v| !v.is_empty());
+    if has(MARKER) {
+        Owner::AwsAs
+    } else if has("aws_session_token") || has("aws_security_token") {
+        Owner::OtherSession
+    } else if has("aws_access_key_id") || has("aws_secret_access_key") {
+        Owner::LongTermKeys
+    } else {
+        Owner::Other
+    }
+}
+
+/// Whether aws-as may write into `section` of `doc`: one it wrote, or a missing one, or with
+/// `force` any other; never a profile that gets its credentials some other way unless forced.
+pub(super) fn check_owner(
+    at: &Location,
+    doc: &Document<'_>,
+    section: &str,
+    force: bool,
+) -> Result<()> {
+    let file_name = at.path.display();
+    let force_hint = "pick another section, or pass --force";
+    match owner(doc, section) {
+        Owner::Missing | Owner::AwsAs => {}
+        _ if force => {}
+        Owner::LongTermKeys => bail!(
+            "[{section}] in {file_name} holds long-term keys aws-as did not write (aws_access_key_id without a session token): {force_hint} to replace them (the old file is kept as a backup)"
+        ),
+        Owner::OtherSession => bail!(
+            "[{section}] in {file_name} holds credentials another tool wrote (it has no {MARKER}): {force_hint} to take it over"
+        ),
+        Owner::Other => bail!(
+            "[{section}] in {file_name} was not written by aws-as (it has no {MARKER}): {force_hint} to write into it"
+        ),
+    }
+    if !force && let Some(key) = Config::load_config_file()?.credential_key(section) {
+        bail!(
+            "profile {section:?} gets credentials another way ({key} in the AWS config file): keys in [{section}] would shadow it; {force_hint}"
+        );
+    }
+    Ok(())
+}
+
+/// Everything [`write`] would refuse, checked before credentials are obtained: a write that
+/// cannot happen asks for no MFA code and calls no STS. (`write` checks again under the lock.)
+pub fn precheck(section: &str, protected: &[String], name: &str, force: bool) -> Result<()> {
+    check_section_name(section)?;
+    check_protected(section, protected, name)?;
+    let at = Location::find()?;
+    let text = file::read()?.unwrap_or_default();
+    let (doc, _) = readable(&at.path, &text)?;
+    check_header(&at.path, &doc, section)?;
+    check_owner(&at, &doc, section, force)
+}
+
+pub(super) fn check_protected(section: &str, protected: &[String], name: &str) -> Result<()> {
+    if protected.iter().any(|p| p == section) {
+        bail!(
+            "[{section}] is a profile {name:?} is made from: its session written there would replace what its next session needs; pick another section"
+        );
+    }
+    Ok(())
+}

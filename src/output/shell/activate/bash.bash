@@ -36,7 +36,7 @@
 # - In POSIX mode an alias is read only on lines parsed after it was defined: in a one-line
 #   `eval "$(aws-as-activate -s)"; aws-as NAME` the binary runs instead. This shell's pid is
 #   exported as AWS_AS_ACTIVATED, and the binary, run by this shell without `--shell`, refuses
-#   and says to put `aws-as NAME` on the next line (src/output/switch.rs).
+#   and says to put `aws-as NAME` on the next line (src/output/switch/mod.rs).
 
 \builtin unalias aws-as aws-as-deactivate __aws_as __aws_as_deactivate __aws_as_prompt \
     __aws_as_expiry __aws_as_renew __aws_as_status >/dev/null 2>&1 || :

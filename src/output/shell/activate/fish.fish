@@ -23,7 +23,7 @@
 #   so once on stderr, and is not retried at every prompt. With AWS_AS_PROMPT=0 the handler is
 #   installed for this alone when AWS_AS_AUTO_RENEW=1 at activation.
 # - AWS_AS_ACTIVATED (exported): this shell's pid. The binary, run by this shell without
-#   `--shell`, bypassed the function (`command aws-as NAME`) and refuses (src/output/switch.rs).
+#   `--shell`, bypassed the function (`command aws-as NAME`) and refuses (src/output/switch/mod.rs).
 
 set -gx AWS_AS_ACTIVATED $fish_pid
 

@@ -21,7 +21,7 @@
 # - sh reads an alias only on lines parsed after it was defined: in a one-line
 #   `eval "$(aws-as-activate -s)"; aws-as NAME` the binary runs instead of the alias. This shell's
 #   pid is exported as AWS_AS_ACTIVATED, and the binary, run by this shell without `--shell`,
-#   refuses and says to put `aws-as NAME` on the next line (src/output/switch.rs).
+#   refuses and says to put `aws-as NAME` on the next line (src/output/switch/mod.rs).
 
 \unalias aws-as >/dev/null 2>&1 || :
 \unalias aws-as-deactivate >/dev/null 2>&1 || :

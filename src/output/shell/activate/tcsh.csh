@@ -40,7 +40,7 @@
 # - csh reads an alias only on lines parsed after it was defined: in a one-line
 #   `eval "`aws-as-activate -c`"; aws-as NAME` the binary runs instead. This shell's pid is
 #   exported as AWS_AS_ACTIVATED, and the binary, run by this shell without `--shell`, refuses
-#   and says to put `aws-as NAME` on the next line (src/output/switch.rs).
+#   and says to put `aws-as NAME` on the next line (src/output/switch/mod.rs).
 
 set __aws_as_bin = '@AWS_AS@' __aws_as_d = '$' ;
 

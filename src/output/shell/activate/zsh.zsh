@@ -30,7 +30,7 @@
 #   prompt. With AWS_AS_PROMPT=0 the hook is installed for this alone when AWS_AS_AUTO_RENEW=1 at
 #   activation.
 # - AWS_AS_ACTIVATED (exported): this shell's pid. The binary, run by this shell without
-#   `--shell`, bypassed the function (`command aws-as NAME`) and refuses (src/output/switch.rs).
+#   `--shell`, bypassed the function (`command aws-as NAME`) and refuses (src/output/switch/mod.rs).
 
 \builtin unalias aws-as aws-as-deactivate __aws_as_prompt __aws_as_expiry __aws_as_renew \
     >/dev/null 2>&1 || :

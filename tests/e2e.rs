@@ -498,7 +498,7 @@ fn sts_errors_show_the_status_and_what_came_back_with_advice_for_the_call() {
         CUT_SHORT_TOKEN.to_string(),
     ];
     // (fault, GetSessionToken or AssumeRole, what the line holds, what it must not say)
-    let cases: [(&str, &str, &[&str], &[&str]); 7] = [
+    let cases: [(&str, &str, &[&str], &[&str]); 8] = [
         (
             "http500",
             USER_PROFILE,
@@ -552,6 +552,13 @@ fn sts_errors_show_the_status_and_what_came_back_with_advice_for_the_call() {
                 "upstream failed",
             ],
             &["\u{1b}", "X-Amz-Security-Token: F"],
+        ),
+        (
+            // The echoed form holds the MFA code: a secret for its minute, never shown.
+            "echo",
+            USER_PROFILE,
+            &["GetSessionToken", "HTTP 502", "502 Bad Gateway"],
+            &["TokenCode=123456", "=123456&", "123456&"],
         ),
         (
             "cut-short",

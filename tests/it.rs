@@ -3,8 +3,10 @@
 //! where a binary per file linked them 29 times. Run a file's tests with its module path:
 //! `cargo test --test it shells::`, one test with `cargo test --test it shells::NAME`.
 //!
-//! tests/server_rust.rs is the one file that is a binary of its own: its test sets the process
-//! environment, which the other tests here, running on threads beside it, may not see change.
+//! Two files are binaries of their own: tests/server_rust.rs, whose test sets the process
+//! environment, which the other tests here, running on threads beside it, may not see change;
+//! and tests/soak.rs, whose 50 terminals for a minute would take both cores from the tests here
+//! that time an answer to the second.
 //!
 //! The shared harness is [`common`]; the programs the tests run in place of real ones are in
 //! tests/support/ and tests/shells/, the browser driver in tests/browser/.
@@ -40,7 +42,6 @@ mod server_exec; // `exec --server`: the command's environment, renewals, signal
 mod server_security; // attacks on the server, each refused with no credential
 mod shell_env; // one-line activations, what a switch replaces given back, in every shell
 mod shells; // the activation scripts in real shells under strict options
-mod soak; // 50 terminals switching for a minute while sessions expire
 
 /// A test file this list forgets would never be compiled, let alone run: with `autotests = false`
 /// Cargo no longer finds tests/*.rs by itself.

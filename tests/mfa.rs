@@ -106,7 +106,7 @@ fn ykman_as_mfa_process_gives_the_code_sts_receives() {
         "ykman",
         &format!(
             r#"printf '%s\n' "$@" > "$HOME/ykman.args"
-env | grep -E '^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|SECURITY_TOKEN)=' | cut -d= -f1 > "$HOME/ykman.env"
+env | grep -E '^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|SECURITY_TOKEN|AS_SAVED_[A-Z_]*)=' | cut -d= -f1 > "$HOME/ykman.env"
 readlink /proc/self/fd/0 > "$HOME/ykman.stdin"
 cat /proc/$PPID/comm > "$HOME/ykman.parent"
 echo "Touch your YubiKey..." >&2
@@ -118,13 +118,24 @@ echo "Amazon Web Services:user@111111111111  {code}"
         ("AWS_ACCESS_KEY_ID", "ASIAPREVIOUSIDENTITY"),
         ("AWS_SECRET_ACCESS_KEY", "previous/identity/secret"),
         ("AWS_SESSION_TOKEN", "previous-identity-session-token"),
+        // The user's own keys, as a switch keeps them for `aws-as -`.
+        ("AWS_AS_SAVED_ACCESS_KEY_ID", "AKIAUSERSOWNKEY00001"),
+        (
+            "AWS_AS_SAVED_SECRET_ACCESS_KEY",
+            "users/own/long-term/secret",
+        ),
     ];
     let mut cmd = no_tty(&home, &[USER_PROFILE]);
     cmd.envs(previous);
     let out = run(&mut cmd);
     ok(&out);
     let err = stderr_str(&out);
-    for secret in [USER_SECRET_ACCESS_KEY, previous[1].1, previous[2].1] {
+    for secret in [
+        USER_SECRET_ACCESS_KEY,
+        previous[1].1,
+        previous[2].1,
+        previous[4].1,
+    ] {
         assert!(!err.contains(secret), "a secret appeared in stderr: {err}");
     }
 

@@ -596,10 +596,13 @@ fn control_commands_find_the_server_and_send_its_token_only_to_it() {
     // Killed, it leaves its record; another user takes its port.
     second.signal("KILL");
     second.wait_exit(Duration::from_secs(10)).expect("killed");
-    let squatter = r"import socket
+    // Bound to the address itself, or to every address (a wildcard socket takes a connection
+    // to 127.0.0.1 just as well).
+    for host in ["'127.0.0.1'", "''"] {
+        let squatter = r"import socket
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', PORT))
+s.bind((HOST, PORT))
 s.listen()
 print('ready', flush=True)
 s.settimeout(8)
@@ -611,49 +614,51 @@ try:
 except OSError:
     pass
 "
-    .replace("PORT", &second.port().to_string());
-    let mut squatter = Command::new("setpriv")
-        .args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "/usr/bin/python3",
-            "-c",
-        ])
-        .arg(&squatter)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("setpriv");
-    let mut stdout = std::io::BufReader::new(squatter.stdout.take().unwrap());
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
-    assert_eq!(line, "ready\n");
-    // Not a running server of this user's: the one left is found.
-    let out = status(&[], &[]);
-    assert!(out.status.success(), "{}", stderr_str(&out));
-    assert!(stdout_str(&out).contains(&format!("at {}:", first.addr())));
-    // Named, it is refused before anything is sent.
-    for env in [&[][..], &[("AWS_AS_SERVER", second.addr().as_str())]] {
-        let args: &[&str] = if env.is_empty() {
-            &["--server", &second.addr()]
-        } else {
-            &[]
-        };
-        let out = status(args, env);
-        assert_eq!(out.status.code(), Some(1));
-        assert_eq!(
-            stderr_str(&out),
-            format!(
-                "aws-as: what listens on {} belongs to another user (uid 65534): refusing to send it the management token; name your server with --server ADDR:PORT\n",
-                second.addr()
-            )
-        );
+        .replace("PORT", &second.port().to_string())
+        .replace("HOST", host);
+        let mut squatter = Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "/usr/bin/python3",
+                "-c",
+            ])
+            .arg(&squatter)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("setpriv");
+        let mut stdout = std::io::BufReader::new(squatter.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        assert_eq!(line, "ready\n");
+        // Not a running server of this user's: the one left is found.
+        let out = status(&[], &[]);
+        assert!(out.status.success(), "{}", stderr_str(&out));
+        assert!(stdout_str(&out).contains(&format!("at {}:", first.addr())));
+        // Named, it is refused before anything is sent.
+        for env in [&[][..], &[("AWS_AS_SERVER", second.addr().as_str())]] {
+            let args: &[&str] = if env.is_empty() {
+                &["--server", &second.addr()]
+            } else {
+                &[]
+            };
+            let out = status(args, env);
+            assert_eq!(out.status.code(), Some(1));
+            assert_eq!(
+                stderr_str(&out),
+                format!(
+                    "aws-as: what listens on {} belongs to another user (uid 65534): refusing to send it the management token; name your server with --server ADDR:PORT\n",
+                    second.addr()
+                )
+            );
+        }
+        let _ = squatter.kill();
+        let _ = squatter.wait();
+        let mut received = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut received).unwrap();
+        assert!(!received.contains("Bearer"), "the squatter got the token");
     }
-    let _ = squatter.kill();
-    let _ = squatter.wait();
-    let mut received = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut received).unwrap();
-    assert!(!received.contains("Bearer"), "the squatter got the token");
     drop(first);
 }
 

@@ -102,9 +102,15 @@ fn run_habit(args: &[OsString]) -> Option<String> {
             i += 1;
             continue;
         }
+        // An MFA code is a secret for its minute: the line to type says CODE, never the code.
+        if w == "--mfa-code" || w.starts_with("--mfa-code=") {
+            options.extend(["--mfa-code", "CODE"]);
+            i += if w.contains('=') { 1 } else { 2 };
+            continue;
+        }
         if w.starts_with('-') {
             options.push(w);
-            if !w.contains('=') && matches!(w, "--mfa-code" | "--duration" | "--region") {
+            if !w.contains('=') && matches!(w, "--duration" | "--region") {
                 options.extend(before.get(i + 1));
                 i += 1;
             }

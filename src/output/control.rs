@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use super::endpoint::address::{self, DEFAULT_LISTEN, ECS_PREFIX};
+use super::endpoint::address::{self, DEFAULT_LISTEN, ECS_PREFIX, Listener};
 use super::endpoint::client::{Answer, request};
 use super::endpoint::competing;
 use super::endpoint::tokens::{self, EcsKey};
@@ -78,7 +78,7 @@ fn target(given: Option<SocketAddr>) -> Result<Target> {
     // not a running server of this user's.
     let running: Vec<(SocketAddr, PathBuf)> = tokens::recorded_running()?
         .into_iter()
-        .filter(|(addr, _)| address::listener_uid(*addr) == Some(this_user()))
+        .filter(|(addr, _)| address::listener(*addr) == Listener::Owner(this_user()))
         .collect();
     let addr = match (given, running.as_slice()) {
         (Some(addr), _) => addr,
@@ -104,11 +104,19 @@ fn target(given: Option<SocketAddr>) -> Result<Target> {
 fn call(target: &Target, method: &str, path: &str, body: Option<&str>) -> Result<Answer> {
     let addr = target.addr;
     check_local(addr)?;
-    if let Some(uid) = address::listener_uid(addr).filter(|uid| *uid != this_user()) {
-        bail!(
+    // The token goes only to a socket of this user's; where the kernel's tables cannot be read,
+    // the `Server` header checked below is all there is.
+    match address::listener(addr) {
+        Listener::Owner(uid) if uid == this_user() => {}
+        Listener::Owner(uid) => bail!(
             "what listens on {addr} belongs to another user (uid {uid}): refusing to send it \
              the management token; name your server with --server ADDR:PORT"
-        );
+        ),
+        Listener::Nobody => {
+            let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+            return Err(not_running(addr, &refused));
+        }
+        Listener::Unknown => {}
     }
     let token = tokens::read_manage_token(&target.token_file)?;
     let answer =

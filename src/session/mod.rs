@@ -85,8 +85,9 @@ pub fn credentials(
     }
 }
 
-/// Every usable profile name (one a switch can use), sorted: from the profile index when it knows the files as they are now,
-/// else from a parse (which the index then keeps). For completion, at every TAB.
+/// Every usable profile name (one a switch can use), sorted: from the profile index when it knows
+/// the files as they are now, else from a parse (which the index then keeps). For completion, at
+/// every TAB, and the picker.
 pub fn profile_names() -> Result<Vec<String>> {
     let stamps = index::Stamps::now();
     let cache = Cache::default_dir().ok().map(Cache::open);

@@ -109,13 +109,23 @@ pub fn url(addr: SocketAddr) -> String {
     }
 }
 
-/// The user that owns the socket listening on `addr`, from the kernel's table of this network
-/// namespace (`/proc/net/tcp`, `tcp6`); `None` when nothing listens there or the table cannot be
-/// read. A port on loopback is anyone's to take: a control command checks this before it sends
-/// the management token, so another user's program on a port a server once used gets nothing.
-pub fn listener_uid(addr: SocketAddr) -> Option<u32> {
-    // The kernel prints each 32-bit word of the address in host order, the port big-endian.
-    let words: Vec<u32> = match addr.ip() {
+/// Who would take a connection to `addr`, as the kernel's tables of this network namespace say
+/// (`/proc/net/tcp`, `tcp6`). A port on loopback is anyone's to take: a control command checks
+/// this before it sends the management token, so another user's program on a port a server
+/// once used gets nothing.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Listener {
+    /// The user who owns the socket that would accept the connection.
+    Owner(u32),
+    /// Nothing listens there.
+    Nobody,
+    /// The tables cannot be read (not Linux, no /proc): nothing is known.
+    Unknown,
+}
+
+/// The kernel prints each 32-bit word of an address in host order, the port big-endian.
+fn table_address(ip: IpAddr, port: u16) -> String {
+    let words: Vec<u32> = match ip {
         IpAddr::V4(ip) => vec![u32::from_ne_bytes(ip.octets())],
         IpAddr::V6(ip) => ip
             .octets()
@@ -123,19 +133,54 @@ pub fn listener_uid(addr: SocketAddr) -> Option<u32> {
             .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
             .collect(),
     };
-    let local: String = words.iter().map(|w| format!("{w:08X}")).collect();
-    let local = format!("{local}:{:04X}", addr.port());
-    let table = if addr.is_ipv4() {
-        "/proc/net/tcp"
-    } else {
-        "/proc/net/tcp6"
-    };
+    let text: String = words.iter().map(|w| format!("{w:08X}")).collect();
+    format!("{text}:{port:04X}")
+}
+
+/// The owner of the socket that would accept a connection to `addr`: one bound to the address
+/// itself wins over a wildcard one (0.0.0.0, or a dual-stack `::`, which takes IPv4 too), as the
+/// kernel chooses; a wildcard listener of another user takes the connection just as well.
+pub fn listener(addr: SocketAddr) -> Listener {
     const LISTEN: &str = "0A";
-    std::fs::read_to_string(table)
-        .ok()?
-        .lines()
-        .skip(1)
-        .map(|line| line.split_whitespace().collect::<Vec<_>>())
-        .find(|f| f.len() > 7 && f[1].eq_ignore_ascii_case(&local) && f[3] == LISTEN)
-        .and_then(|f| f[7].parse().ok())
+    let read = |table: &str| std::fs::read_to_string(table).ok();
+    let (tcp, tcp6) = (read("/proc/net/tcp"), read("/proc/net/tcp6"));
+    if tcp.is_none() && tcp6.is_none() {
+        return Listener::Unknown;
+    }
+    let port = addr.port();
+    let candidates: Vec<(&Option<String>, String)> = match addr.ip() {
+        IpAddr::V4(ip) => vec![
+            (&tcp, table_address(addr.ip(), port)),
+            (&tcp6, table_address(IpAddr::V6(ip.to_ipv6_mapped()), port)),
+            (&tcp, table_address(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)),
+            (
+                &tcp6,
+                table_address(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port),
+            ),
+        ],
+        IpAddr::V6(_) => vec![
+            (&tcp6, table_address(addr.ip(), port)),
+            (
+                &tcp6,
+                table_address(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port),
+            ),
+        ],
+    };
+    for (table, local) in candidates {
+        let found = table
+            .as_deref()
+            .into_iter()
+            .flat_map(str::lines)
+            .skip(1)
+            .find_map(|line| {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                (f.len() > 7 && f[1].eq_ignore_ascii_case(&local) && f[3] == LISTEN)
+                    .then(|| f[7].parse().ok())
+                    .flatten()
+            });
+        if let Some(uid) = found {
+            return Listener::Owner(uid);
+        }
+    }
+    Listener::Nobody
 }

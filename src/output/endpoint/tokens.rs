@@ -204,7 +204,7 @@ const RUNNING_PREFIX: &str = "running-";
 /// Records that a server runs on `listen` with its management token in `token_path`, so the
 /// control commands find it without `--server`. A server killed leaves its record behind: a
 /// reader checks that the address is still a listening socket of this user's
-/// ([`super::address::listener_uid`]).
+/// ([`super::address::listener`]).
 pub fn remember_running(listen: std::net::SocketAddr, token_path: &Path) -> Result<()> {
     let path = state_path(RUNNING_PREFIX, listen)?;
     if let Some(dir) = path.parent() {

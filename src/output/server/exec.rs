@@ -153,7 +153,8 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
     let unset = |var: &str| std::env::var_os(var).is_none_or(|v| v.is_empty());
     let default_region = (unset("AWS_REGION") && unset("AWS_DEFAULT_REGION"))
         .then(|| default("region"))
-        .flatten();
+        .flatten()
+        .filter(|r| crate::identity::valid_region(r));
     let region = region
         .or(identity.region.as_deref())
         .or(default_region.as_deref());

@@ -69,18 +69,22 @@ pub const ACTIVATED: &str = "AWS_AS_ACTIVATED";
 /// - On a terminal: nobody evaluates a terminal.
 fn refuse_to_show(typed: &str, shell_given: bool) -> Result<()> {
     use std::io::IsTerminal;
+    let here = |pid: u32| pid == std::process::id() || pid == std::os::unix::process::parent_id();
+    let bypassed = !shell_given
+        && env(ACTIVATED)
+            .and_then(|pid| pid.parse().ok())
+            .is_some_and(here);
+    // Checked before anything is formatted: this runs on every cache hit.
+    if !bypassed && !std::io::stdout().is_terminal() {
+        return Ok(());
+    }
     let shown = printable(typed);
     let (what, exec_name) = match typed {
         "-" => ("aws-as -'s output".to_string(), "NAME"),
         PICK => ("the picked identity's credentials".to_string(), "NAME"),
         _ => (format!("{shown}'s credentials"), shown.as_str()),
     };
-    let here = |pid: u32| pid == std::process::id() || pid == std::os::unix::process::parent_id();
-    if !shell_given
-        && env(ACTIVATED)
-            .and_then(|pid| pid.parse().ok())
-            .is_some_and(here)
-    {
+    if bypassed {
         return Err(Error::new(format!(
             "not printing {what}: the activation's aws-as is not defined yet on the line that \
              activated it (sh, dash and tcsh see an alias only from the next line on), so the \
@@ -88,14 +92,11 @@ fn refuse_to_show(typed: &str, shell_given: bool) -> Result<()> {
              run one command with aws-as exec {exec_name} -- COMMAND"
         )));
     }
-    if std::io::stdout().is_terminal() {
-        return Err(Error::new(format!(
-            "not printing {what} on a terminal: activate aws-as in this shell \
-             (eval \"$(aws-as-activate -s)\", see aws-as-activate --help) and aws-as {shown} \
-             switches it, or write eval \"$(aws-as {shown})\""
-        )));
-    }
-    Ok(())
+    Err(Error::new(format!(
+        "not printing {what} on a terminal: activate aws-as in this shell \
+         (eval \"$(aws-as-activate -s)\", see aws-as-activate --help) and aws-as {shown} \
+         switches it, or write eval \"$(aws-as {shown})\""
+    )))
 }
 
 /// How `-i` is shown in messages.
@@ -105,8 +106,9 @@ const PICK: &str = "-i";
 /// the switch would be (a terminal, the activating shell), so nobody picks for nothing.
 pub fn pick(options: &mut Options) -> Result<()> {
     refuse_to_show(PICK, options.shell.is_some())?;
-    let config = Config::load()?;
-    let name = pick::pick(&config.names())?;
+    // The names completion offers: only those a switch can use.
+    let names = session::profile_names()?;
+    let name = pick::pick(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
     options.name = Some(name);
     options.pick = false;
     Ok(())

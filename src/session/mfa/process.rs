@@ -147,10 +147,17 @@ impl Drain {
 }
 
 /// The code in `mfa_process`'s output: its last word that is 6 digits, or two groups of three
-/// joined by a hyphen (ykman prints `ACCOUNT  123456`; oathtool and most scripts print just the
-/// code).
+/// joined by a hyphen or standing as two words, as an authenticator shows them (ykman prints
+/// `ACCOUNT  123456`; oathtool and most scripts print just the code).
 fn code_in(output: &str) -> Option<String> {
-    output.split_whitespace().rev().find_map(code_digits)
+    let words: Vec<&str> = output.split_whitespace().collect();
+    let three = |w: &str| w.len() == 3 && w.bytes().all(|b| b.is_ascii_digit());
+    (0..words.len()).rev().find_map(|i| {
+        code_digits(words[i]).or_else(|| {
+            (i > 0 && three(words[i - 1]) && three(words[i]))
+                .then(|| format!("{}{}", words[i - 1], words[i]))
+        })
+    })
 }
 
 /// The first line of what the command said on stderr, for a one-line error; printable only.
@@ -190,6 +197,13 @@ pub(super) fn run(profile: &str, command: &str) -> Result<String> {
     };
     for var in CREDENTIAL_VARS {
         cmd.env_remove(var);
+    }
+    // The user's own keys that a switch keeps for `aws-as -` (output::env names them; a session
+    // may not): none of the code command's business either.
+    for (var, _) in std::env::vars_os() {
+        if var.to_str().is_some_and(|v| v.starts_with("AWS_AS_SAVED_")) {
+            cmd.env_remove(var);
+        }
     }
     // Its own process group, so a timeout kills a pipeline's every process, not only its shell.
     cmd.process_group(0)
@@ -337,6 +351,8 @@ mod tests {
         );
         assert_eq!(code_in("111111 then 222222").as_deref(), Some("222222"));
         assert_eq!(code_in("code: 123-456").as_deref(), Some("123456"));
+        assert_eq!(code_in("ACCOUNT  123 456\n").as_deref(), Some("123456"));
+        assert_eq!(code_in("12 3456"), None);
         assert_eq!(code_in("1234567 12345 12345a"), None);
         assert_eq!(code_in(""), None);
     }

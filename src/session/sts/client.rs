@@ -70,7 +70,10 @@ where
                 format!(": {message}")
             };
             Error::with_cause(
-                format!("{failed}: HTTP {status} {code}{message} ({fix})"),
+                format!(
+                    "{failed}: HTTP {status} {}{message} ({fix})",
+                    excerpt(code.as_bytes(), secrets)
+                ),
                 cause,
             )
         }
@@ -253,7 +256,17 @@ impl StsApi for Sts {
                 .duration_seconds(duration_seconds as i32)
                 .send()
                 .await
-                .map_err(|e| describe("GetSessionToken", profile, e, &[&keys.secret_access_key]))?;
+                .map_err(|e| {
+                    // A page that echoes the request would show the MFA code too: six digits,
+                    // shorter than anything the excerpt hides by its look.
+                    let code = mfa.map_or("", |(_, code)| code);
+                    describe(
+                        "GetSessionToken",
+                        profile,
+                        e,
+                        &[&keys.secret_access_key, code],
+                    )
+                })?;
             convert("GetSessionToken", profile, out.credentials(), None)
         })
     }

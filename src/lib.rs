@@ -10,6 +10,7 @@ pub mod error;
 pub mod cli;
 pub mod identity;
 pub mod output;
+pub mod peer;
 pub mod private;
 pub mod session;
 

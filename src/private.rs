@@ -80,6 +80,23 @@ pub fn ensure_dir(dir: &Path, what: &str, env: &str) -> Result<()> {
     Ok(())
 }
 
+/// Makes this process undumpable (`PR_SET_DUMPABLE` 0), first thing in both binaries: every
+/// aws-as process may hold a secret (a cached session, long-term keys, the server's tokens). The
+/// kernel then writes no core file of it whatever the core limit, and other processes of the same
+/// user cannot ptrace it or read its memory or environment (its `/proc/PID` files become root's).
+/// One system call, on the cache-hit path too. `execve` makes a process dumpable again, so the
+/// commands aws-as starts (exec's, the browser, an `mfa_process`) are as they would be; and a
+/// process reads its own `/proc/self` files still (aws-as reads only `/proc/self/exe`, and the
+/// activation a parent shell's `/proc/PID/exe`, which this does not touch). Not RLIMIT_CORE: it
+/// is inherited across `execve`, and would take the core files of the user's own commands.
+pub fn undumpable() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_DUMPABLE takes plain integers and touches no memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+}
+
 /// Opens a file that is only ever locked (flock), creating it 0600: never through a symbolic
 /// link, and never truncated, since another process may hold its lock.
 pub fn lock_file(path: &Path) -> std::io::Result<File> {

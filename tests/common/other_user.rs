@@ -2,7 +2,9 @@
 //! throwaway system user (`useradd`, no home, no login shell) and removes it on drop, a failed
 //! test included; `command(program)` runs a program as that user (`setpriv` from util-linux:
 //! real and effective uid and gid, no supplementary groups, an empty environment but PATH, in
-//! `/`). Only root can make users: `None` elsewhere (CI runs as root).
+//! `/`); `wrap(&cmd)` runs a prepared command as them (its environment and directory kept);
+//! `own(path)` gives them a tree (a `Home`). Only root can make users: `None` elsewhere (CI runs
+//! as root).
 
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,6 +68,34 @@ impl OtherUser {
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .current_dir("/");
         cmd
+    }
+}
+
+impl OtherUser {
+    /// `cmd` (program, arguments, environment, directory) run as this user.
+    pub fn wrap(&self, cmd: &Command) -> Command {
+        let mut wrapped = self.command(cmd.get_program());
+        wrapped.args(cmd.get_args()).env_clear();
+        for (key, value) in cmd.get_envs() {
+            if let Some(value) = value {
+                wrapped.env(key, value);
+            }
+        }
+        if let Some(dir) = cmd.get_current_dir() {
+            wrapped.current_dir(dir);
+        }
+        wrapped
+    }
+
+    /// Gives `path` and everything under it to this user.
+    pub fn own(&self, path: &std::path::Path) {
+        let out = Command::new("chown")
+            .arg("-R")
+            .arg(format!("{}:{}", self.uid, self.gid))
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "chown {}", path.display());
     }
 }
 

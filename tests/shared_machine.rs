@@ -73,3 +73,86 @@ fn an_aws_as_process_leaves_no_core_and_its_memory_is_closed() {
         "the user's other processes read aws-as's /proc/PID/environ"
     );
 }
+
+/// What the shell may hold while an identity is active: its credentials, and the user's own a
+/// switch keeps in AWS_AS_SAVED_*; and a harmless variable that must get through.
+const PLANTED: [(&str, &str); 8] = [
+    ("AWS_ACCESS_KEY_ID", "ASIAPLANTEDSHELLKEY1"),
+    ("AWS_SECRET_ACCESS_KEY", "planted-shell-secret"),
+    ("AWS_SESSION_TOKEN", "planted-shell-token"),
+    ("AWS_SECURITY_TOKEN", "planted-shell-token"),
+    ("AWS_AS_SAVED_ACCESS_KEY_ID", "AKIAPLANTEDSAVEDKEY1"),
+    ("AWS_AS_SAVED_SECRET_ACCESS_KEY", "planted-saved-secret"),
+    ("AWS_AS_SAVED_SESSION_TOKEN", "planted-saved-token"),
+    ("AWS_AS_TEST_MARK", "passed-through"),
+];
+
+/// A program that writes its environment to `file`, then exits 0.
+fn env_dumper(path: &std::path::Path, file: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, format!("#!/bin/sh\nenv > '{}'\n", file.display())).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn assert_scrubbed(what: &str, file: &std::path::Path) {
+    let env = std::fs::read_to_string(file).unwrap_or_else(|_| panic!("{what} did not run"));
+    assert!(
+        env.lines().any(|l| l == "AWS_AS_TEST_MARK=passed-through"),
+        "{what}: the dump works"
+    );
+    let leaked: Vec<&str> = PLANTED[..7]
+        .iter()
+        .filter(|(name, _)| env.lines().any(|l| l.starts_with(&format!("{name}="))))
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(leaked.is_empty(), "{what} was given {leaked:?}");
+}
+
+/// Issue 18, case 5: `$BROWSER` and `notify-send` inherited the shell's credentials (a browser
+/// keeps them for its whole life); `mfa_process` already had them removed.
+#[test]
+fn the_browser_and_notify_send_get_no_credentials() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+
+    let browser_env = home.path().join("browser.env");
+    let browser = home.path().join("bin/browser");
+    env_dumper(&browser, &browser_env);
+    let out = run(home
+        .command(aws_as_bin())
+        .args(["login", "--mfa-code", "123456", ROLE1_PROFILE])
+        .env("AWS_AS_FEDERATION_ENDPOINT", sts.federation_endpoint())
+        .env("BROWSER", &browser)
+        .env("AWS_AS_BROWSER_TIMEOUT", "1")
+        .envs(PLANTED));
+    assert!(
+        !out.status.success(),
+        "the dumper never fetches the address"
+    );
+    assert_scrubbed("the browser", &browser_env);
+
+    // A home with no session yet (the login made one).
+    let home = Home::standard(&sts);
+    let notify_env = home.path().join("notify.env");
+    env_dumper(&home.path().join("bin/notify-send"), &notify_env);
+    let mut path = vec![home.path().join("bin")];
+    path.extend(std::env::split_paths(&test_path()));
+    let mut daemon = home
+        .command(aws_as_bin())
+        .args(["refresh", "my-role1-dev=dbeaver"])
+        .env("PATH", std::env::join_paths(path).unwrap())
+        .envs(PLANTED)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // No code source and no session: the daemon asks for one with a notification, and waits.
+    wait_for("the notification", Duration::from_secs(20), || {
+        std::fs::read_to_string(&notify_env).is_ok_and(|e| e.contains("AWS_AS_TEST_MARK"))
+    });
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    assert_scrubbed("notify-send", &notify_env);
+}

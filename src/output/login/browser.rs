@@ -203,7 +203,8 @@ pub struct Browser {
 impl Browser {
     /// `$BROWSER` (a `:`-separated list of commands, the first that starts wins; `%s` in one
     /// stands for the address, else it is appended), else `xdg-open` (`open` on macOS). The
-    /// command's words are split at blanks, never given to a shell.
+    /// command's words are split at blanks, never given to a shell. It gets no credential
+    /// variable: a browser would keep them for its whole life.
     pub fn open(address: &str) -> Result<Browser> {
         let candidates: Vec<Vec<String>> = match crate::env_var("BROWSER") {
             Some(list) => list
@@ -216,7 +217,7 @@ impl Browser {
         };
         for argv in &candidates {
             let (program, args) = argv.split_first().expect("words are never empty");
-            let started = Command::new(program)
+            let started = crate::without_credentials(&mut Command::new(program))
                 .args(args)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())

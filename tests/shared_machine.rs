@@ -156,3 +156,47 @@ fn the_browser_and_notify_send_get_no_credentials() {
     let _ = daemon.wait();
     assert_scrubbed("notify-send", &notify_env);
 }
+
+/// Issue 18, case 5: with the credentials file in a world-writable sticky directory, another
+/// user's FIFO named like its lock file made `aws-as write` hang (an open for writing waits for a
+/// reader). It fails at once now, in one line naming the FIFO, and writes nothing.
+#[test]
+fn another_users_fifo_as_the_lock_file_is_refused_at_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(user) = OtherUser::new() else {
+        return;
+    };
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    ok(&aws_as(&home, &["--mfa-code", "123456", ROLE1_PROFILE]));
+    let shared = home.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let lock = shared.join(".credentials.aws-as.lock");
+    ok(&run(user.command("mkfifo").arg(&lock)));
+    // The long-term keys are read from there too.
+    let credentials = shared.join("credentials");
+    std::fs::copy(home.credentials_path(), &credentials).unwrap();
+    let before = std::fs::read_to_string(&credentials).unwrap();
+    let started = std::time::Instant::now();
+    let out = try_run_with_timeout(
+        home.command(aws_as_bin())
+            .args(["write", ROLE1_PROFILE, "--profile", "dbeaver"])
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials),
+        Duration::from_secs(15),
+    )
+    .expect("aws-as write hung on the FIFO");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "{}", stdout_str(&out));
+    let err = stderr_str(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "{} is a FIFO, not a regular file: remove it",
+            lock.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&credentials).unwrap(), before);
+}

@@ -9,8 +9,10 @@
 #     tests/completions.rs), the AWS CLI v2 (Debian's awscli 2.9.x, at /usr/bin/aws: a Python
 #     program on /usr/bin/python3 with its own bundled botocore), Chromium (/usr/bin/chromium,
 #     for the browser tests), systemd (for `systemd-analyze verify` on unit files; see below),
-#     iproute2 (`ip netns`) and util-linux (`unshare`); and Node.js and npm, only when the
-#     machine has none (Debian's are Node 18, which the pinned playwright-core still supports).
+#     iproute2 (`ip netns`), util-linux (`unshare`; `setpriv`, which runs a test's attacker as a
+#     second user) and passwd (`useradd`, `userdel`: that user, made and removed by the test); and
+#     Node.js and npm, only when the machine has none (Debian's are Node 18, which the pinned
+#     playwright-core still supports).
 #   - tests/browser/node_modules: playwright-core from tests/browser/package-lock.json (npm ci),
 #     which drives /usr/bin/chromium and never downloads a browser of its own.
 #   - A Python venv at $REPO/.venv with moto (the local STS, tests/support/sts.py), boto3, the
@@ -52,12 +54,14 @@ apt_install() {
 
 # --- Debian packages -------------------------------------------------------------------------
 APT_PACKAGES=(zsh fish tcsh dash shellcheck golang-go golang-github-aws-aws-sdk-go-dev hyperfine tmux strace bash-completion
-    awscli chromium systemd iproute2 util-linux)
+    awscli chromium systemd iproute2 util-linux passwd)
 missing=()
-for cmd in zsh fish tcsh dash shellcheck go hyperfine tmux strace systemd-analyze ip unshare; do
+for cmd in zsh fish tcsh dash shellcheck go hyperfine tmux strace systemd-analyze ip unshare setpriv; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
 [ -f /usr/share/bash-completion/bash_completion ] || missing+=(bash-completion)
+# By path: /usr/sbin is not on a user's PATH on Debian.
+[ -x /usr/sbin/useradd ] || missing+=(/usr/sbin/useradd)
 # By path, not by PATH: another `aws` (the venv's v1, a pyenv shim) may come first there.
 [ -x /usr/bin/aws ] || missing+=(/usr/bin/aws)
 [ -x /usr/bin/chromium ] || missing+=(/usr/bin/chromium)

@@ -10,12 +10,38 @@ pub mod error;
 pub mod cli;
 pub mod identity;
 pub mod output;
+pub mod peer;
 pub mod private;
 pub mod session;
 
 /// An environment variable that is set and not empty: an empty one counts as unset everywhere.
 pub fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Variables that hold credentials: the shell's identity's, and the user's own a switch keeps in
+/// `AWS_AS_SAVED_*` (src/output/env.rs).
+const CREDENTIAL_VARS: [&str; 5] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+];
+
+/// A program aws-as starts for its own ends (the browser, `notify-send`, an `mfa_process`) gets
+/// no credentials from aws-as's environment: none is its business, and a browser keeps its
+/// environment for its whole life. Every `AWS_AS_SAVED_*` goes too (a switch's bookkeeping).
+pub fn without_credentials(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    for var in CREDENTIAL_VARS {
+        cmd.env_remove(var);
+    }
+    for (name, _) in std::env::vars_os() {
+        if name.as_encoded_bytes().starts_with(b"AWS_AS_SAVED_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
 }
 
 /// The STS endpoint override the SDK will use (`AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`).

@@ -80,16 +80,79 @@ pub fn ensure_dir(dir: &Path, what: &str, env: &str) -> Result<()> {
     Ok(())
 }
 
+/// Makes this process undumpable (`PR_SET_DUMPABLE` 0), first thing in both binaries: every
+/// aws-as process may hold a secret (a cached session, long-term keys, the server's tokens). The
+/// kernel then writes no core file of it whatever the core limit, and other processes of the same
+/// user cannot ptrace it or read its memory or environment (its `/proc/PID` files become root's).
+/// One system call, on the cache-hit path too. `execve` makes a process dumpable again, so the
+/// commands aws-as starts (exec's, the browser, an `mfa_process`) are as they would be; and a
+/// process reads its own `/proc/self` files still (aws-as reads only `/proc/self/exe`, and the
+/// activation a parent shell's `/proc/PID/exe`, which this does not touch). Not RLIMIT_CORE: it
+/// is inherited across `execve`, and would take the core files of the user's own commands.
+pub fn undumpable() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_DUMPABLE takes plain integers and touches no memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+}
+
 /// Opens a file that is only ever locked (flock), creating it 0600: never through a symbolic
-/// link, and never truncated, since another process may hold its lock.
+/// link, never truncated (another process may hold its lock), and only a regular file. The
+/// credentials file's lock sits beside it, in a directory others may write (`/tmp`): another
+/// user's FIFO by that name would block an open for writing until someone read it, so the open
+/// does not wait (O_NONBLOCK, cleared once it is known to be a regular file).
 pub fn lock_file(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new()
+    let not_regular = |what: &str| {
+        std::io::Error::other(format!(
+            "{} is {what}, not a regular file: remove it",
+            path.display()
+        ))
+    };
+    let file = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
+        .map_err(|e| match fs::symlink_metadata(path) {
+            // A FIFO no one reads (ENXIO), a socket, a link, a directory: named, not errno's words.
+            Ok(meta) if !meta.is_file() => not_regular(kind(&meta)),
+            _ => e,
+        })?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular(kind(&meta)));
+    }
+    // SAFETY: fcntl on a descriptor this function owns, with plain integer arguments.
+    unsafe {
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(file)
+}
+
+/// What a file that is not a regular one is, for a message.
+fn kind(meta: &fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
 }
 
 /// What opening a private file found.
@@ -214,5 +277,54 @@ pub fn create(path: &Path, data: &[u8], what: &str) -> Result<bool> {
             "cannot create the {what} {}: {e}",
             path.display()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_file_is_a_regular_file_opened_without_waiting() {
+        let dir = std::env::temp_dir().join(format!("aws-as-lock-test-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("fifo.lock");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid C string; mkfifo touches nothing else.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // No reader: the open would block without O_NONBLOCK.
+        let err = lock_file(&fifo).unwrap_err().to_string();
+        assert!(
+            err.ends_with("fifo.lock is a FIFO, not a regular file: remove it"),
+            "{err}"
+        );
+        // A reader: the open succeeds, and the type is checked after it.
+        let _reader = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+            .unwrap();
+        let err = lock_file(&fifo).unwrap_err().to_string();
+        assert!(err.contains("is a FIFO"), "{err}");
+        let link = dir.join("link.lock");
+        std::os::unix::fs::symlink(dir.join("target"), &link).unwrap();
+        let err = lock_file(&link).unwrap_err().to_string();
+        assert!(err.contains("is a symbolic link"), "{err}");
+        assert!(!dir.join("target").exists(), "the link was not followed");
+        let sub = dir.join("dir.lock");
+        fs::create_dir(&sub).unwrap();
+        assert!(
+            lock_file(&sub)
+                .unwrap_err()
+                .to_string()
+                .contains("is a directory")
+        );
+        // A regular file: locked, and its descriptor blocks again (O_NONBLOCK cleared).
+        let file = lock_file(&dir.join("ok.lock")).unwrap();
+        // SAFETY: F_GETFL on an open descriptor.
+        let flags = unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&file), libc::F_GETFL) };
+        assert_eq!(flags & libc::O_NONBLOCK, 0);
+        file.lock().unwrap();
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

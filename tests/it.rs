@@ -40,6 +40,7 @@ mod secrets; // secrets never in stderr, other files or a command line
 mod server; // `aws-as serve` with boto3, the AWS CLIs and the Go SDK
 mod server_exec; // `exec --server`: the command's environment, renewals, signals
 mod server_security; // attacks on the server, each refused with no credential
+mod shared_machine; // another user of the machine against what aws-as holds (issue 18)
 mod shell_env; // one-line activations, what a switch replaces given back, in every shell
 mod shells; // the activation scripts in real shells under strict options
 

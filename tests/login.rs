@@ -295,6 +295,103 @@ fn a_role_signs_in_through_a_one_time_address() {
     );
 }
 
+/// Another user of the machine, polling every process's command line for a one-time address (on
+/// the command line that holds its second argument: this test's browser, not another test's) and
+/// fetching it, over and over until its port closes. A line on stdout per attempt:
+/// what came back (the status, whether it carried a Location), never the Location itself.
+const THIEF: &str = r#"
+import http.client, json, os, re, sys, time
+pattern = re.compile(rb"http://127\.0\.0\.1:(\d+)(/[0-9a-f]+)")
+print("ready", flush=True)
+end = time.time() + float(sys.argv[1])
+found = None
+while time.time() < end:
+    if found is None:
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmdline = f.read()
+                m = sys.argv[2].encode() in cmdline and pattern.search(cmdline)
+            except OSError:
+                continue
+            if m:
+                found = (int(m.group(1)), m.group(2).decode())
+                break
+        continue
+    port, path = found
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("GET", path)
+        r = c.getresponse()
+        r.read()
+        out = {"status": r.status, "location": r.getheader("Location") is not None}
+    except ConnectionRefusedError:
+        print(json.dumps({"closed": True}), flush=True)
+        break
+    except Exception as e:
+        out = {"error": type(e).__name__}
+    print(json.dumps(out), flush=True)
+"#;
+
+/// Issue 18, case 1: the address is on the browser's command line, which every user can read;
+/// another user who fetches it first gets nothing (the connection is closed unread), and the
+/// user's browser still signs in.
+#[test]
+fn another_user_who_reads_the_address_gets_nothing() {
+    use std::io::{BufRead, BufReader};
+    let Some(thief) = OtherUser::new() else {
+        return;
+    };
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let browser = FakeBrowser::new(&home);
+    let mut attacker = thief
+        .command("/usr/bin/python3")
+        .args(["-c", THIEF, "60"])
+        .arg(&browser.script)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(attacker.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    let out = run(login(&home, &sts, &["--mfa-code", "123456", ROLE1_PROFILE])
+        .env("BROWSER", browser.command())
+        // Time for the thief to find the address and try it before the browser comes.
+        .env("FAKE_BROWSER_DELAY", "1.5"));
+    let _ = attacker.kill();
+    let _ = attacker.wait();
+    let attempts: Vec<serde_json::Value> = lines
+        .map_while(|l| l.ok())
+        .map(|l| serde_json::from_str(&l).unwrap())
+        .collect();
+    let err = stderr_str(&out);
+    assert!(out.status.success(), "{}", redact(&err));
+    let served: Vec<_> = attempts
+        .iter()
+        .filter(|a| a.get("status").is_some())
+        .collect();
+    assert!(served.is_empty(), "another user was answered: {served:?}");
+    assert!(
+        attempts.iter().any(|a| a.get("error").is_some()),
+        "the thief found the address and tried it: {attempts:?}"
+    );
+    assert!(
+        err.contains(&format!(
+            "aws-as: refused a connection to the one-time address from another user (uid {})",
+            thief.uid
+        )),
+        "{}",
+        redact(&err)
+    );
+    let report = browser.report().expect("the fake browser ran and reported");
+    assert_eq!(report["status"], 302, "{report}");
+    assert_eq!(report["followed"], 200, "{report}");
+    assert_eq!(logins(&sts).len(), 1);
+}
+
 #[test]
 fn print_prints_the_url_and_starts_no_browser() {
     let sts = Sts::moto();

@@ -12,6 +12,8 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     // written, not a silent death. std puts SIGPIPE back to the default in every child it starts.
     // SAFETY: no other thread exists yet, and SIG_IGN is a valid disposition.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    // No core file, ptrace or /proc/PID/mem for a process that reads cached secrets.
+    aws_as::private::undumpable();
     // As std's start-up does: a panic (a bug) is its message on stderr and exit status 101, not
     // an abort out of a function that cannot unwind.
     std::process::exit(

@@ -12,7 +12,7 @@ pub fn notify(summary: &str, body: &str) {
     }) else {
         return;
     };
-    let child = std::process::Command::new(program)
+    let child = crate::without_credentials(&mut std::process::Command::new(program))
         .args(["--app-name=aws-as", "--urgency=normal", summary, body])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

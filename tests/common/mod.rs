@@ -27,6 +27,8 @@
 //!   (`Server`: `addr`, `url`, `log`, `get`, `raw`, `imds_token`, `manage_token`, `manage`;
 //!   SIGTERM on drop), `free_port()`, `http(addr, bytes)` and its parsed answer (`Http`)
 //! - `notify`: `fake_notify_send(bin, file)` and the `notifications(file)` it recorded
+//! - `other_user`: `OtherUser::new()`, a throwaway second user (root only; removed on drop),
+//!   and `command(program)` to run a program as them (`setpriv`)
 //! - `text`: `strip_escapes` (what a terminal showed) and `redact` (panic messages)
 //!
 //! Secrets: `Call`'s `Debug` redacts the session token, and nothing here prints a child's stdout
@@ -38,6 +40,7 @@ mod clients;
 mod fixture;
 mod home;
 mod notify;
+mod other_user;
 mod paths;
 mod process;
 mod server;
@@ -48,6 +51,7 @@ pub use clients::*;
 pub use fixture::*;
 pub use home::*;
 pub use notify::*;
+pub use other_user::*;
 pub use paths::*;
 pub use process::*;
 pub use server::*;

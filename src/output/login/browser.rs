@@ -1,8 +1,15 @@
 //! Opening the sign-in URL without putting it on any command line: the browser gets a one-time
-//! `http://127.0.0.1:PORT/<random>` address instead (a process's arguments are readable by every
-//! user of the machine; the browser's too). The address answers one GET of its path with a 302
-//! to the sign-in URL, and then the port is closed: it is worth nothing once used, nor after the
-//! wait for the browser ends.
+//! `http://127.0.0.1:PORT/<random>` address instead. The address answers one GET of its path with
+//! a 302 to the sign-in URL, and then the port is closed: it is worth nothing once used, nor after
+//! the wait for the browser ends.
+//!
+//! The address itself is no secret: it is on the browser's command line, which every user of the
+//! machine can read (`/proc/*/cmdline`), and another user polling for it would fetch it first. So
+//! only the user's own processes are served: a connection whose socket another user owns
+//! (`crate::peer`, asked before a byte is read) is closed unanswered, and the address waits on
+//! for the browser. A file the browser opens instead (0600, in a 0700 directory) would hide the
+//! address too, but it holds the sign-in URL at rest for as long as the browser may take to read
+//! it, which aws-as cannot know, and not every browser follows a page's redirect (lynx, w3m).
 //!
 //! The server is std only: one listener on loopback, one connection at a time, a request head of
 //! at most 8 KiB read within 5 seconds; any other request gets a 404 and the address waits on.
@@ -65,18 +72,40 @@ impl OneTime {
         listener
             .set_nonblocking(true)
             .map_err(|e| Error::new(format!("cannot listen for the browser: {e}")))?;
+        let (mut unknown_owner, mut refused) = (false, false);
         loop {
             match listener.accept() {
-                Ok((mut stream, _)) => {
-                    let ours = is_the_get(&mut stream, &path);
-                    if ours {
-                        drop(listener);
-                        respond(stream, Some(target));
-                        return Ok(());
+                Ok((mut stream, peer)) => {
+                    let owner = stream
+                        .local_addr()
+                        .ok()
+                        .and_then(|local| crate::peer::owner(peer, local));
+                    match owner {
+                        // Closed unread: another user learns nothing, not even a 404.
+                        Some(uid) if uid != own_uid() => {
+                            if !refused {
+                                eprintln!(
+                                    "aws-as: refused a connection to the one-time address from another user (uid {uid})"
+                                );
+                            }
+                            refused = true;
+                        }
+                        None if crate::peer::CAN_TELL => unknown_owner = true,
+                        _ => {
+                            if is_the_get(&mut stream, &path) {
+                                drop(listener);
+                                respond(stream, Some(target));
+                                return Ok(());
+                            }
+                            respond(stream, None);
+                        }
                     }
-                    respond(stream, None);
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                // Asleep only when nobody waits: connections another user queues cost the
+                // browser's nothing but the lookup of their owner.
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(Error::new(format!("cannot listen for the browser: {e}"))),
             }
@@ -84,13 +113,19 @@ impl OneTime {
                 b.check()?;
             }
             if Instant::now() >= deadline {
-                return Err(Error::new(
-                    "no browser came to the one-time address in time (AWS_AS_BROWSER_TIMEOUT): check BROWSER, or use aws-as login --print",
-                ));
+                return Err(Error::new(if unknown_owner {
+                    "cannot tell which user connected to the one-time address (neither sock_diag nor /proc/net/tcp answered), so it was not served: use aws-as login --print"
+                } else {
+                    "no browser came to the one-time address in time (AWS_AS_BROWSER_TIMEOUT): check BROWSER, or use aws-as login --print"
+                }));
             }
-            std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+fn own_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
 }
 
 /// Reads one request; true when it is the GET of `path`.
@@ -168,7 +203,8 @@ pub struct Browser {
 impl Browser {
     /// `$BROWSER` (a `:`-separated list of commands, the first that starts wins; `%s` in one
     /// stands for the address, else it is appended), else `xdg-open` (`open` on macOS). The
-    /// command's words are split at blanks, never given to a shell.
+    /// command's words are split at blanks, never given to a shell. It gets no credential
+    /// variable: a browser would keep them for its whole life.
     pub fn open(address: &str) -> Result<Browser> {
         let candidates: Vec<Vec<String>> = match crate::env_var("BROWSER") {
             Some(list) => list
@@ -181,7 +217,7 @@ impl Browser {
         };
         for argv in &candidates {
             let (program, args) = argv.split_first().expect("words are never empty");
-            let started = Command::new(program)
+            let started = crate::without_credentials(&mut Command::new(program))
                 .args(args)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())

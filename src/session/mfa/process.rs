@@ -18,16 +18,6 @@ fn process_timeout() -> Duration {
     crate::env_seconds("AWS_AS_MFA_PROCESS_TIMEOUT", Duration::from_secs(60))
 }
 
-/// Variables holding the credentials of whatever identity the shell has now: not the code
-/// command's business.
-const CREDENTIAL_VARS: [&str; 5] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-];
-
 /// How `mfa_process` is started: its words when it is plain words (quoted as in sh), else the
 /// whole line for `/bin/sh -c`.
 #[derive(Debug, PartialEq, Eq)]
@@ -195,16 +185,8 @@ pub(super) fn run(profile: &str, command: &str) -> Result<String> {
             (cmd, "/bin/sh".to_string())
         }
     };
-    for var in CREDENTIAL_VARS {
-        cmd.env_remove(var);
-    }
-    // The user's own keys that a switch keeps for `aws-as -` (output::env names them; a session
-    // may not): none of the code command's business either.
-    for (var, _) in std::env::vars_os() {
-        if var.to_str().is_some_and(|v| v.starts_with("AWS_AS_SAVED_")) {
-            cmd.env_remove(var);
-        }
-    }
+    // The credentials of whatever identity the shell has now are not the code command's business.
+    crate::without_credentials(&mut cmd);
     // Its own process group, so a timeout kills a pipeline's every process, not only its shell.
     cmd.process_group(0)
         .stdin(Stdio::null())

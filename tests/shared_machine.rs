@@ -1,0 +1,202 @@
+//! Another user of the same machine, and the user's own other processes, against what an aws-as
+//! process holds (issue 18): its memory (a core file, /proc/PID/environ), the variables of the
+//! programs it starts, and the lock files it opens in a directory others can write. Each attack
+//! is run for real with a throwaway second user (`OtherUser`: root only, as in CI).
+
+use crate::common;
+
+use std::os::unix::process::ExitStatusExt;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::*;
+
+/// The children of `pid` (its main thread's), from /proc.
+fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_ascii_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Issue 18, case 5: `serve` dumped core with the served keys and tokens in it. An aws-as
+/// process waiting on an `mfa_process` holds the user's long-term keys; run as an ordinary user
+/// with `ulimit -c unlimited`, it must be unreadable to that same user's other processes
+/// (/proc/PID/environ) and leave no core when it aborts (SIGABRT: std catches a SIGSEGV sent by kill, for its stack-overflow message, and goes on).
+#[test]
+fn an_aws_as_process_leaves_no_core_and_its_memory_is_closed() {
+    let Some(user) = OtherUser::new() else {
+        return;
+    };
+    let home = Home::new();
+    home.config(
+        "[profile slow]\nmfa_serial = arn:aws:iam::111111111111:mfa/slow\nmfa_process = sleep 60\n",
+    )
+    .credentials(
+        "[slow]\naws_access_key_id = AKIASLOWEXAMPLE00001\naws_secret_access_key = slowsecret/EXAMPLEKEY\n",
+    )
+    .with_endpoint(&closed_port_endpoint());
+    user.own(home.path());
+    let mut cmd = home.command("sh");
+    cmd.args(["-c", "ulimit -c unlimited && exec aws-as slow", "sh"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = user.wrap(&cmd).spawn().unwrap();
+    // setpriv, sh and aws-as exec: the pid is aws-as-sts's once the mfa_process runs under it.
+    let pid = child.id();
+    let mut waiting = Vec::new();
+    wait_for("the mfa_process", Duration::from_secs(20), || {
+        waiting = children(pid);
+        !waiting.is_empty()
+    });
+    let environ = run(user.command("cat").arg(format!("/proc/{pid}/environ")));
+    // SAFETY: kill with a pid this test started.
+    unsafe { libc::kill(pid as i32, libc::SIGABRT) };
+    let status = child.wait().unwrap();
+    for orphan in waiting {
+        // SAFETY: the mfa_process this test's aws-as started, left behind by the crash.
+        unsafe { libc::kill(orphan as i32, libc::SIGKILL) };
+    }
+    assert_eq!(status.signal(), Some(libc::SIGABRT), "{status:?}");
+    assert!(!status.core_dumped(), "aws-as dumped core: {status:?}");
+    let cores: Vec<_> = std::fs::read_dir(home.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("core"))
+        .map(|e| e.path())
+        .collect();
+    assert!(cores.is_empty(), "core files: {cores:?}");
+    assert!(
+        !environ.status.success(),
+        "the user's other processes read aws-as's /proc/PID/environ"
+    );
+}
+
+/// What the shell may hold while an identity is active: its credentials, and the user's own a
+/// switch keeps in AWS_AS_SAVED_*; and a harmless variable that must get through.
+const PLANTED: [(&str, &str); 8] = [
+    ("AWS_ACCESS_KEY_ID", "ASIAPLANTEDSHELLKEY1"),
+    ("AWS_SECRET_ACCESS_KEY", "planted-shell-secret"),
+    ("AWS_SESSION_TOKEN", "planted-shell-token"),
+    ("AWS_SECURITY_TOKEN", "planted-shell-token"),
+    ("AWS_AS_SAVED_ACCESS_KEY_ID", "AKIAPLANTEDSAVEDKEY1"),
+    ("AWS_AS_SAVED_SECRET_ACCESS_KEY", "planted-saved-secret"),
+    ("AWS_AS_SAVED_SESSION_TOKEN", "planted-saved-token"),
+    ("AWS_AS_TEST_MARK", "passed-through"),
+];
+
+/// A program that writes its environment to `file`, then exits 0.
+fn env_dumper(path: &std::path::Path, file: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, format!("#!/bin/sh\nenv > '{}'\n", file.display())).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn assert_scrubbed(what: &str, file: &std::path::Path) {
+    let env = std::fs::read_to_string(file).unwrap_or_else(|_| panic!("{what} did not run"));
+    assert!(
+        env.lines().any(|l| l == "AWS_AS_TEST_MARK=passed-through"),
+        "{what}: the dump works"
+    );
+    let leaked: Vec<&str> = PLANTED[..7]
+        .iter()
+        .filter(|(name, _)| env.lines().any(|l| l.starts_with(&format!("{name}="))))
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(leaked.is_empty(), "{what} was given {leaked:?}");
+}
+
+/// Issue 18, case 5: `$BROWSER` and `notify-send` inherited the shell's credentials (a browser
+/// keeps them for its whole life); `mfa_process` already had them removed.
+#[test]
+fn the_browser_and_notify_send_get_no_credentials() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+
+    let browser_env = home.path().join("browser.env");
+    let browser = home.path().join("bin/browser");
+    env_dumper(&browser, &browser_env);
+    let out = run(home
+        .command(aws_as_bin())
+        .args(["login", "--mfa-code", "123456", ROLE1_PROFILE])
+        .env("AWS_AS_FEDERATION_ENDPOINT", sts.federation_endpoint())
+        .env("BROWSER", &browser)
+        .env("AWS_AS_BROWSER_TIMEOUT", "1")
+        .envs(PLANTED));
+    assert!(
+        !out.status.success(),
+        "the dumper never fetches the address"
+    );
+    assert_scrubbed("the browser", &browser_env);
+
+    // A home with no session yet (the login made one).
+    let home = Home::standard(&sts);
+    let notify_env = home.path().join("notify.env");
+    env_dumper(&home.path().join("bin/notify-send"), &notify_env);
+    let mut path = vec![home.path().join("bin")];
+    path.extend(std::env::split_paths(&test_path()));
+    let mut daemon = home
+        .command(aws_as_bin())
+        .args(["refresh", "my-role1-dev=dbeaver"])
+        .env("PATH", std::env::join_paths(path).unwrap())
+        .envs(PLANTED)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // No code source and no session: the daemon asks for one with a notification, and waits.
+    wait_for("the notification", Duration::from_secs(20), || {
+        std::fs::read_to_string(&notify_env).is_ok_and(|e| e.contains("AWS_AS_TEST_MARK"))
+    });
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    assert_scrubbed("notify-send", &notify_env);
+}
+
+/// Issue 18, case 5: with the credentials file in a world-writable sticky directory, another
+/// user's FIFO named like its lock file made `aws-as write` hang (an open for writing waits for a
+/// reader). It fails at once now, in one line naming the FIFO, and writes nothing.
+#[test]
+fn another_users_fifo_as_the_lock_file_is_refused_at_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(user) = OtherUser::new() else {
+        return;
+    };
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    ok(&aws_as(&home, &["--mfa-code", "123456", ROLE1_PROFILE]));
+    let shared = home.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let lock = shared.join(".credentials.aws-as.lock");
+    ok(&run(user.command("mkfifo").arg(&lock)));
+    // The long-term keys are read from there too.
+    let credentials = shared.join("credentials");
+    std::fs::copy(home.credentials_path(), &credentials).unwrap();
+    let before = std::fs::read_to_string(&credentials).unwrap();
+    let started = std::time::Instant::now();
+    let out = try_run_with_timeout(
+        home.command(aws_as_bin())
+            .args(["write", ROLE1_PROFILE, "--profile", "dbeaver"])
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials),
+        Duration::from_secs(15),
+    )
+    .expect("aws-as write hung on the FIFO");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "{}", stdout_str(&out));
+    let err = stderr_str(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "{} is a FIFO, not a regular file: remove it",
+            lock.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&credentials).unwrap(), before);
+}

@@ -1,8 +1,9 @@
-//! Whose section it is: aws-as writes into one it wrote (its marker), or a missing one; another
-//! tool's, or long-term keys, only with `--force`; the profiles an identity is made from never.
+//! Whose section it is: aws-as writes into one it wrote (its marker, still holding a session), or
+//! a missing one; another tool's, or long-term keys (even under aws-as's marker), only with
+//! `--force`; the profiles an identity is made from never.
 
 use super::file::{self, Location};
-use super::model::Document;
+use super::model::{Document, Section};
 use super::verify::{check_header, check_section_name, readable};
 use crate::error::Result;
 use crate::identity::{Config, MARKER};
@@ -10,8 +11,12 @@ use crate::identity::{Config, MARKER};
 /// Who a section of the credentials file belongs to.
 pub(super) enum Owner {
     Missing,
-    /// It has aws-as's marker.
+    /// It has aws-as's marker, and a session as aws-as writes one.
     AwsAs,
+    /// It has aws-as's marker, but someone put long-term keys in it since (`aws configure set
+    /// aws_access_key_id AKIA… --profile SECTION` leaves the marker there): the user's now.
+    /// What was found.
+    MarkedLongTermKeys(&'static str),
     LongTermKeys,
     OtherSession,
     Other,
@@ -23,13 +28,35 @@ pub(super) fn owner(doc: &Document<'_>, section: &str) -> Owner {
     };
     let has = |k: &str| doc.value(s, k).is_some_and(|v| !v.is_empty());
     if has(MARKER) {
-        Owner::AwsAs
+        match long_term_keys(doc, s) {
+            Some(found) => Owner::MarkedLongTermKeys(found),
+            None => Owner::AwsAs,
+        }
     } else if has("aws_session_token") || has("aws_security_token") {
         Owner::OtherSession
     } else if has("aws_access_key_id") || has("aws_secret_access_key") {
         Owner::LongTermKeys
     } else {
         Owner::Other
+    }
+}
+
+/// What makes the keys in `s` long-term ones, if they are. aws-as always writes a key id, a
+/// secret and a session token together, and its key ids are temporary (`ASIA`). An `AKIA` key
+/// id is an IAM user's long-term key, whatever else is in the section: `aws configure set`
+/// changes one key at a time and leaves the session token aws-as wrote in place. A key without
+/// a session token is no session aws-as wrote either (STS gives none without a token).
+pub(super) fn long_term_keys(doc: &Document<'_>, s: Section) -> Option<&'static str> {
+    let value = |k: &str| doc.value(s, k).filter(|v| !v.is_empty());
+    let key_id = value("aws_access_key_id");
+    let keys = key_id.is_some() || value("aws_secret_access_key").is_some();
+    let session = value("aws_session_token").is_some() || value("aws_security_token").is_some();
+    if key_id.is_some_and(|k| k.starts_with("AKIA")) {
+        Some("an AKIA access key id")
+    } else if keys && !session {
+        Some("keys without a session token")
+    } else {
+        None
     }
 }
 
@@ -46,6 +73,9 @@ pub(super) fn check_owner(
     match owner(doc, section) {
         Owner::Missing | Owner::AwsAs => {}
         _ if force => {}
+        Owner::MarkedLongTermKeys(found) => bail!(
+            "[{section}] in {file_name} holds long-term keys now ({found}), though it has {MARKER}: aws-as did not write them; to keep them delete its {MARKER} line, else {force_hint} to replace them (the old file is kept as a backup)"
+        ),
         Owner::LongTermKeys => bail!(
             "[{section}] in {file_name} holds long-term keys aws-as did not write (aws_access_key_id without a session token): {force_hint} to replace them (the old file is kept as a backup)"
         ),
@@ -62,6 +92,17 @@ pub(super) fn check_owner(
         );
     }
     Ok(())
+}
+
+/// What long-term keys the file's `section` holds under aws-as's marker, if it does (`refresh`
+/// leaves such a section alone rather than retry a write that must fail).
+pub(super) fn marked_long_term_keys(section: &str) -> Result<Option<&'static str>> {
+    let text = file::read()?.unwrap_or_default();
+    let doc = super::model::parse(&text);
+    Ok(match owner(&doc, section) {
+        Owner::MarkedLongTermKeys(found) => Some(found),
+        _ => None,
+    })
 }
 
 /// Everything [`write`] would refuse, checked before credentials are obtained: a write that

@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::owner::precheck;
+use super::owner::{marked_long_term_keys, precheck};
 use super::verify::check_section_name;
 use super::write::{write, written_identity, written_sections};
 use crate::error::{Cause, Error, Result};
@@ -99,6 +99,9 @@ struct Job {
     /// Set while waiting for a session made in a terminal: the cache directory's modification
     /// time when the wait began (or at the last look).
     waiting: Option<Option<SystemTime>>,
+    /// Left alone for good: the section holds long-term keys now (owner.rs), which are the
+    /// user's; the daemon goes on with its other sections.
+    left: bool,
 }
 
 fn log(line: &str) {
@@ -272,6 +275,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
             failures: 0,
             force,
             waiting: None,
+            left: false,
         })
         .collect();
     let shown: Vec<String> = jobs
@@ -292,12 +296,14 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
         let mtime = cache_mtime(&cache_dir);
         for job in jobs.iter_mut() {
             let changed = matches!(job.waiting, Some(seen) if seen != mtime);
-            if job.due <= now || changed {
+            if !job.left && (job.due <= now || changed) {
                 renew(job, &request, connect, &cache_dir);
             }
         }
         let now = SystemTime::now();
-        let due = jobs.iter().map(|j| j.due).min().unwrap_or(now + STEP);
+        let due = (jobs.iter().filter(|j| !j.left).map(|j| j.due))
+            .min()
+            .unwrap_or(now + STEP);
         let waiting = jobs.iter().any(|j| j.waiting.is_some());
         if let Some(sig) = wait(&signals, sleep_for(now, due, waiting)) {
             log(&format!("stopped ({})", signal_name(sig)));
@@ -308,6 +314,18 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
 
 fn renew(job: &mut Job, request: &Request, connect: Option<Connect>, cache_dir: &std::path::Path) {
     let section = job.target.section.clone();
+    // Checked before STS is asked: a write into it must fail, and retrying it would log the
+    // refusal again at every back-off. `--force` (first write only) replaces the keys, as
+    // `write --force` does; the backup keeps them.
+    if !job.force
+        && let Ok(Some(found)) = marked_long_term_keys(&section)
+    {
+        job.left = true;
+        return log(&format!(
+            "[{section}] left alone: it holds long-term keys now ({found}), though it has {}; aws-as did not write them. To keep them delete that line; to have aws-as write there again, aws-as write NAME --profile {section} --force, then restart aws-as refresh",
+            crate::identity::MARKER
+        ));
+    }
     let name = match job.target.name.clone() {
         Some(name) => name,
         None => match written_identity(&section) {

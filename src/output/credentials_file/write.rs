@@ -1,12 +1,13 @@
 //! A section written or taken out under the file's lock, each edit checked (verify.rs) and only
-//! where aws-as may (owner.rs); the sections aws-as wrote; a backup without them.
+//! where aws-as may (owner.rs); the sections aws-as wrote; a backup without them (but with any
+//! long-term keys).
 
 use chrono::{DateTime, Utc};
 
 use super::edit;
 use super::file::{self, Location};
 use super::model::{Document, parse};
-use super::owner::{Owner, check_owner, check_protected, owner};
+use super::owner::{Owner, check_owner, check_protected, long_term_keys, owner};
 use super::verify::{check_section_name, check_value, edit_text, readable, verify};
 use super::{EXPIRY, REGION, WRITTEN};
 use crate::error::Result;
@@ -142,6 +143,9 @@ fn removable<'a>(
         Owner::Missing => {
             bail!("there is no section [{section}] in {file_name}: nothing to remove")
         }
+        Owner::MarkedLongTermKeys(found) => bail!(
+            "[{section}] in {file_name} holds long-term keys now ({found}), though it has {MARKER}: aws-as did not write them and removes only its own sessions; to keep them delete its {MARKER} line, else edit the file by hand"
+        ),
         _ => bail!(
             "[{section}] in {file_name} was not written by aws-as (it has no {MARKER}): aws-as removes only its own sections; edit the file by hand"
         ),
@@ -173,7 +177,9 @@ pub fn written_identity(section: &str) -> Result<Option<String>> {
 
 /// `text` without the keys of the sections aws-as wrote: what a backup keeps. Those sections
 /// hold live session tokens that aws-as can write again at any time; a backup is for what the
-/// user wrote, and should not be one more copy of a secret that outlives its use.
+/// user wrote, and should not be one more copy of a secret that outlives its use. A marked
+/// section that holds long-term keys now (owner.rs) is the user's: a backup keeps it whole, the
+/// one copy left of keys a forced write replaces.
 pub fn strip_written(text: &str) -> String {
     let mut text = text.to_string();
     loop {
@@ -183,7 +189,7 @@ pub fn strip_written(text: &str) -> String {
         }
         let Some(name) = doc.sections().into_iter().find_map(|(name, s)| {
             let keys: Vec<String> = doc.entries(s).into_iter().filter_map(|(k, _)| k).collect();
-            keys.iter().any(|k| k == MARKER).then_some(name)
+            (keys.iter().any(|k| k == MARKER) && long_term_keys(&doc, s).is_none()).then_some(name)
         }) else {
             return text;
         };

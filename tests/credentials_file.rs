@@ -1027,3 +1027,113 @@ fn a_missing_file_and_directory_are_made_private() {
         "nothing to back up"
     );
 }
+
+/// Issue 18, case 4: a section aws-as wrote, into which the user put an IAM user's long-term
+/// keys since with the real `aws configure set` (one key at a time: aws-as's marker and its old
+/// session token stay). The keys are the user's: `write`, `write --remove` refuse the section and
+/// leave the file byte for byte; a write elsewhere backs the keys up; a forced write replaces
+/// them and its backup holds them.
+#[test]
+fn long_term_keys_put_in_a_section_aws_as_wrote_are_never_dropped() {
+    const KEY_ID: &str = "AKIADBEAVEREXAMPLE01";
+    const SECRET: &str = "dbeaver/long+term/SECRET0000000000000001";
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    cache_all(&home);
+    let path = home.credentials_path();
+    let backup = |n: usize| home.path().join(format!(".aws/credentials.aws-as.{n}"));
+    ok(&aws_as(
+        &home,
+        &["write", ROLE1_PROFILE, "--profile", "dbeaver"],
+    ));
+    for (key, value) in [
+        ("aws_access_key_id", KEY_ID),
+        ("aws_secret_access_key", SECRET),
+    ] {
+        ok(&run(home.command(aws_cli()).args([
+            "configure",
+            "set",
+            key,
+            value,
+            "--profile",
+            "dbeaver",
+        ])));
+    }
+    let text = read(&path);
+    let dbeaver = section(&text, "dbeaver");
+    assert_eq!(dbeaver["aws_access_key_id"], KEY_ID, "{}", redact(&text));
+    assert_eq!(
+        dbeaver["aws_as_identity"], ROLE1_PROFILE,
+        "the marker stayed"
+    );
+    let before = listing(&home.path().join(".aws"));
+    let no_secret = |err: &str| assert!(!err.contains(SECRET), "the secret in: {err}");
+
+    let cases: [(&[&str], &[&str]); 3] = [
+        (
+            &["write", ROLE1_PROFILE, "--profile", "dbeaver"],
+            &[
+                "[dbeaver]",
+                "long-term keys",
+                "AKIA",
+                "aws_as_identity",
+                "--force",
+            ],
+        ),
+        (
+            &["write", ROLE2_PROFILE, "--profile", "dbeaver"],
+            &["[dbeaver]", "long-term keys", "--force"],
+        ),
+        (
+            &["write", "--remove", "dbeaver"],
+            &["[dbeaver]", "long-term keys", "aws_as_identity", "by hand"],
+        ),
+    ];
+    for (args, expect) in cases {
+        no_secret(&fails(&aws_as(&home, args), expect));
+        assert_eq!(
+            listing(&home.path().join(".aws")),
+            before,
+            "{args:?}: nothing written"
+        );
+    }
+
+    // With the session token taken out too, the keys are just as much the user's.
+    let no_token: String = text
+        .lines()
+        .filter(|l| !l.starts_with("aws_session_token"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, &no_token).unwrap();
+    let before = listing(&home.path().join(".aws"));
+    no_secret(&fails(
+        &aws_as(&home, &["write", "--remove", "dbeaver"]),
+        &["[dbeaver]", "long-term keys"],
+    ));
+    assert_eq!(listing(&home.path().join(".aws")), before);
+
+    // A write into another section backs the file up: with the keys.
+    ok(&aws_as(
+        &home,
+        &["write", ROLE2_PROFILE, "--profile", "other"],
+    ));
+    assert_eq!(
+        read(&backup(1)),
+        no_token,
+        "the backup holds [dbeaver] whole"
+    );
+    assert_eq!(
+        section(&read(&path), "dbeaver")["aws_access_key_id"],
+        KEY_ID
+    );
+
+    // Forced, the write replaces them; the newest backup is the only copy left, and holds them.
+    ok(&aws_as(
+        &home,
+        &["write", ROLE1_PROFILE, "--profile", "dbeaver", "--force"],
+    ));
+    assert!(!read(&path).contains(SECRET));
+    let kept = read(&backup(1));
+    assert_eq!(section(&kept, "dbeaver")["aws_access_key_id"], KEY_ID);
+    assert_eq!(section(&kept, "dbeaver")["aws_secret_access_key"], SECRET);
+}

@@ -248,6 +248,85 @@ fn roles_are_renewed_across_their_expiry_from_the_cached_mfa_session() {
     assert!(!home.path().join(".aws/credentials.aws-as.2").exists());
 }
 
+/// Issue 18, case 4: one of the sections `--all` keeps turned into an IAM user's long-term keys
+/// (`aws configure set`, aws-as's marker left in): the daemon leaves it alone with one line and
+/// goes on renewing the other.
+#[test]
+fn a_section_that_now_holds_long_term_keys_is_left_alone_and_the_others_renewed() {
+    const KEY_ID: &str = "AKIADBEAVEREXAMPLE01";
+    const SECRET: &str = "dbeaver/long+term/SECRET0000000000000001";
+    let sts = Sts::moto_with_lifetimes(&[("AssumeRole", 8)]);
+    let home = Home::standard(&sts);
+    ok(&aws_as(&home, &["--mfa-code", "123456", USER_PROFILE]));
+    ok(&aws_as(
+        &home,
+        &["write", ROLE1_PROFILE, "--profile", "dbeaver"],
+    ));
+    ok(&aws_as(
+        &home,
+        &["write", ROLE2_PROFILE, "--profile", "other"],
+    ));
+    for (key, value) in [
+        ("aws_access_key_id", KEY_ID),
+        ("aws_secret_access_key", SECRET),
+    ] {
+        ok(&run(home.command(aws_cli()).args([
+            "configure",
+            "set",
+            key,
+            value,
+            "--profile",
+            "dbeaver",
+        ])));
+    }
+    let dbeaver = |key: &str| section_value(&home, "dbeaver", key);
+    let before: Vec<Option<String>> = [
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "aws_as_identity",
+    ]
+    .iter()
+    .map(|k| dbeaver(k))
+    .collect();
+    assert_eq!(before[0].as_deref(), Some(KEY_ID));
+
+    let mut daemon = Daemon::start(&home, &["--all"]);
+    daemon.wait_for(
+        "[other] holds my-role2-dev's credentials",
+        3,
+        Duration::from_secs(40),
+    );
+    let status = daemon.term(Duration::from_secs(5));
+    assert!(status.success(), "{status:?}");
+    let after: Vec<Option<String>> = [
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "aws_as_identity",
+    ]
+    .iter()
+    .map(|k| dbeaver(k))
+    .collect();
+    assert_eq!(after, before, "[dbeaver] is as the user left it");
+    let lines = daemon.lines();
+    let about: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("[dbeaver]") && !l.contains("keeping"))
+        .collect();
+    assert_eq!(
+        about.len(),
+        1,
+        "one line about [dbeaver]: {}",
+        redact(&lines.join("\n"))
+    );
+    for e in ["left alone", "long-term keys", "AKIA", "aws_as_identity"] {
+        assert!(about[0].contains(e), "{e:?} not in: {}", about[0]);
+    }
+    assert!(!lines.join("\n").contains(SECRET));
+    no_secret_in(&lines, &home);
+}
+
 #[test]
 fn renewals_write_the_region_and_keep_one_changed_by_hand() {
     let sts = Sts::moto_with_lifetimes(&[("AssumeRole", 6)]);

@@ -278,10 +278,11 @@ class StsApp:
                     "The security token included in the request is expired",
                 )
             lifetime = self.lifetimes.get(call["action"])
-            if lifetime is None:
-                return self.remember_tokens(self.moto(environ, start_response))
             return self.remember_tokens(
-                self.rewritten(environ, start_response, lambda b: shorten(b, lifetime))
+                self.rewritten(
+                    environ, start_response,
+                    lambda b: temporary_key_id(b if lifetime is None else shorten(b, lifetime)),
+                )
             )
         return self.answer_fault(environ, start_response, call)
 
@@ -399,6 +400,14 @@ class StsApp:
         headers.append(("Content-Length", str(len(body))))
         start_response(seen["status"], headers)
         return [body]
+
+
+def temporary_key_id(body):
+    """The response with an ``ASIA`` key id where moto gives ``AKIA``: moto answers
+    GetSessionToken and GetFederationToken with the fixed long-term-looking id
+    AKIAIOSFODNN7EXAMPLE, where STS gives every temporary credential an ASIA id (and aws-as
+    takes an AKIA id in a section for an IAM user's long-term key)."""
+    return body.replace(b"<AccessKeyId>AKIA", b"<AccessKeyId>ASIA")
 
 
 def shorten(body, seconds):

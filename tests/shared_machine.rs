@@ -200,3 +200,127 @@ fn another_users_fifo_as_the_lock_file_is_refused_at_once() {
     );
     assert_eq!(std::fs::read_to_string(&credentials).unwrap(), before);
 }
+
+/// What another user's program gets from the server at `addr`: for each raw request, every byte
+/// of the answer (python, as that user; a reset reads as nothing).
+fn as_other_user(user: &OtherUser, addr: &str, requests: &[String]) -> Vec<String> {
+    const CLIENT: &str = r#"
+import json, socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+got = []
+for request in json.loads(sys.stdin.read()):
+    data = b""
+    try:
+        with socket.create_connection((host, int(port)), timeout=5) as s:
+            s.sendall(request.encode())
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError:
+        pass
+    got.append(data.decode("latin-1"))
+print(json.dumps(got))
+"#;
+    let mut child = user
+        .command("/usr/bin/python3")
+        .args(["-c", CLIENT, addr])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = serde_json::to_string(requests).unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Issue 18, case 3: being local counted as being allowed, so another user's `curl` did the IMDS
+/// PUT and GET and got the served identity's keys (and, with a token it had learnt, the ECS
+/// answer and the management API). Their connections are closed unread now, and the log says
+/// whose; the user's own requests are served, and `--allow-user` serves the one it names.
+#[test]
+fn another_user_gets_nothing_from_the_server_unless_allowed() {
+    let Some(user) = OtherUser::new() else {
+        return;
+    };
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    ok(&aws_as(&home, &["--mfa-code", "123456", ROLE1_PROFILE]));
+    let requests = |server: &Server| -> Vec<String> {
+        let host = server.addr();
+        let ecs = run(home.command(aws_as_bin()).args([
+            "server",
+            "env",
+            ROLE1_PROFILE,
+            "--server",
+            &host,
+        ]));
+        assert!(ecs.status.success(), "{}", stderr_str(&ecs));
+        let ecs = stdout_str(&ecs)
+            .lines()
+            .find_map(|l| l.strip_prefix("export AWS_CONTAINER_AUTHORIZATION_TOKEN="))
+            .unwrap()
+            .trim_matches('\'')
+            .to_string();
+        // Tokens the other user is assumed to have learnt: only the connection's owner stops them.
+        let imds = server.imds_token();
+        let manage = server.manage_token();
+        let creds = format!("/latest/meta-data/iam/security-credentials/{ROLE1_PROFILE}");
+        vec![
+            format!(
+                "PUT /latest/api/token HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+                 X-aws-ec2-metadata-token-ttl-seconds: 300\r\nContent-Length: 0\r\n\r\n"
+            ),
+            format!(
+                "GET {creds} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+                 X-aws-ec2-metadata-token: {imds}\r\n\r\n"
+            ),
+            format!(
+                "GET /ecs/{ROLE1_PROFILE} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+                 Authorization: {ecs}\r\n\r\n"
+            ),
+            format!(
+                "GET /manage/session HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+                 Authorization: Bearer {manage}\r\n\r\n"
+            ),
+        ]
+    };
+
+    let server = home.serve(&[ROLE1_PROFILE]);
+    let got = as_other_user(&user, &server.addr(), &requests(&server));
+    for answer in &got {
+        assert!(answer.is_empty(), "another user got an answer: {answer}");
+    }
+    server.wait_for_log(&format!(
+        "refused a connection from another user (uid {}), closed unread",
+        user.uid
+    ));
+    let log = server.log();
+    assert!(!log.contains(&server.manage_token()), "{log}");
+    // The user's own programs are served as before.
+    let token = server.imds_token();
+    let own = server.get(
+        &format!("/latest/meta-data/iam/security-credentials/{ROLE1_PROFILE}"),
+        &[("X-aws-ec2-metadata-token", &token)],
+    );
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert!(own.body.contains("AccessKeyId"), "{}", own.body);
+    drop(server);
+
+    let server = home.serve(&[ROLE1_PROFILE, "--allow-user", &user.name]);
+    let got = as_other_user(&user, &server.addr(), &requests(&server));
+    let status = |answer: &str| answer.lines().next().unwrap_or("").to_string();
+    assert!(status(&got[0]).contains(" 200 "), "{}", got[0]);
+    assert!(got[1].contains("AccessKeyId"), "{}", got[1]);
+    assert!(got[2].contains("AccessKeyId"), "{}", got[2]);
+    assert!(status(&got[3]).contains(" 200 "), "{}", got[3]);
+    assert!(
+        !server.log().contains("refused a connection"),
+        "{}",
+        server.log()
+    );
+}

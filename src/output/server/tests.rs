@@ -27,6 +27,7 @@ fn server(served: Option<&str>, imds_v1: bool) -> State {
             ecs: EcsKey::ephemeral().unwrap(),
             manage_token: Some(MANAGE.to_string()),
             log_all: false,
+            allowed_users: Vec::new(),
         },
     )
     .unwrap();
@@ -614,6 +615,7 @@ fn state_without_manage() -> (State, tokio::sync::watch::Receiver<bool>) {
             ecs: EcsKey::ephemeral().unwrap(),
             manage_token: None,
             log_all: false,
+            allowed_users: Vec::new(),
         },
     )
     .unwrap()

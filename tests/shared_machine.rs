@@ -1,6 +1,7 @@
 //! Another user of the same machine, and the user's own other processes, against what an aws-as
 //! process holds (issue 18): its memory (a core file, /proc/PID/environ), the variables of the
-//! programs it starts, and the lock files it opens in a directory others can write. Each attack
+//! programs it starts, the lock files it opens in a directory others can write, and the
+//! credentials server (its answers and its connections). Each attack
 //! is run for real with a throwaway second user (`OtherUser`: root only, as in CI).
 
 use crate::common;
@@ -322,5 +323,89 @@ fn another_user_gets_nothing_from_the_server_unless_allowed() {
         !server.log().contains("refused a connection"),
         "{}",
         server.log()
+    );
+}
+
+/// Issue 18, case 5: 256 idle connections held by another user blocked every request of the
+/// user's own (one limit for everyone). Another user's connections are closed at accept now and
+/// take none; one `--allow-user` names holds at most 64. And `--allow-user` of nobody is one line.
+#[test]
+fn another_users_idle_connections_leave_the_users_own_served() {
+    let Some(user) = OtherUser::new() else {
+        return;
+    };
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    ok(&aws_as(&home, &["--mfa-code", "123456", ROLE1_PROFILE]));
+    const HOLD: &str = r#"
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+held = [socket.create_connection((host, int(port)), timeout=5) for _ in range(300)]
+time.sleep(0.5)
+print("holding", flush=True)
+sys.stdin.read()
+"#;
+    let served_while_held = |args: &[&str]| {
+        let server = home.serve(args);
+        let mut holder = user
+            .command("/usr/bin/python3")
+            .args(["-c", HOLD, &server.addr()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(holder.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        assert_eq!(line, "holding\n");
+        let answer = server.raw(
+            format!(
+                "PUT /latest/api/token HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+                 X-aws-ec2-metadata-token-ttl-seconds: 300\r\nContent-Length: 0\r\n\r\n",
+                server.addr()
+            )
+            .as_bytes(),
+        );
+        drop(holder.stdin.take());
+        holder.wait().unwrap();
+        assert_eq!(
+            answer.as_ref().map(|a| a.status),
+            Some(200),
+            "the user's own request, while another user holds 300 connections\n{}",
+            server.log()
+        );
+        server.log()
+    };
+    let log = served_while_held(&[ROLE1_PROFILE]);
+    assert!(
+        log.contains(&format!(
+            "refused a connection from another user (uid {})",
+            user.uid
+        )),
+        "{log}"
+    );
+    let log = served_while_held(&[ROLE1_PROFILE, "--allow-user", &user.uid.to_string()]);
+    assert!(
+        log.contains(&format!(
+            "64 connections of uid {} are open: closing its new ones until some end",
+            user.uid
+        )),
+        "{log}"
+    );
+
+    let out = run(home.command(aws_as_bin()).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--allow-user",
+        "no-such-user-here",
+    ]));
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr_str(&out),
+        "aws-as: --allow-user no-such-user-here: no such user on this machine: give a user name or a uid\n"
     );
 }

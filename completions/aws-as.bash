@@ -69,8 +69,8 @@ _aws_as_spec() {
         ;;
     serve)
         _aws_as_subs=()
-        _aws_as_opts=(--listen --imds-v1 --token-file --resume --duration --help)
-        _aws_as_vopts=(--listen --token-file --duration)
+        _aws_as_opts=(--listen --imds-v1 --token-file --resume --allow-user --duration --help)
+        _aws_as_vopts=(--listen --token-file --allow-user --duration)
         _aws_as_pos=(identity)
         ;;
     server)

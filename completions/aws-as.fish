@@ -156,12 +156,14 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--imds-v1' 'Also answer IMDS GETs that carry no session token (IMDSv1): any local process that can be made to send one GET then gets credentials' \
                 '--token-file' 'The management API\'s bearer token file [default: manage-token in the state directory]' \
                 '--resume' 'With no NAME: serve the identity this address served when it last ran (a switch through the API or the page is remembered)' \
+                '--allow-user' 'Serve USER too (a user name or a uid; repeatable): by default a connection from any other user of this machine is closed unread' \
                 '--duration' 'Session length in seconds, when a new session is made' \
                 '--help' 'Print help'
         case 'serve:vopts'
             printf '%s\n' \
                 '--listen' \
                 '--token-file' \
+                '--allow-user' \
                 '--duration'
         case 'serve:pos'
             printf '%s\n' \

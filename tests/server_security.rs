@@ -465,7 +465,8 @@ fn sts_failing_while_a_client_waits_is_a_clear_error_and_the_cache_is_still_serv
 
 /// A host on the same network as a machine that put 169.254.169.254 on `lo` can route to it:
 /// a pair of network namespaces joined by a veth, the server in one, the client in the other.
-/// Needs root (CI runs as root).
+/// Needs root (CI runs as root). Closed unread: its socket is not one of this machine's, so no
+/// user owns it here.
 #[test]
 fn a_peer_on_another_machine_is_refused() {
     if !is_root() {
@@ -513,12 +514,15 @@ s = socket.create_connection(('169.254.169.254', 80), timeout=10)
 s.sendall(b'GET /latest/meta-data/iam/security-credentials/my-role1-dev HTTP/1.1\\r\\n'
           b'Host: 169.254.169.254\\r\\nConnection: close\\r\\n\\r\\n')
 data = b''
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-print(data.split(b'\\r\\n')[0].decode(), b'AccessKeyId' in data, b'ASIA' in data)
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+except ConnectionResetError:
+    pass
+print(data.split(b'\\r\\n')[0].decode() or 'closed unread', b'AccessKeyId' in data, b'ASIA' in data)
 ";
     let out = run_with_timeout(
         home.command("bash").args(["-c", &script]).env("ASK", ask),
@@ -527,13 +531,16 @@ print(data.split(b'\\r\\n')[0].decode(), b'AccessKeyId' in data, b'ASIA' in data
     assert!(out.status.success(), "{}", redact(&stderr_str(&out)));
     assert_eq!(
         stdout_str(&out),
-        "same machine: HTTP/1.1 200 OK True True\nother machine: HTTP/1.1 403 Forbidden False False\n",
+        "same machine: HTTP/1.1 200 OK True True\nother machine: closed unread False False\n",
         "{}",
         redact(&stderr_str(&out))
     );
     let log = std::fs::read_to_string(home.path().join("serve.err")).unwrap();
     assert!(
-        log.contains("192.0.2.2 GET /latest/meta-data/iam/security-credentials/my-role1-dev 403 - (refused: the peer is not on this machine)"),
+        // Its socket is in another network namespace: the kernel names no owner, so it is closed
+        // at accept, before the guard would have answered 403.
+        log.contains("refused a connection from 192.0.2.2:")
+            && log.contains("closed unread: the kernel does not say which user made it"),
         "{log}"
     );
 }

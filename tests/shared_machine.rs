@@ -1,6 +1,7 @@
 //! Another user of the same machine, and the user's own other processes, against what an aws-as
 //! process holds (issue 18): its memory (a core file, /proc/PID/environ), the variables of the
-//! programs it starts, and the lock files it opens in a directory others can write. Each attack
+//! programs it starts, the lock files it opens in a directory others can write, and the
+//! credentials server (its answers and its connections). Each attack
 //! is run for real with a throwaway second user (`OtherUser`: root only, as in CI).
 
 use crate::common;
@@ -199,4 +200,212 @@ fn another_users_fifo_as_the_lock_file_is_refused_at_once() {
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&credentials).unwrap(), before);
+}
+
+/// What another user's program gets from the server at `addr`: for each raw request, every byte
+/// of the answer (python, as that user; a reset reads as nothing).
+fn as_other_user(user: &OtherUser, addr: &str, requests: &[String]) -> Vec<String> {
+    const CLIENT: &str = r#"
+import json, socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+got = []
+for request in json.loads(sys.stdin.read()):
+    data = b""
+    try:
+        with socket.create_connection((host, int(port)), timeout=5) as s:
+            s.sendall(request.encode())
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError:
+        pass
+    got.append(data.decode("latin-1"))
+print(json.dumps(got))
+"#;
+    let mut child = user
+        .command("/usr/bin/python3")
+        .args(["-c", CLIENT, addr])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = serde_json::to_string(requests).unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Issue 18, case 3: being local counted as being allowed, so another user's `curl` did the IMDS
+/// PUT and GET and got the served identity's keys (and, with a token it had learnt, the ECS
+/// answer and the management API). Their connections are closed unread now, and the log says
+/// whose; the user's own requests are served, and `--allow-user` serves the one it names.
+#[test]
+fn another_user_gets_nothing_from_the_server_unless_allowed() {
+    let Some(user) = OtherUser::new() else {
+        return;
+    };
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    ok(&aws_as(&home, &["--mfa-code", "123456", ROLE1_PROFILE]));
+    let requests = |server: &Server| -> Vec<String> {
+        let host = server.addr();
+        let ecs = run(home.command(aws_as_bin()).args([
+            "server",
+            "env",
+            ROLE1_PROFILE,
+            "--server",
+            &host,
+        ]));
+        assert!(ecs.status.success(), "{}", stderr_str(&ecs));
+        let ecs = stdout_str(&ecs)
+            .lines()
+            .find_map(|l| l.strip_prefix("export AWS_CONTAINER_AUTHORIZATION_TOKEN="))
+            .unwrap()
+            .trim_matches('\'')
+            .to_string();
+        // Tokens the other user is assumed to have learnt: only the connection's owner stops them.
+        let imds = server.imds_token();
+        let manage = server.manage_token();
+        let creds = format!("/latest/meta-data/iam/security-credentials/{ROLE1_PROFILE}");
+        vec![
+            format!(
+                "PUT /latest/api/token HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+                 X-aws-ec2-metadata-token-ttl-seconds: 300\r\nContent-Length: 0\r\n\r\n"
+            ),
+            format!(
+                "GET {creds} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+                 X-aws-ec2-metadata-token: {imds}\r\n\r\n"
+            ),
+            format!(
+                "GET /ecs/{ROLE1_PROFILE} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+                 Authorization: {ecs}\r\n\r\n"
+            ),
+            format!(
+                "GET /manage/session HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+                 Authorization: Bearer {manage}\r\n\r\n"
+            ),
+        ]
+    };
+
+    let server = home.serve(&[ROLE1_PROFILE]);
+    let got = as_other_user(&user, &server.addr(), &requests(&server));
+    for answer in &got {
+        assert!(answer.is_empty(), "another user got an answer: {answer}");
+    }
+    server.wait_for_log(&format!(
+        "refused a connection from another user (uid {}), closed unread",
+        user.uid
+    ));
+    let log = server.log();
+    assert!(!log.contains(&server.manage_token()), "{log}");
+    // The user's own programs are served as before.
+    let token = server.imds_token();
+    let own = server.get(
+        &format!("/latest/meta-data/iam/security-credentials/{ROLE1_PROFILE}"),
+        &[("X-aws-ec2-metadata-token", &token)],
+    );
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert!(own.body.contains("AccessKeyId"), "{}", own.body);
+    drop(server);
+
+    let server = home.serve(&[ROLE1_PROFILE, "--allow-user", &user.name]);
+    let got = as_other_user(&user, &server.addr(), &requests(&server));
+    let status = |answer: &str| answer.lines().next().unwrap_or("").to_string();
+    assert!(status(&got[0]).contains(" 200 "), "{}", got[0]);
+    assert!(got[1].contains("AccessKeyId"), "{}", got[1]);
+    assert!(got[2].contains("AccessKeyId"), "{}", got[2]);
+    assert!(status(&got[3]).contains(" 200 "), "{}", got[3]);
+    assert!(
+        !server.log().contains("refused a connection"),
+        "{}",
+        server.log()
+    );
+}
+
+/// Issue 18, case 5: 256 idle connections held by another user blocked every request of the
+/// user's own (one limit for everyone). Another user's connections are closed at accept now and
+/// take none; one `--allow-user` names holds at most 64. And `--allow-user` of nobody is one line.
+#[test]
+fn another_users_idle_connections_leave_the_users_own_served() {
+    let Some(user) = OtherUser::new() else {
+        return;
+    };
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    ok(&aws_as(&home, &["--mfa-code", "123456", ROLE1_PROFILE]));
+    const HOLD: &str = r#"
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+held = [socket.create_connection((host, int(port)), timeout=5) for _ in range(300)]
+time.sleep(0.5)
+print("holding", flush=True)
+sys.stdin.read()
+"#;
+    let served_while_held = |args: &[&str]| {
+        let server = home.serve(args);
+        let mut holder = user
+            .command("/usr/bin/python3")
+            .args(["-c", HOLD, &server.addr()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(holder.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        assert_eq!(line, "holding\n");
+        let answer = server.raw(
+            format!(
+                "PUT /latest/api/token HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+                 X-aws-ec2-metadata-token-ttl-seconds: 300\r\nContent-Length: 0\r\n\r\n",
+                server.addr()
+            )
+            .as_bytes(),
+        );
+        drop(holder.stdin.take());
+        holder.wait().unwrap();
+        assert_eq!(
+            answer.as_ref().map(|a| a.status),
+            Some(200),
+            "the user's own request, while another user holds 300 connections\n{}",
+            server.log()
+        );
+        server.log()
+    };
+    let log = served_while_held(&[ROLE1_PROFILE]);
+    assert!(
+        log.contains(&format!(
+            "refused a connection from another user (uid {})",
+            user.uid
+        )),
+        "{log}"
+    );
+    let log = served_while_held(&[ROLE1_PROFILE, "--allow-user", &user.uid.to_string()]);
+    assert!(
+        log.contains(&format!(
+            "64 connections of uid {} are open: closing its new ones until some end",
+            user.uid
+        )),
+        "{log}"
+    );
+
+    let out = run(home.command(aws_as_bin()).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--allow-user",
+        "no-such-user-here",
+    ]));
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr_str(&out),
+        "aws-as: --allow-user no-such-user-here: no such user on this machine: give a user name or a uid\n"
+    );
 }

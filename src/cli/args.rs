@@ -251,6 +251,10 @@ pub enum Command {
         /// through the API or the page is remembered)
         #[arg(long, conflicts_with = "name")]
         resume: bool,
+        /// Serve USER too (a user name or a uid; repeatable): by default a connection from any
+        /// other user of this machine is closed unread
+        #[arg(long, value_name = "USER")]
+        allow_user: Vec<String>,
         #[command(flatten)]
         length: SessionLength,
     },

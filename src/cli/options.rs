@@ -139,6 +139,7 @@ impl From<Cli> for Options {
                 imds_v1,
                 token_file,
                 resume,
+                allow_user,
                 length,
             } => Options::Serve(server::Options {
                 listen: Some(listen),
@@ -147,6 +148,7 @@ impl From<Cli> for Options {
                 duration: length.duration,
                 token_file,
                 resume,
+                allow_users: allow_user,
             }),
             Command::Server { server, action } => Options::Server(control::Options {
                 server,

@@ -126,6 +126,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
             ecs,
             manage_token: None,
             log_all: false,
+            allowed_users: Vec::new(),
         },
     )?;
     let runtime = listen::runtime()?;

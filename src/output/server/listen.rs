@@ -5,6 +5,12 @@
 //! connections), on its size and number of headers, on open connections, and on any one
 //! connection's life. A stop tells every connection to finish as axum's graceful shutdown does:
 //! the answer under way is sent, then the connection closes (an idle one at once).
+//!
+//! Being local is no proof of being the user: on a shared machine every account reaches
+//! loopback. So each connection's owner is asked of the kernel at accept (../../peer.rs: one
+//! sock_diag lookup, a few µs), and one of another user (`--allow-user` aside), or of a user the
+//! kernel cannot name, is closed before a byte of it is read and before it takes one of the
+//! [`MAX_CONNECTIONS`]: another user can neither read credentials nor starve the user's SDKs.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,6 +45,9 @@ pub const MAX_HEADERS: usize = 64;
 pub const MAX_HEADER_BYTES: usize = 8 * 1024;
 /// Connections open at once; past it new ones are closed at once (and logged).
 pub const MAX_CONNECTIONS: usize = 256;
+/// Connections open at once from any one other user `--allow-user` names: a quarter, so no one
+/// of them can hold every connection the user's own SDKs need.
+pub const MAX_CONNECTIONS_PER_OTHER_USER: usize = MAX_CONNECTIONS / 4;
 /// The longest any one connection lives, whatever it does (a client that never reads its answer).
 pub const MAX_CONNECTION_LIFE: Duration = Duration::from_secs(300);
 /// How long a stop waits for the answers under way (a slow client does not hold it open).
@@ -55,6 +64,39 @@ pub struct Options {
     pub token_file: Option<PathBuf>,
     /// With no identity: serve the one this address served when it last ran.
     pub resume: bool,
+    /// `--allow-user`: other users served too (names or uids, as typed).
+    pub allow_users: Vec<String>,
+}
+
+/// The uid of `user`, a uid or a user name of this machine.
+pub fn user_id(user: &str) -> Result<u32> {
+    if let Ok(uid) = user.parse::<u32>() {
+        return Ok(uid);
+    }
+    let unknown = || {
+        Error::new(format!(
+            "--allow-user {user}: no such user on this machine: give a user name or a uid"
+        ))
+    };
+    let name = std::ffi::CString::new(user).map_err(|_| unknown())?;
+    let mut buf = vec![0u8; 16 * 1024];
+    // SAFETY: passwd is plain data; getpwnam_r writes into it and into `buf` (whose length it
+    // is told) and sets `found` to it or to null.
+    let mut passwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    let rc = unsafe {
+        libc::getpwnam_r(
+            name.as_ptr(),
+            &mut passwd,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut found,
+        )
+    };
+    if rc != 0 || found.is_null() {
+        return Err(unknown());
+    }
+    Ok(passwd.pw_uid)
 }
 
 /// Binds `addr`, saying in one line why not: another aws-as server there, another program, a
@@ -86,6 +128,8 @@ pub struct Parts {
     pub ecs: EcsKey,
     pub manage_token: Option<String>,
     pub log_all: bool,
+    /// Users served besides the one running the server (`--allow-user`).
+    pub allowed_users: Vec<u32>,
 }
 
 /// The server's state for a listener on `listen`, and what tells it to stop.
@@ -106,6 +150,7 @@ pub fn state(listen: SocketAddr, parts: Parts) -> Result<(State, watch::Receiver
         local,
         listen,
         log_all: parts.log_all,
+        allowed_users: parts.allowed_users,
         stop,
         logins: Default::default(),
     });
@@ -137,6 +182,16 @@ pub fn serve(options: &Options, connect: Option<Connect>) -> Result<String> {
             Err(e) => note(&format!("not serving {name} as last time: {e}")),
         }
     }
+    let allowed_users = options
+        .allow_users
+        .iter()
+        .map(|u| user_id(u))
+        .collect::<Result<Vec<u32>>>()?;
+    if !allowed_users.is_empty() && !crate::peer::CAN_TELL {
+        bail!(
+            "--allow-user: this system cannot tell which user a connection is from, so the server serves every local user already"
+        );
+    }
     let ecs = EcsKey::load_or_create()?;
     let token_path = match &options.token_file {
         Some(path) => path.clone(),
@@ -153,6 +208,7 @@ pub fn serve(options: &Options, connect: Option<Connect>) -> Result<String> {
             ecs,
             manage_token: Some(manage_token),
             log_all: true,
+            allowed_users,
         },
     )?;
     let runtime = runtime()?;
@@ -247,8 +303,13 @@ pub async fn run(
     mut stopped: watch::Receiver<bool>,
     signals: Option<Signals>,
 ) {
+    let allowed_users = state.allowed_users.clone();
     let router = super::router(state);
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let own = unsafe { libc::geteuid() };
+    let mut others: std::collections::HashMap<u32, Arc<Semaphore>> = Default::default();
+    let mut refusals = Refusals::default();
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -274,6 +335,46 @@ pub async fn run(
             },
             _ = &mut signal => break,
             _ = stopped.wait_for(|s| *s) => break,
+        };
+        // Asked before any byte is read: the refused get nothing, not even a status line.
+        let owner = stream
+            .local_addr()
+            .ok()
+            .and_then(|local| crate::peer::owner(peer, local));
+        let other = match owner {
+            Some(uid) if uid == own => None,
+            Some(uid) if allowed_users.contains(&uid) => {
+                let user = others
+                    .entry(uid)
+                    .or_insert_with(|| Arc::new(Semaphore::new(MAX_CONNECTIONS_PER_OTHER_USER)));
+                match Arc::clone(user).try_acquire_owned() {
+                    Ok(permit) => Some(permit),
+                    Err(_) => {
+                        drop(stream);
+                        refusals.note(&format!(
+                            "{MAX_CONNECTIONS_PER_OTHER_USER} connections of uid {uid} are open: \
+                             closing its new ones until some end"
+                        ));
+                        continue;
+                    }
+                }
+            }
+            // Off Linux nobody can be told apart: served as before (the README says so).
+            None if !crate::peer::CAN_TELL => None,
+            refused => {
+                drop(stream);
+                refusals.note(&match refused {
+                    Some(uid) => format!(
+                        "refused a connection from another user (uid {uid}), closed unread: only \
+                         uid {own} is served (aws-as serve --allow-user serves another)"
+                    ),
+                    None => format!(
+                        "refused a connection from {peer}, closed unread: the kernel does not say \
+                         which user made it (another network namespace?)"
+                    ),
+                });
+                continue;
+            }
         };
         let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
             drop(stream);
@@ -309,11 +410,38 @@ pub async fn run(
                 let _ = connection.await;
             };
             let _ = tokio::time::timeout(MAX_CONNECTION_LIFE, served).await;
-            drop(permit);
+            drop((permit, other));
         });
     }
     closing.send_replace(true);
     // Every permit back: every connection has closed.
     let all = u32::try_from(MAX_CONNECTIONS).unwrap_or(u32::MAX);
     let _ = tokio::time::timeout(STOP_WAIT, permits.acquire_many(all)).await;
+}
+
+/// The log of refused connections: a line for the first, then at most one a second (another
+/// user could otherwise fill the log), saying how many went unlogged.
+#[derive(Default)]
+struct Refusals {
+    last: Option<Instant>,
+    unlogged: u64,
+}
+
+impl Refusals {
+    fn note(&mut self, line: &str) {
+        if self
+            .last
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
+        {
+            self.unlogged += 1;
+            return;
+        }
+        match std::mem::take(&mut self.unlogged) {
+            0 => note(line),
+            n => note(&format!(
+                "{line} ({n} more refused since the last such line)"
+            )),
+        }
+        self.last = Some(Instant::now());
+    }
 }

@@ -29,6 +29,9 @@ pub struct Inner {
     /// Whether every request is logged, or only refusals and failures (`exec --server`, whose
     /// stderr is the command's).
     pub log_all: bool,
+    /// Users served besides the one running the server (`--allow-user`): every other user's
+    /// connection is closed at accept.
+    pub allowed_users: Vec<u32>,
     /// Told to stop (`POST /manage/stop`).
     pub stop: tokio::sync::watch::Sender<bool>,
     /// The management page's login codes and logged-in browsers.

@@ -27,6 +27,7 @@ fn server(served: Option<&str>, imds_v1: bool) -> State {
             ecs: EcsKey::ephemeral().unwrap(),
             manage_token: Some(MANAGE.to_string()),
             log_all: false,
+            allowed_users: Vec::new(),
         },
     )
     .unwrap();
@@ -614,7 +615,67 @@ fn state_without_manage() -> (State, tokio::sync::watch::Receiver<bool>) {
             ecs: EcsKey::ephemeral().unwrap(),
             manage_token: None,
             log_all: false,
+            allowed_users: Vec::new(),
         },
     )
     .unwrap()
+}
+
+/// What the owner check costs a connection, printed (`cargo test --lib
+/// connection_cost -- --nocapture`), not asserted: a whole connection (connect, a token PUT,
+/// close) against the server's listener, and the one lookup of its owner at accept, with 500
+/// other loopback connections open (sock_diag's lookup does not grow with them).
+#[test]
+fn connection_cost() {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let others = TcpListener::bind("127.0.0.1:0").unwrap();
+    let _idle: Vec<_> = (0..500)
+        .map(|_| {
+            let client = TcpStream::connect(others.local_addr().unwrap()).unwrap();
+            (client, others.accept().unwrap())
+        })
+        .collect();
+    let (state, stopped) = state_without_manage();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = state.stop.clone();
+    let server = std::thread::spawn(move || {
+        let runtime = super::listen::runtime().unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            super::listen::run(listener, state, stopped, None).await
+        })
+    });
+    let request = format!(
+        "PUT /latest/api/token HTTP/1.1\r\nHost: {LISTEN}\r\nConnection: close\r\n\
+         X-aws-ec2-metadata-token-ttl-seconds: 60\r\nContent-Length: 0\r\n\r\n"
+    );
+    let once = || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    };
+    for _ in 0..100 {
+        once();
+    }
+    let n = 2000;
+    let started = std::time::Instant::now();
+    for _ in 0..n {
+        once();
+    }
+    let whole = started.elapsed() / n;
+    let client = TcpStream::connect(addr).unwrap();
+    let (peer, local) = (client.local_addr().unwrap(), addr);
+    let started = std::time::Instant::now();
+    for _ in 0..n {
+        assert!(crate::peer::owner(peer, local).is_some() || !crate::peer::CAN_TELL);
+    }
+    let lookup = started.elapsed() / n;
+    eprintln!("a connection with a token PUT: {whole:?}; its owner lookup at accept: {lookup:?}");
+    stop.send_replace(true);
+    server.join().unwrap();
 }

@@ -1035,8 +1035,8 @@ fn a_missing_file_and_directory_are_made_private() {
 /// them and its backup holds them.
 #[test]
 fn long_term_keys_put_in_a_section_aws_as_wrote_are_never_dropped() {
-    const KEY_ID: &str = "AKIADBEAVEREXAMPLE01";
-    const SECRET: &str = "dbeaver/long+term/SECRET0000000000000001";
+    const KEY_ID: &str = LONG_TERM_KEY_ID;
+    const SECRET: &str = LONG_TERM_SECRET;
     let sts = Sts::moto();
     let home = Home::standard(&sts);
     cache_all(&home);
@@ -1046,19 +1046,7 @@ fn long_term_keys_put_in_a_section_aws_as_wrote_are_never_dropped() {
         &home,
         &["write", ROLE1_PROFILE, "--profile", "dbeaver"],
     ));
-    for (key, value) in [
-        ("aws_access_key_id", KEY_ID),
-        ("aws_secret_access_key", SECRET),
-    ] {
-        ok(&run(home.command(aws_cli()).args([
-            "configure",
-            "set",
-            key,
-            value,
-            "--profile",
-            "dbeaver",
-        ])));
-    }
+    configure_set_long_term_keys(&home, "dbeaver");
     let text = read(&path);
     let dbeaver = section(&text, "dbeaver");
     assert_eq!(dbeaver["aws_access_key_id"], KEY_ID, "{}", redact(&text));

@@ -253,8 +253,8 @@ fn roles_are_renewed_across_their_expiry_from_the_cached_mfa_session() {
 /// goes on renewing the other.
 #[test]
 fn a_section_that_now_holds_long_term_keys_is_left_alone_and_the_others_renewed() {
-    const KEY_ID: &str = "AKIADBEAVEREXAMPLE01";
-    const SECRET: &str = "dbeaver/long+term/SECRET0000000000000001";
+    const KEY_ID: &str = LONG_TERM_KEY_ID;
+    const SECRET: &str = LONG_TERM_SECRET;
     let sts = Sts::moto_with_lifetimes(&[("AssumeRole", 8)]);
     let home = Home::standard(&sts);
     ok(&aws_as(&home, &["--mfa-code", "123456", USER_PROFILE]));
@@ -266,29 +266,19 @@ fn a_section_that_now_holds_long_term_keys_is_left_alone_and_the_others_renewed(
         &home,
         &["write", ROLE2_PROFILE, "--profile", "other"],
     ));
-    for (key, value) in [
-        ("aws_access_key_id", KEY_ID),
-        ("aws_secret_access_key", SECRET),
-    ] {
-        ok(&run(home.command(aws_cli()).args([
-            "configure",
-            "set",
-            key,
-            value,
-            "--profile",
-            "dbeaver",
-        ])));
-    }
-    let dbeaver = |key: &str| section_value(&home, "dbeaver", key);
-    let before: Vec<Option<String>> = [
-        "aws_access_key_id",
-        "aws_secret_access_key",
-        "aws_session_token",
-        "aws_as_identity",
-    ]
-    .iter()
-    .map(|k| dbeaver(k))
-    .collect();
+    configure_set_long_term_keys(&home, "dbeaver");
+    let dbeaver = || -> Vec<Option<String>> {
+        [
+            "aws_access_key_id",
+            "aws_secret_access_key",
+            "aws_session_token",
+            "aws_as_identity",
+        ]
+        .iter()
+        .map(|k| section_value(&home, "dbeaver", k))
+        .collect()
+    };
+    let before = dbeaver();
     assert_eq!(before[0].as_deref(), Some(KEY_ID));
 
     let mut daemon = Daemon::start(&home, &["--all"]);
@@ -299,15 +289,7 @@ fn a_section_that_now_holds_long_term_keys_is_left_alone_and_the_others_renewed(
     );
     let status = daemon.term(Duration::from_secs(5));
     assert!(status.success(), "{status:?}");
-    let after: Vec<Option<String>> = [
-        "aws_access_key_id",
-        "aws_secret_access_key",
-        "aws_session_token",
-        "aws_as_identity",
-    ]
-    .iter()
-    .map(|k| dbeaver(k))
-    .collect();
+    let after = dbeaver();
     // Compared without printing: the values are secrets.
     assert!(after == before, "[dbeaver] is not as the user left it");
     let lines = daemon.lines();

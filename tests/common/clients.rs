@@ -145,3 +145,25 @@ pub fn caller_arn_clients(
     clients.push(("go", command(&go_client())));
     clients
 }
+
+/// An access key id and secret a user might put in a section by hand (long-term: `AKIA`).
+pub const LONG_TERM_KEY_ID: &str = "AKIADBEAVEREXAMPLE01";
+pub const LONG_TERM_SECRET: &str = "dbeaver/long+term/SECRET0000000000000001";
+
+/// Long-term keys put into `profile` of the credentials file as a user does it: the AWS CLI's
+/// `configure set`, one key at a time, the rest of the section left as it was.
+pub fn configure_set_long_term_keys(home: &super::Home, profile: &str) {
+    for (key, value) in [
+        ("aws_access_key_id", LONG_TERM_KEY_ID),
+        ("aws_secret_access_key", LONG_TERM_SECRET),
+    ] {
+        super::ok(&super::run(home.command(aws_cli()).args([
+            "configure",
+            "set",
+            key,
+            value,
+            "--profile",
+            profile,
+        ])));
+    }
+}

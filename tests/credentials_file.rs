@@ -118,6 +118,11 @@ fn botocore(path: &Path) -> Value {
 }
 
 /// The section's values as the written file has them (one line each).
+/// The `region` aws-as wrote in section `name` of the home's credentials file.
+fn region_of(home: &Home, name: &str) -> String {
+    section(&read(&home.credentials_path()), name)["region"].clone()
+}
+
 fn section(text: &str, name: &str) -> BTreeMap<String, String> {
     let doc = aws_as::output::credentials_file::model::parse(text);
     let s = doc.section(name).unwrap_or_else(|| panic!("no [{name}]"));
@@ -269,10 +274,7 @@ fn write_puts_the_region_in_the_section_and_clients_need_no_other() {
         &home,
         &["write", ROLE2_PROFILE, "--profile", "dbeaver"],
     ));
-    assert_eq!(
-        section(&read(&home.credentials_path()), "dbeaver")["region"],
-        "us-west-2"
-    );
+    assert_eq!(region_of(&home, "dbeaver"), "us-west-2");
 
     // --region overrides it; a hand edit of the region is replaced by the next write (write
     // says which region it wants; `refresh` keeps a hand edit, see tests/refresh.rs).
@@ -293,10 +295,7 @@ fn write_puts_the_region_in_the_section_and_clients_need_no_other() {
         "{}",
         stdout_str(&out)
     );
-    assert_eq!(
-        section(&read(&home.credentials_path()), "dbeaver")["region"],
-        "ap-south-1"
-    );
+    assert_eq!(region_of(&home, "dbeaver"), "ap-south-1");
     clients_succeed(&home, &sts, "dbeaver", "ap-south-1", ROLE1_ARN_SESSION);
     let edited =
         read(&home.credentials_path()).replace("region = ap-south-1", "region = sa-east-1");
@@ -305,10 +304,7 @@ fn write_puts_the_region_in_the_section_and_clients_need_no_other() {
         &home,
         &["write", ROLE1_PROFILE, "--profile", "dbeaver"],
     ));
-    assert_eq!(
-        section(&read(&home.credentials_path()), "dbeaver")["region"],
-        "eu-west-1"
-    );
+    assert_eq!(region_of(&home, "dbeaver"), "eu-west-1");
 
     // --remove takes the region out with the rest: the file is the user's again, byte for byte.
     ok(&aws_as(&home, &["write", "--remove", "dbeaver"]));
@@ -370,10 +366,7 @@ fn write_region_with_no_region_anywhere_and_an_identity_without_one() {
         "{}",
         stdout_str(&out)
     );
-    assert_eq!(
-        section(&read(&home.credentials_path()), "dbeaver")["region"],
-        "eu-north-1"
-    );
+    assert_eq!(region_of(&home, "dbeaver"), "eu-north-1");
 }
 
 #[test]

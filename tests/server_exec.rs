@@ -160,17 +160,9 @@ fn a_default_profile_never_wins_over_the_endpoint() {
     home.config(&format!(
         "{STANDARD_CONFIG}[default]\nregion = ap-south-1\nca_bundle = /etc/ssl/certs/ca-certificates.crt\n"
     ));
-    let out = run(home
-        .command(aws_as_bin())
-        .args([
-            "exec",
-            "--server",
-            "--mfa-code",
-            "123456",
-            ROLE1_PROFILE,
-            "--",
-            "env",
-        ])
+    // No region in the environment: the default profile's is then the fallback to check.
+    let out = run(exec_server(&home, &["env"])
+        .env_remove("AWS_DEFAULT_REGION")
         .env("AWS_PROFILE", "my-user1-dev")
         .env("AWS_DEFAULT_PROFILE", "my-user1-dev")
         .env("AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent")

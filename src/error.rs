@@ -29,6 +29,19 @@ pub enum Cause {
     /// request or the refresh daemon, which have no terminal, when no `mfa_process` or TOTP
     /// secret gives one): a person has to make the session (`aws-as NAME` in a terminal).
     MfaCodeNeeded,
+    /// IAM Identity Center's portal refused the access token (401: revoked, expired early): the
+    /// token is dropped and, where a person is there, they sign in again once.
+    SsoTokenRejected,
+    /// An IAM Identity Center sign-in is needed and nothing may start one (`--no-input`, a
+    /// server's request, the refresh daemon): a person signs in (`aws-as sso login`).
+    SsoSignInNeeded,
+    /// CreateToken's answers while a device-code sign-in waits for the person:
+    /// `AuthorizationPendingException` (keep polling) and `SlowDownException` (poll 5 s slower).
+    AuthorizationPending,
+    SlowDown,
+    /// The OIDC service refused the client registration (`InvalidClientException`: expired or
+    /// unknown): register again.
+    InvalidClient,
 }
 
 impl Error {

@@ -382,19 +382,6 @@ fn profiles_aws_as_cannot_use_yet_are_named_for_what_they_are() {
     let home = Home::standard(&sts);
     home.config(&format!(
         "{STANDARD_CONFIG}\
-[profile sso-dev]
-sso_session = corp
-sso_account_id = 111111111111
-sso_role_name = Admin
-region = eu-west-1
-[sso-session corp]
-sso_start_url = https://corp.awsapps.com/start
-sso_region = eu-west-1
-[profile sso-legacy]
-sso_start_url = https://corp.awsapps.com/start
-sso_region = eu-west-1
-sso_account_id = 111111111111
-sso_role_name = Admin
 [profile ci-deploy]
 role_arn = arn:aws:iam::111111111111:role/deploy
 web_identity_token_file = /var/run/token
@@ -405,24 +392,12 @@ role_arn = arn:aws:iam::111111111111:role/ec2
 credential_source = Ec2InstanceMetadata
 [profile console]
 login_session = arn:aws:iam::111111111111:user/me
-[profile over-sso]
+[profile over-process]
 role_arn = arn:aws:iam::111111111111:role/over
-source_profile = sso-dev
+source_profile = from-process
 "
     ));
-    let cases: [(&str, &str, &str, &str); 7] = [
-        (
-            "sso-dev",
-            "an IAM Identity Center (SSO) profile",
-            "sso_session",
-            "sso",
-        ),
-        (
-            "sso-legacy",
-            "an IAM Identity Center (SSO) profile",
-            "sso_start_url",
-            "sso",
-        ),
+    let cases: [(&str, &str, &str, &str); 5] = [
         (
             "ci-deploy",
             "a web identity profile",
@@ -444,9 +419,9 @@ source_profile = sso-dev
         ("console", "console sign-in", "login_session", "login"),
         // A role whose source is such a profile: the line names the source and what it is.
         (
-            "over-sso",
-            "\"sso-dev\" is an IAM Identity Center (SSO) profile",
-            "sso_session",
+            "over-process",
+            "\"from-process\" is a credential_process profile",
+            "credential_process",
             "-",
         ),
     ];

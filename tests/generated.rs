@@ -124,6 +124,10 @@ fn man_pages_are_what_clap_mangen_makes() {
             "aws-as-server-stop.1",
             "aws-as-server-switch.1",
             "aws-as-server.1",
+            "aws-as-sso-login.1",
+            "aws-as-sso-logout.1",
+            "aws-as-sso-populate.1",
+            "aws-as-sso.1",
             "aws-as-write.1",
             "aws-as.1",
         ]

@@ -1,5 +1,5 @@
 //! aws-as with the network: `aws-as` runs it (same arguments) when a new session is needed, and
-//! for `login`, `serve`, `exec --server` and `refresh`.
+//! for `login`, `serve`, `exec --server`, `refresh` and `sso`.
 fn main() {
     // No core file, ptrace or /proc/PID/mem for a process that holds secrets (`serve` holds the
     // served keys and the management token for days).
@@ -10,5 +10,6 @@ fn main() {
         serve: aws_as::output::server::run,
         exec_server: aws_as::output::server::exec::run,
         refresh: aws_as::output::credentials_file::refresh::run,
+        sso: aws_as::output::sso::run,
     }))
 }

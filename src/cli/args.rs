@@ -272,10 +272,55 @@ pub enum Command {
         #[command(subcommand)]
         action: ServerAction,
     },
+    /// IAM Identity Center: sign in (shared with the AWS CLI and the SDKs), sign out, and write
+    /// a profile for every account and role the portal shows
+    Sso {
+        #[command(subcommand)]
+        action: SsoAction,
+    },
     /// Print the completion script for a shell
     Completions {
         #[arg(value_enum)]
         shell: CompletionShell,
+    },
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum SsoAction {
+    /// Sign in to an sso-session (or an SSO profile's): the token goes to ~/.aws/sso/cache,
+    /// where the AWS CLI and the SDKs use it too
+    #[command(
+        after_help = "By default the browser ($BROWSER, else the desktop's opener) opens the portal's \
+                      sign-in page, which hands the code back to a one-time listener on 127.0.0.1; \
+                      the address is printed on the terminal too. With --device-code, or where no \
+                      browser can be opened (no display, an SSH session), a code is shown to type \
+                      at the portal's address from any device."
+    )]
+    Login {
+        /// The sso-session, or a profile that signs in through one [default: the only sso-session]
+        name: Option<String>,
+        /// Sign in with a device code, typed at the portal's address on any device
+        #[arg(long)]
+        device_code: bool,
+        /// Open no browser: print the address to open
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Sign out: the portal's Logout, the token removed, and the sessions made with it dropped
+    Logout {
+        /// The sso-session, or a profile that signs in through one [default: the only sso-session]
+        name: Option<String>,
+    },
+    /// Write a profile into ~/.aws/config for every account and role the sign-in can use
+    Populate {
+        /// The sso-session to populate from [default: the only sso-session]
+        name: Option<String>,
+        /// The region every written profile gets [default: the sso-session's sso_region]
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// Show what would change, and change nothing
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

@@ -9,7 +9,7 @@ use crate::output::shell::Shell;
 
 /// The subcommands' names (clap's `help` among them): a word that is one of them is never read
 /// as a NAME by [`quick_parse`]. A unit test holds this to clap's definition.
-const SUBCOMMANDS: [&str; 11] = [
+const SUBCOMMANDS: [&str; 12] = [
     "exec",
     "credential-process",
     "write",
@@ -18,6 +18,7 @@ const SUBCOMMANDS: [&str; 11] = [
     "login",
     "serve",
     "server",
+    "sso",
     "list",
     "completions",
     "help",

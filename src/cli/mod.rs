@@ -102,6 +102,7 @@ fn run(options: Options, network: &Network) -> Result<String> {
         Options::List(o) => list::run(&o, connect),
         Options::Serve(o) => (network.serve)(&o, connect),
         Options::Server(o) => control::run(&o, connect),
+        Options::Sso(o) => (network.sso)(&o, connect),
         Options::Completions(o) => completions::run(&o, connect),
     }
 }

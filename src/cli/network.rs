@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::output::credentials_file::refresh;
-use crate::output::{exec, login, server};
+use crate::output::{exec, login, server, sso};
 use crate::session::Connect;
 
 /// Every command's entry has this shape: its options, and the STS client when the binary has one.
@@ -24,6 +24,8 @@ pub struct Network {
     /// `aws-as refresh`: a daemon renews sessions, so it runs in `aws-as-sts` from the start
     /// rather than hand over at its first miss.
     pub refresh: Entry<refresh::Options>,
+    /// `aws-as sso …`: IAM Identity Center's sign-in, sign-out and portal.
+    pub sso: Entry<sso::Options>,
 }
 
 impl Network {
@@ -34,6 +36,7 @@ impl Network {
         serve: handed_over,
         exec_server: handed_over,
         refresh: handed_over,
+        sso: handed_over,
     };
 
     /// Whether this is the lean `aws-as`.

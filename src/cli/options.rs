@@ -1,12 +1,12 @@
 //! The arguments clap read (`args.rs`) as each command's options: what the dispatch hands to the
 //! command's entry. Nothing runs here.
 
-use super::args::{Cli, Command, ServerAction, SessionArgs, command};
+use super::args::{Cli, Command, ServerAction, SessionArgs, SsoAction, command};
 use crate::output::credentials_file::refresh;
 use crate::output::server;
 use crate::output::shell::completions;
 use crate::output::{
-    control, credential_process, credentials_file, exec, export, list, login, switch,
+    control, credential_process, credentials_file, exec, export, list, login, sso, switch,
 };
 use crate::session;
 
@@ -23,6 +23,7 @@ pub enum Options {
     List(list::Options),
     Serve(server::Options),
     Server(control::Options),
+    Sso(sso::Options),
     Completions(completions::Options),
 }
 
@@ -149,6 +150,29 @@ impl From<Cli> for Options {
                 token_file,
                 resume,
                 allow_users: allow_user,
+            }),
+            Command::Sso { action } => Options::Sso(match action {
+                SsoAction::Login {
+                    name,
+                    device_code,
+                    no_browser,
+                } => sso::Options::Login {
+                    name,
+                    how: session::sso::signin::How {
+                        device_code,
+                        no_browser,
+                    },
+                },
+                SsoAction::Logout { name } => sso::Options::Logout { name },
+                SsoAction::Populate {
+                    name,
+                    region,
+                    dry_run,
+                } => sso::Options::Populate {
+                    name,
+                    region,
+                    dry_run,
+                },
             }),
             Command::Server { server, action } => Options::Server(control::Options {
                 server,

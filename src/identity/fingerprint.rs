@@ -27,6 +27,17 @@ impl Identity {
                 mfa_serial.as_deref().unwrap_or(""),
                 fnv1a(keys.secret_access_key.as_bytes())
             ),
+            // The sign-in's start URL and region say which directory; the session name says which
+            // token (two sessions of one portal are two sign-ins, and may differ in scopes).
+            Kind::Sso(role) => format!(
+                "sso\0{}\0{}\0{}\0{}\0{}\0{}",
+                role.sign_in.session.as_deref().unwrap_or(""),
+                role.sign_in.start_url,
+                role.sign_in.region,
+                role.sign_in.scopes.join(","),
+                role.account_id,
+                role.role_name
+            ),
             Kind::Role {
                 role_arn,
                 source,

@@ -8,9 +8,9 @@ use crate::error::Result;
 
 /// The settings a profile takes from the profile its `include_profile` names when it does not set
 /// them itself: aws-vault's list (vault/config.go, `populateFromConfigFile`) as far as aws-as reads
-/// them, and aws-as's own TOTP secret beside `mfa_process`. Keys (`aws_access_key_id`…) are not
+/// them (the SSO settings among them), and aws-as's own TOTP secret beside `mfa_process`. Keys (`aws_access_key_id`…) are not
 /// included, as in aws-vault: they belong to one profile.
-const INHERITED: [&str; 10] = [
+const INHERITED: [&str; 16] = [
     "mfa_serial",
     "role_arn",
     "external_id",
@@ -21,6 +21,12 @@ const INHERITED: [&str; 10] = [
     "mfa_process",
     "aws_as_mfa_totp_secret",
     "credential_source",
+    "sso_session",
+    "sso_start_url",
+    "sso_region",
+    "sso_account_id",
+    "sso_role_name",
+    "sso_registration_scopes",
 ];
 
 /// A profile with the profiles it includes, nearest first (itself at the head).

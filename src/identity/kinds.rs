@@ -1,5 +1,5 @@
 //! What kind of profile a profile is, as far as aws-as cares: which key gets it credentials other
-//! than from aws-as, and the kinds aws-as does not support yet (SSO, web identity,
+//! than from aws-as, and the kinds aws-as does not support yet (web identity,
 //! `credential_process`, `credential_source`, `login_session`), each read with its includes.
 
 use super::Config;
@@ -55,16 +55,17 @@ pub(super) fn unsupported(view: &View<'_>) -> Option<Unsupported> {
     if has("role_arn") {
         return None;
     }
-    if let Some(key) = [
+    // SSO profiles are identities (sso.rs); keys beside them make no user, as the SDKs use SSO.
+    if [
         "sso_session",
         "sso_start_url",
         "sso_account_id",
         "sso_role_name",
     ]
     .into_iter()
-    .find(|k| has(k))
+    .any(&has)
     {
-        return kind("sso", "an IAM Identity Center (SSO) profile", key);
+        return None;
     }
     if has("aws_access_key_id") || has("aws_secret_access_key") {
         return None;

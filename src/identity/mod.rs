@@ -12,7 +12,9 @@
 //!   credentials file's text as aws-config reads it.
 //! - `include.rs`: aws-vault's `include_profile`: a profile read with the profiles it includes.
 //! - `kinds.rs`: the key by which a profile gets credentials, and the kinds of profile aws-as does
-//!   not support yet (SSO, web identity, credential_process, credential_source, login_session).
+//!   not support yet (web identity, credential_process, credential_source, login_session).
+//! - `sso.rs`: IAM Identity Center profiles: an `[sso-session]` or a legacy start URL, the
+//!   account and role.
 //! - `unknown.rs`: the "unknown identity" message, with the nearest names.
 //! - `fingerprint.rs`: what shapes an identity's credentials, hashed (the cache keys on it).
 
@@ -21,12 +23,14 @@ mod fingerprint;
 mod include;
 mod kinds;
 mod profiles;
+mod sso;
 mod unknown;
 
 pub use files::{MAX_FILE_BYTES, credentials_file_path, profile_file_paths, read_credentials_file};
 pub use fingerprint::fnv1a;
 pub use kinds::Unsupported;
 pub use profiles::{CredentialsText, MARKER};
+pub use sso::DEFAULT_SCOPE;
 
 use aws_config::profile::ProfileSet;
 
@@ -107,6 +111,39 @@ pub enum Kind {
         mfa_serial: Option<String>,
         code_source: Option<CodeSource>,
     },
+    /// A role's credentials from IAM Identity Center's portal (GetRoleCredentials), with the
+    /// token of a sign-in shared with the AWS CLI and the SDKs.
+    Sso(SsoRole),
+}
+
+/// Where an IAM Identity Center identity signs in: an `[sso-session NAME]`, or (the legacy form)
+/// the start URL and region in the profile itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SsoSignIn {
+    /// The sso-session's name; `None` for a legacy profile. The shared token cache names the
+    /// token's file by it (else by the start URL).
+    pub session: Option<String>,
+    /// The AWS access portal's URL (`https://d-….awsapps.com/start`).
+    pub start_url: String,
+    /// Where IAM Identity Center is: the OIDC service and the portal are called there.
+    pub region: String,
+    /// `sso_registration_scopes` (the AWS CLI's default when unset); none for a legacy profile.
+    pub scopes: Vec<String>,
+}
+
+impl SsoSignIn {
+    /// The name a person knows the sign-in by: the sso-session's, else the start URL.
+    pub fn label(&self) -> &str {
+        self.session.as_deref().unwrap_or(&self.start_url)
+    }
+}
+
+/// An account's role reached through IAM Identity Center.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SsoRole {
+    pub sign_in: SsoSignIn,
+    pub account_id: String,
+    pub role_name: String,
 }
 
 #[derive(Clone, Debug)]
@@ -130,11 +167,20 @@ pub struct Summary {
 }
 
 impl Identity {
-    /// The user at the root of this chain (itself, for a user): whose session is the MFA session.
+    /// The identity at the root of this chain (itself, for a user or an SSO role): whose session
+    /// is the MFA session, or the sign-in's.
     pub fn root(&self) -> &Identity {
         match &self.kind {
-            Kind::User { .. } => self,
+            Kind::User { .. } | Kind::Sso(_) => self,
             Kind::Role { source, .. } => source.root(),
+        }
+    }
+
+    /// The IAM Identity Center sign-in this chain's credentials come from, if they do.
+    pub fn sso_sign_in(&self) -> Option<&SsoSignIn> {
+        match &self.root().kind {
+            Kind::Sso(role) => Some(&role.sign_in),
+            _ => None,
         }
     }
 
@@ -143,6 +189,8 @@ impl Identity {
     pub fn root_mfa_serial(&self) -> Option<&str> {
         match &self.kind {
             Kind::User { mfa_serial, .. } => mfa_serial.as_deref(),
+            // Identity Center did whatever MFA the sign-in needed.
+            Kind::Sso(_) => None,
             Kind::Role {
                 source, mfa_serial, ..
             } => source.root_mfa_serial().or(mfa_serial.as_deref()),
@@ -156,6 +204,7 @@ impl Identity {
             Kind::User { mfa_serial, .. } => {
                 mfa_serial.get_or_insert(serial);
             }
+            Kind::Sso(_) => {}
             Kind::Role { source, .. } => source.lend_mfa_serial(serial),
         }
     }
@@ -165,6 +214,7 @@ impl Identity {
     pub(super) fn root_code_source(&self) -> Option<&CodeSource> {
         match &self.kind {
             Kind::User { code_source, .. } => code_source.as_ref(),
+            Kind::Sso(_) => None,
             Kind::Role {
                 source,
                 code_source,
@@ -178,6 +228,7 @@ impl Identity {
             Kind::User { code_source, .. } => {
                 code_source.get_or_insert(lent);
             }
+            Kind::Sso(_) => {}
             Kind::Role { source, .. } => source.lend_code_source(lent),
         }
     }
@@ -195,6 +246,7 @@ impl Identity {
         match self.kind {
             Kind::User { .. } => "user",
             Kind::Role { .. } => "role",
+            Kind::Sso(_) => "sso",
         }
     }
 }

@@ -116,7 +116,7 @@ impl Config {
             }
             next = match &id.kind {
                 Kind::Role { source, .. } => Some(source),
-                Kind::User { .. } => None,
+                Kind::User { .. } | Kind::Sso(_) => None,
             };
         }
         out.sort();
@@ -239,6 +239,16 @@ impl Config {
             });
         }
 
+        // botocore's order: a role first, then SSO; keys beside SSO settings do not make a user.
+        if let Some(role) = self.sso_role(name, &view)? {
+            return Ok(Identity {
+                name: name.to_string(),
+                kind: Kind::Sso(role),
+                region,
+                duration_seconds,
+            });
+        }
+
         match (get("aws_access_key_id"), get("aws_secret_access_key")) {
             (Some(access_key_id), Some(secret_access_key)) => Ok(Identity {
                 name: name.to_string(),
@@ -257,7 +267,7 @@ impl Config {
                 "profile {name:?} has only half of its keys: set both aws_access_key_id and aws_secret_access_key in ~/.aws/credentials"
             ))),
             (None, None) => Err(Error::new(format!(
-                "profile {name:?} is neither a user (aws_access_key_id + aws_secret_access_key) nor a role (role_arn + source_profile): add one of them"
+                "profile {name:?} is neither a user (aws_access_key_id + aws_secret_access_key), a role (role_arn + source_profile) nor an IAM Identity Center role (sso_session + sso_account_id + sso_role_name): add one of them"
             ))),
         }
     }

@@ -21,6 +21,8 @@
 //! - `server/`: the credentials server (IMDSv2, ECS, the management API), `aws-as serve` and
 //!   `exec --server` (in `aws-as-sts` only).
 //! - `control.rs`: `aws-as server …`, the terminal's client of a running server (lean binary).
+//! - `sso/`: `aws-as sso login|logout|populate`: IAM Identity Center's sign-in, sign-out, and a
+//!   profile in `~/.aws/config` for every account and role of the portal (in `aws-as-sts` only).
 //!
 //! Shared:
 //! - `env.rs`: the environment change of a switch (the shell switch, `exec`, `export`,
@@ -51,5 +53,6 @@ pub mod percent;
 pub mod rows;
 pub mod server;
 pub mod shell;
+pub mod sso;
 pub mod switch;
 pub mod text;

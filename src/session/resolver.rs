@@ -6,6 +6,7 @@ use chrono::{TimeDelta, Utc};
 use super::cache::{Cache, warn};
 use super::credentials::{Credentials, RENEW_BEFORE};
 use super::mfa::{self, Ask};
+use super::sso;
 use super::sts::{Connect, RoleRequest, StsApi};
 use crate::error::{Cause, Error, Result};
 use crate::identity::{Identity, Kind, Summary};
@@ -58,9 +59,16 @@ pub fn cache_key(identity: &Identity) -> String {
 
 /// [`cache_key`] from a fingerprint the profile index kept.
 pub fn cache_key_of(fingerprint: &str) -> String {
+    // IAM Identity Center's portal makes SSO sessions: its endpoint counts for them.
+    let portal = if fingerprint.starts_with("sso\0") {
+        crate::env_var("AWS_ENDPOINT_URL_SSO")
+    } else {
+        None
+    };
     format!(
-        "{fingerprint}\0endpoint={}",
-        crate::sts_endpoint().unwrap_or_default()
+        "{fingerprint}\0endpoint={}{}",
+        crate::sts_endpoint().unwrap_or_default(),
+        portal.map(|p| format!("\0portal={p}")).unwrap_or_default()
     )
 }
 
@@ -166,7 +174,10 @@ impl<'a> Resolver<'a> {
     ) -> Result<(String, Credentials)> {
         let user = identity.root();
         let Kind::User { mfa_serial, .. } = &user.kind else {
-            unreachable!("the root of a chain is a user");
+            return Err(Error::new(format!(
+                "{} needs no MFA code: its sessions come from an IAM Identity Center sign-in",
+                identity.name
+            )));
         };
         if mfa_serial.is_none() {
             return Err(Error::new(format!(
@@ -233,6 +244,11 @@ impl<'a> Resolver<'a> {
     fn call_sts(&mut self, identity: &Identity, duration: Option<u32>) -> Result<Credentials> {
         let region = sts_region(identity);
         match &identity.kind {
+            Kind::Sso(role) => {
+                let ask = self.ask;
+                let cache = self.cache;
+                sso::role_credentials(self.sts()?.sso(), cache, role, ask)
+            }
             Kind::User {
                 keys,
                 mfa_serial,

@@ -60,17 +60,24 @@ const SHORTEST: TimeDelta = TimeDelta::minutes(15);
 pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
     let connect = connect.ok_or_else(Error::needs_sts)?;
     let identity = Config::load()?.identity(&options.name)?;
-    let region = options.region.as_deref().or(identity.region.as_deref());
+    let region = options
+        .region
+        .as_deref()
+        .or(identity.region.as_deref())
+        .or(identity.sso_sign_in().map(|s| s.region.as_str()));
     let arn = match &identity.kind {
         Kind::Role { role_arn, .. } => Some(role_arn.as_str()),
         Kind::User { mfa_serial, .. } => mfa_serial.as_deref(),
+        // The partition is the portal's region's.
+        Kind::Sso(_) => None,
     };
     // Everything that can be refused is refused before a session is made.
     let partition = console::partition(arn, region)?;
     let endpoint = console::federation_endpoint(partition)?;
     let destination = console::destination(partition, region, options.destination.as_deref())?;
     let credentials = match &identity.kind {
-        Kind::Role { .. } => role_session(&identity, options, connect)?,
+        // A role's session, from STS or from IAM Identity Center's portal: both sign in.
+        Kind::Role { .. } | Kind::Sso(_) => role_session(&identity, options, connect)?,
         Kind::User {
             keys, mfa_serial, ..
         } => user_session(&identity, keys, mfa_serial.is_some(), options, connect)?,

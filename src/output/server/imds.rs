@@ -185,6 +185,7 @@ fn account(identity: &crate::identity::Identity) -> Option<String> {
     let arn = match &identity.kind {
         Kind::Role { role_arn, .. } => Some(role_arn.as_str()),
         Kind::User { .. } => identity.root_mfa_serial(),
+        Kind::Sso(role) => return Some(role.account_id.clone()),
     }?;
     let account = arn.split(':').nth(4)?;
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))

@@ -18,6 +18,7 @@ use crate::session::credentials::Credentials;
 
 pub struct Sts {
     runtime: tokio::runtime::Runtime,
+    sso: crate::session::sso::client::Sso,
 }
 
 /// How long one STS call may take in all, retries included (`AWS_AS_STS_TIMEOUT`, seconds).
@@ -206,7 +207,10 @@ impl Sts {
             .enable_all()
             .build()
             .map_err(|e| Error::new(format!("cannot start the network runtime: {e}")))?;
-        Ok(Sts { runtime })
+        Ok(Sts {
+            runtime,
+            sso: crate::session::sso::client::Sso::new()?,
+        })
     }
 
     async fn client(
@@ -238,6 +242,10 @@ impl Sts {
 }
 
 impl StsApi for Sts {
+    fn sso(&self) -> &dyn crate::session::sso::SsoApi {
+        &self.sso
+    }
+
     fn get_session_token(
         &self,
         profile: &str,

@@ -37,9 +37,12 @@ pub trait StsApi {
         keys: &Keys,
         req: &FederationRequest<'_>,
     ) -> Result<Credentials>;
+
+    /// IAM Identity Center's OIDC service and portal, beside STS in the one network binary.
+    fn sso(&self) -> &dyn crate::session::sso::SsoApi;
 }
 
-/// Builds the STS client, on the first cache miss only.
+/// Builds the STS client (and IAM Identity Center's), on the first cache miss only.
 pub type Connect = fn() -> Result<Box<dyn StsApi>>;
 
 pub struct FederationRequest<'a> {

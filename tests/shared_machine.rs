@@ -550,3 +550,77 @@ fn a_port_squatter_gets_no_token_and_the_control_commands_say_why() {
     assert!(log.contains("GET /manage/proof 200"), "{log}");
     assert!(!log.contains(&token), "{log}");
 }
+
+/// Issue 18, case 2: with another user's program on its port, `serve` said an aws-as server was
+/// already running and pointed at `aws-as server status`, that is at the squatter. It names the
+/// user who holds the port now, says it is no server of the user's, and sends it nothing.
+#[test]
+fn serve_names_the_other_user_who_holds_its_port() {
+    let Some(user) = OtherUser::new() else {
+        return;
+    };
+    let home = Home::new();
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    // It answers like an aws-as server (`Server: aws-as`), as the attack had it.
+    let squatter = Squatter::start(user.command("/usr/bin/python3"), port, "fake");
+    let out = run(home
+        .command(aws_as_bin())
+        .args(["serve", "--listen", &addr]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_str(&out), "");
+    assert_eq!(
+        stderr_str(&out),
+        format!(
+            "aws-as: {addr} is held by another user, {} (uid {}): it is not an aws-as server of \
+             yours (aws-as server commands refuse it); choose another port with --listen \
+             127.0.0.1:PORT\n",
+            user.name, user.uid
+        )
+    );
+    assert_eq!(squatter.received(), "");
+}
+
+/// The owner of a connection read from /proc/net/tcp (a kernel without inet_diag; forced here
+/// with `AWS_AS_PEER_LOOKUP=table`), which runs off the accept loop: another user is refused
+/// all the same, and the user's own requests are served.
+#[test]
+fn with_owners_read_from_the_tables_another_user_is_refused_all_the_same() {
+    let Some(user) = OtherUser::new() else {
+        return;
+    };
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    ok(&aws_as(&home, &["--mfa-code", "123456", ROLE1_PROFILE]));
+    let server = home.serve_with(&[ROLE1_PROFILE], &[("AWS_AS_PEER_LOOKUP", "table")]);
+    server.wait_for_log("each connection's owner is read from /proc/net/tcp");
+    let token = server.imds_token();
+    let host = server.addr();
+    let got = as_other_user(
+        &user,
+        &host,
+        &[
+            format!(
+                "PUT /latest/api/token HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+                 X-aws-ec2-metadata-token-ttl-seconds: 300\r\nContent-Length: 0\r\n\r\n"
+            ),
+            format!(
+                "GET /latest/meta-data/iam/security-credentials/{ROLE1_PROFILE} HTTP/1.1\r\n\
+                 Host: {host}\r\nConnection: close\r\nX-aws-ec2-metadata-token: {token}\r\n\r\n"
+            ),
+        ],
+    );
+    for answer in &got {
+        assert!(answer.is_empty(), "another user got an answer: {answer}");
+    }
+    server.wait_for_log(&format!(
+        "refused a connection from another user (uid {}), closed unread",
+        user.uid
+    ));
+    let own = server.get(
+        &format!("/latest/meta-data/iam/security-credentials/{ROLE1_PROFILE}"),
+        &[("X-aws-ec2-metadata-token", &token)],
+    );
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert!(own.body.contains("AccessKeyId"), "{}", own.body);
+}

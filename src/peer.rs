@@ -17,16 +17,72 @@ use std::net::{IpAddr, SocketAddr};
 pub const CAN_TELL: bool = cfg!(target_os = "linux");
 
 /// The uid that owns the socket connected from `peer` to `local` (the two addresses of a
-/// connection accepted on `local`), when the kernel can say.
+/// connection accepted on `local`), when the kernel can say: [`quick_owner`], else
+/// [`table_owner`].
 pub fn owner(peer: SocketAddr, local: SocketAddr) -> Option<u32> {
+    quick_owner(peer, local).or_else(|| table_owner(peer, local))
+}
+
+/// `AWS_AS_PEER_LOOKUP=table`: skip sock_diag and read the tables, as on a kernel without
+/// inet_diag (for tests, and to tell the two apart when one misbehaves).
+pub const LOOKUP_ENV: &str = "AWS_AS_PEER_LOOKUP";
+
+/// Whether [`quick_owner`] is skipped ([`LOOKUP_ENV`]); read once by a caller that asks often.
+pub fn table_only() -> bool {
+    crate::env_var(LOOKUP_ENV).is_some_and(|v| v == "table")
+}
+
+/// The owner as sock_diag says, in a few µs: what a caller on an async runtime may ask inline.
+/// `None` also when netlink is missing: then ask [`table_owner`], off the runtime's threads.
+pub fn quick_owner(peer: SocketAddr, local: SocketAddr) -> Option<u32> {
     #[cfg(target_os = "linux")]
     {
-        linux::sock_diag(peer, local).or_else(|| linux::proc_net(peer, local))
+        linux::sock_diag(peer, local)
     }
     #[cfg(not(target_os = "linux"))]
     {
         let _ = (peer, local);
         None
+    }
+}
+
+/// The owner as `/proc/net/tcp` and `tcp6` say: a read of the whole table, a millisecond and
+/// more on a busy machine, so blocking work (`spawn_blocking` on a runtime).
+pub fn table_owner(peer: SocketAddr, local: SocketAddr) -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        linux::proc_net(peer, local)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (peer, local);
+        None
+    }
+}
+
+/// The name of user `uid` on this machine (the password database), if it has one.
+pub fn user_name(uid: u32) -> Option<String> {
+    let mut buf = vec![0u8; 16 * 1024];
+    // SAFETY: passwd is plain data; getpwuid_r writes into it and into `buf` (whose length it is
+    // told) and sets `found` to it or to null; pw_name then points into `buf`, NUL-terminated.
+    unsafe {
+        let mut passwd: libc::passwd = std::mem::zeroed();
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(
+            uid,
+            &mut passwd,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut found,
+        );
+        if rc != 0 || found.is_null() || passwd.pw_name.is_null() {
+            return None;
+        }
+        Some(
+            std::ffi::CStr::from_ptr(passwd.pw_name)
+                .to_string_lossy()
+                .into_owned(),
+        )
     }
 }
 
@@ -252,6 +308,12 @@ mod tests {
         assert_eq!(linux::sock_diag(nobody, local), None);
         assert_eq!(linux::proc_net(nobody, local), None);
         assert!(!is_own(nobody, local));
+    }
+
+    #[test]
+    fn users_are_named() {
+        assert_eq!(user_name(0).as_deref(), Some("root"));
+        assert_eq!(user_name(4_000_000_000), None);
     }
 
     #[test]

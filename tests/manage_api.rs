@@ -551,6 +551,28 @@ fn statuses_as_listed_and_the_server_matches_its_openapi_document() {
         let answer = x.send(&server, method, path, Auth::None, None);
         assert_eq!(answer.status, 401);
     }
+    // The proof, without the token: HMAC-SHA256(token, label, Host, nonce); 400 without a nonce.
+    let nonce = "0123456789abcdef".repeat(4);
+    let answer = x.send(
+        &server,
+        "GET",
+        &format!("/manage/proof?nonce={nonce}"),
+        Auth::None,
+        None,
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        json_body(&answer)["proof"],
+        expected_proof(&server.manage_token(), &server.addr(), &nonce)
+    );
+    for path in [
+        "/manage/proof".to_string(),
+        format!("/manage/proof?nonce={}", nonce.to_uppercase()),
+        format!("/manage/proof?nonce={}", &nonce[2..]),
+    ] {
+        let answer = x.send(&server, "GET", &path, Auth::None, None);
+        assert_eq!(answer.status, 400, "{path}: {}", answer.body);
+    }
     let answer = x.call(&server, "POST", "/manage/stop", None);
     assert_eq!(answer.status, 200);
     let mut server = server;
@@ -575,6 +597,19 @@ fn statuses_as_listed_and_the_server_matches_its_openapi_document() {
         stdout_str(&out),
         stderr_str(&out)
     );
+}
+
+/// What the server must answer to `GET /manage/proof?nonce=NONCE` sent with `Host: HOST`, as
+/// docs/manage-api.yaml describes it.
+fn expected_proof(token: &str, host: &str, nonce: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(token.as_bytes()).unwrap();
+    mac.update(b"aws-as manage proof\0");
+    mac.update(host.as_bytes());
+    mac.update(b"\0");
+    mac.update(nonce.as_bytes());
+    let bytes = mac.finalize().into_bytes();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The cache file holding `name`'s session.
@@ -634,7 +669,7 @@ fn schemathesis_finds_no_5xx_and_no_answer_outside_the_document() {
     assert!(out.status.success(), "{text}");
     assert!(!text.contains("Failures:"), "{text}");
     assert!(!text.contains("Authentication failed"), "{text}");
-    assert!(text.contains("Tested: 8"), "{text}");
+    assert!(text.contains("Tested: 9"), "{text}");
     // A wrong token still exits 0, with only a warning: what shows that the run above was let in.
     let out = run_st("Authorization: Bearer wrong");
     let text = format!("{}{}", stdout_str(&out), stderr_str(&out));

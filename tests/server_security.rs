@@ -552,3 +552,67 @@ fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { geteuid() == 0 }
 }
+
+/// Issue 18, case 5: cookies are per host, not per port, so a page on another port of 127.0.0.1
+/// can set a cookie named like the management page's, which the browser may send before the
+/// real one; the page took the first and showed "Not logged in". Now any cookie of the name that
+/// is a login counts (each compared in constant time), and cookies that are none count for
+/// nothing: only shadows is still 401.
+#[test]
+fn a_cookie_another_port_set_does_not_log_the_page_out() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let server = home.serve(&[ROLE1_PROFILE]);
+    let login = server.manage("POST", "/manage/login", Some("{}"));
+    assert_eq!(login.status, 200, "{}", login.body);
+    let url: serde_json::Value = serde_json::from_str(&login.body).unwrap();
+    let path = url["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(server.url().trim_end_matches('/'))
+        .unwrap()
+        .to_string();
+    let redeemed = server.get(&path, &[]);
+    assert_eq!(redeemed.status, 303, "{}", redeemed.body);
+    let real = redeemed
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = redeemed
+        .header("location")
+        .unwrap()
+        .split_once("#csrf=")
+        .unwrap()
+        .1
+        .to_string();
+    let name = format!("aws-as-manage-{}", server.port());
+    assert!(real.starts_with(&format!("{name}=")), "{real}");
+    let shadow = format!("{name}={}", "0".repeat(64));
+    let other = format!("{name}=not-a-login");
+    let ask = |cookies: &[&str]| {
+        let mut headers: Vec<(&str, &str)> = cookies.iter().map(|c| ("Cookie", *c)).collect();
+        headers.push(("X-CSRF-Token", &csrf));
+        let answer = server.get("/manage/session", &headers);
+        assert!(!answer.body.contains("ASIA"), "{}", answer.body);
+        answer.status
+    };
+    assert_eq!(ask(&[&real]), 200);
+    // The shadow first, in one header or in headers of their own; the real one last or between.
+    assert_eq!(ask(&[&format!("{shadow}; {real}")]), 200);
+    assert_eq!(ask(&[&format!("{shadow}; a=1; {other}; {real}")]), 200);
+    assert_eq!(ask(&[&shadow, &real]), 200);
+    assert_eq!(ask(&[&shadow, &format!("{real}; {other}")]), 200);
+    // Only shadows: not logged in.
+    assert_eq!(ask(&[&shadow]), 401);
+    assert_eq!(ask(&[&format!("{shadow}; {other}")]), 401);
+    assert_eq!(ask(&[&shadow, &other]), 401);
+    // The real cookie beside a shadow still needs the page's CSRF token.
+    let answer = server.get(
+        "/manage/session",
+        &[("Cookie", &format!("{shadow}; {real}"))],
+    );
+    assert_eq!(answer.status, 403, "{}", answer.body);
+}

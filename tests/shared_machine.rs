@@ -409,3 +409,218 @@ sys.stdin.read()
         "aws-as: --allow-user no-such-user-here: no such user on this machine: give a user name or a uid\n"
     );
 }
+
+const SQUATTER: &str = include_str!("support/squatter.py");
+
+/// A program holding a port (tests/support/squatter.py), run by `python` (this user's, or
+/// another's); `received` stops it and gives what its clients sent, every connection's.
+struct Squatter {
+    child: std::process::Child,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Squatter {
+    fn start(mut python: std::process::Command, port: u16, mode: &str) -> Squatter {
+        let mut child = python
+            .args(["-c", SQUATTER, &port.to_string(), mode])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        assert_eq!(line, "ready\n", "the squatter did not start on {port}");
+        Squatter { child, stdout }
+    }
+
+    fn received(mut self) -> String {
+        drop(self.child.stdin.take());
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut self.stdout, &mut text).unwrap();
+        self.child.wait().unwrap();
+        let got: Vec<String> = serde_json::from_str(&text).unwrap();
+        got.join("\n")
+    }
+}
+
+/// Issue 18, case 2: `aws-as server …` sent the management token first and looked at the answer
+/// after, so whatever held the port got it. Now the server must first prove it holds the token
+/// (`GET /manage/proof`, an HMAC of a fresh nonce and the address): a program of the user's own
+/// (what any squatter is where the kernel cannot say whose a socket is) that answers like an
+/// aws-as server, or one that relays the nonce to the real server, gets no token and no ECS
+/// token, and every command says so in one line; another user's is refused before anything is
+/// sent. The real server still answers every command.
+#[test]
+fn a_port_squatter_gets_no_token_and_the_control_commands_say_why() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let mut server = home.serve(&[ROLE1_PROFILE]);
+    let control = |addr: &str, args: &[&str]| {
+        run(home
+            .command(aws_as_bin())
+            .arg("server")
+            .args(args)
+            .args(["--server", addr]))
+    };
+    let env = control(&server.addr(), &["env", ROLE1_PROFILE]);
+    ok(&env);
+    let ecs_token = stdout_str(&env)
+        .lines()
+        .find_map(|l| l.strip_prefix("export AWS_CONTAINER_AUTHORIZATION_TOKEN="))
+        .unwrap()
+        .trim_matches('\'')
+        .to_string();
+    let token = server.manage_token();
+    let commands: [&[&str]; 5] = [
+        &["status"],
+        &["page"],
+        &["switch", ROLE1_PROFILE],
+        &["env", ROLE1_PROFILE],
+        &["stop"],
+    ];
+    let all_refused = |addr: &str, expected: &str| {
+        for args in commands {
+            let out = control(addr, args);
+            assert_eq!(out.status.code(), Some(1), "{args:?}");
+            assert_eq!(stdout_str(&out), "", "{args:?}");
+            assert_eq!(stderr_str(&out), expected, "{args:?}");
+        }
+    };
+    for mode in ["fake".to_string(), format!("relay:{}", server.port())] {
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let squatter = Squatter::start(std::process::Command::new("/usr/bin/python3"), port, &mode);
+        all_refused(
+            &addr,
+            &format!(
+                "aws-as: what listens on {addr} cannot prove it is your aws-as server (it does \
+                 not know your management token), so it was sent no token: name your server \
+                 with --server ADDR:PORT, or stop what holds the port (a server started with \
+                 another --token-file or AWS_AS_STATE_DIR, or by an older aws-as, fails this \
+                 too)\n"
+            ),
+        );
+        let got = squatter.received();
+        assert!(got.contains("GET /manage/proof?nonce="), "{mode}: {got}");
+        assert!(!got.contains("Bearer"), "{mode}: {got}");
+        assert!(!got.contains(&token), "{mode}: {got}");
+        assert!(!got.contains(&ecs_token), "{mode}: {got}");
+    }
+    if let Some(user) = OtherUser::new() {
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let squatter = Squatter::start(user.command("/usr/bin/python3"), port, "fake");
+        all_refused(
+            &addr,
+            &format!(
+                "aws-as: what listens on {addr} belongs to another user (uid {}): refusing to send \
+                 it the management token; name your server with --server ADDR:PORT\n",
+                user.uid
+            ),
+        );
+        assert_eq!(
+            squatter.received(),
+            "",
+            "another user's squatter got a request"
+        );
+    }
+    // The real server answers every command, each after its proof.
+    let addr = server.addr();
+    let out = control(&addr, &["status"]);
+    ok(&out);
+    assert!(
+        stdout_str(&out).starts_with(&format!("serving {ROLE1_PROFILE} on the IMDS path")),
+        "{}",
+        stdout_str(&out)
+    );
+    let out = control(&addr, &["page"]);
+    ok(&out);
+    assert!(stdout_str(&out).starts_with(&format!("{}manage?code=", server.url())));
+    ok(&control(&addr, &["switch", ROLE1_PROFILE]));
+    let out = control(&addr, &["env", ROLE1_PROFILE]);
+    ok(&out);
+    assert_eq!(stdout_str(&out), stdout_str(&env));
+    ok(&control(&addr, &["stop"]));
+    assert_eq!(
+        server.wait_exit(Duration::from_secs(10)).unwrap().code(),
+        Some(0)
+    );
+    let log = server.log();
+    assert!(log.contains("GET /manage/proof 200"), "{log}");
+    assert!(!log.contains(&token), "{log}");
+}
+
+/// Issue 18, case 2: with another user's program on its port, `serve` said an aws-as server was
+/// already running and pointed at `aws-as server status`, that is at the squatter. It names the
+/// user who holds the port now, says it is no server of the user's, and sends it nothing.
+#[test]
+fn serve_names_the_other_user_who_holds_its_port() {
+    let Some(user) = OtherUser::new() else {
+        return;
+    };
+    let home = Home::new();
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    // It answers like an aws-as server (`Server: aws-as`), as the attack had it.
+    let squatter = Squatter::start(user.command("/usr/bin/python3"), port, "fake");
+    let out = run(home
+        .command(aws_as_bin())
+        .args(["serve", "--listen", &addr]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_str(&out), "");
+    assert_eq!(
+        stderr_str(&out),
+        format!(
+            "aws-as: {addr} is held by another user, {} (uid {}): it is not an aws-as server of \
+             yours (aws-as server commands refuse it); choose another port with --listen \
+             127.0.0.1:PORT\n",
+            user.name, user.uid
+        )
+    );
+    assert_eq!(squatter.received(), "");
+}
+
+/// The owner of a connection read from /proc/net/tcp (a kernel without inet_diag; forced here
+/// with `AWS_AS_PEER_LOOKUP=table`), which runs off the accept loop: another user is refused
+/// all the same, and the user's own requests are served.
+#[test]
+fn with_owners_read_from_the_tables_another_user_is_refused_all_the_same() {
+    let Some(user) = OtherUser::new() else {
+        return;
+    };
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    ok(&aws_as(&home, &["--mfa-code", "123456", ROLE1_PROFILE]));
+    let server = home.serve_with(&[ROLE1_PROFILE], &[("AWS_AS_PEER_LOOKUP", "table")]);
+    server.wait_for_log("each connection's owner is read from /proc/net/tcp");
+    let token = server.imds_token();
+    let host = server.addr();
+    let got = as_other_user(
+        &user,
+        &host,
+        &[
+            format!(
+                "PUT /latest/api/token HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+                 X-aws-ec2-metadata-token-ttl-seconds: 300\r\nContent-Length: 0\r\n\r\n"
+            ),
+            format!(
+                "GET /latest/meta-data/iam/security-credentials/{ROLE1_PROFILE} HTTP/1.1\r\n\
+                 Host: {host}\r\nConnection: close\r\nX-aws-ec2-metadata-token: {token}\r\n\r\n"
+            ),
+        ],
+    );
+    for answer in &got {
+        assert!(answer.is_empty(), "another user got an answer: {answer}");
+    }
+    server.wait_for_log(&format!(
+        "refused a connection from another user (uid {}), closed unread",
+        user.uid
+    ));
+    let own = server.get(
+        &format!("/latest/meta-data/iam/security-credentials/{ROLE1_PROFILE}"),
+        &[("X-aws-ec2-metadata-token", &token)],
+    );
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert!(own.body.contains("AccessKeyId"), "{}", own.body);
+}

@@ -6,9 +6,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use super::endpoint::address::{self, DEFAULT_LISTEN, ECS_PREFIX, Listener};
-use super::endpoint::client::{Answer, request};
+use super::endpoint::client::{Answer, Connection, host};
 use super::endpoint::competing;
-use super::endpoint::tokens::{self, EcsKey};
+use super::endpoint::tokens::{self, EcsKey, hex};
 use super::text::printable;
 use crate::error::{Error, Result};
 use crate::identity::Config;
@@ -101,11 +101,43 @@ fn target(given: Option<SocketAddr>) -> Result<Target> {
     Ok(Target { addr, token_file })
 }
 
+/// Asks what listens on `addr` to prove that it holds `token` before the token is sent: a fresh
+/// nonce goes out without any secret, and only the server started with that token can answer
+/// HMAC-SHA256(token, label, Host, nonce) (`tokens::proof`). A program on the port (another
+/// user's where the kernel cannot say whose the socket is, a process of the user's own, a relay
+/// to the real server on another address) learns nothing it can use, and gets no token.
+fn prove(connection: &mut Connection, addr: SocketAddr, token: &str) -> Result<()> {
+    let nonce = hex(&tokens::random::<32>()?);
+    let answer = connection
+        .send(
+            "GET",
+            &format!("/manage/proof?nonce={nonce}"),
+            None,
+            None,
+            false,
+        )
+        .ok();
+    let given = answer
+        .filter(|a| a.status == 200)
+        .and_then(|a| serde_json::from_str::<serde_json::Value>(&a.body).ok())
+        .and_then(|v| v["proof"].as_str().and_then(tokens::unhex));
+    let expected = tokens::proof(token, &host(addr), &nonce);
+    if !given.is_some_and(|given| tokens::same(&given, &expected)) {
+        bail!(
+            "what listens on {addr} cannot prove it is your aws-as server (it does not know your \
+             management token), so it was sent no token: name your server with --server \
+             ADDR:PORT, or stop what holds the port (a server started with another --token-file \
+             or AWS_AS_STATE_DIR, or by an older aws-as, fails this too)"
+        );
+    }
+    Ok(())
+}
+
 fn call(target: &Target, method: &str, path: &str, body: Option<&str>) -> Result<Answer> {
     let addr = target.addr;
     check_local(addr)?;
-    // The token goes only to a socket of this user's; where the kernel's tables cannot be read,
-    // the `Server` header checked below is all there is.
+    // The token goes only to a socket of this user's (where the kernel's tables say), and then
+    // only to a server that proves it holds the token already (everywhere).
     match address::listener(addr) {
         Listener::Owner(uid) if uid == this_user() => {}
         Listener::Owner(uid) => bail!(
@@ -119,8 +151,11 @@ fn call(target: &Target, method: &str, path: &str, body: Option<&str>) -> Result
         Listener::Unknown => {}
     }
     let token = tokens::read_manage_token(&target.token_file)?;
-    let answer =
-        request(addr, method, path, Some(&token), body).map_err(|e| not_running(addr, &e))?;
+    let mut connection = Connection::open(addr).map_err(|e| not_running(addr, &e))?;
+    prove(&mut connection, addr, &token)?;
+    let answer = connection
+        .send(method, path, Some(&token), body, true)
+        .map_err(|e| not_running(addr, &e))?;
     if !answer.headers.contains("\r\nserver: aws-as") {
         bail!(
             "what listens on {addr} is not an aws-as server: name the right one with --server ADDR:PORT"

@@ -74,6 +74,27 @@ pub fn mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// What `GET /manage/proof` answers: HMAC-SHA256 under the management token of a fixed label,
+/// the `Host` the request named and the client's nonce. Only a holder of the token can make it,
+/// and the server makes it for its own `Host` only (the guard refuses any other), so what a
+/// program on another address relays from the real server does not match there.
+pub fn proof(token: &str, host: &str, nonce: &str) -> [u8; 32] {
+    mac(
+        token.as_bytes(),
+        &[
+            b"aws-as manage proof\0",
+            host.as_bytes(),
+            b"\0",
+            nonce.as_bytes(),
+        ],
+    )
+}
+
+/// Whether `text` can be a nonce of the proof: 32 random bytes, in lowercase hex.
+pub fn is_nonce(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// Reads a 0600 file holding one token written by [`create_token_file`]: hex, nothing else.
 fn read_token_file(path: &Path, what: &str) -> Result<Option<String>> {
     let Some(data) = private::read(path, what, STATE_ENV, 4096)? else {
@@ -285,6 +306,19 @@ pub fn last_served(listen: std::net::SocketAddr) -> Result<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_proof_is_per_token_host_and_nonce() {
+        let nonce = "0".repeat(64);
+        let host = "127.0.0.1:9254";
+        let p = proof("token", host, &nonce);
+        assert_eq!(p, proof("token", host, &nonce));
+        assert_ne!(p, proof("tokem", host, &nonce));
+        assert_ne!(p, proof("token", "127.0.0.1:9255", &nonce));
+        assert_ne!(p, proof("token", host, &"1".repeat(64)));
+        assert!(is_nonce(&nonce) && is_nonce(&"af".repeat(32)));
+        assert!(!is_nonce(&"AF".repeat(32)) && !is_nonce("00") && !is_nonce(&"g".repeat(64)));
+    }
 
     #[test]
     fn ecs_tokens_are_per_identity_and_per_key() {

@@ -8,33 +8,38 @@
 //!
 //! Being local is no proof of being the user: on a shared machine every account reaches
 //! loopback. So each connection's owner is asked of the kernel at accept (../../peer.rs: one
-//! sock_diag lookup, a few µs), and one of another user (`--allow-user` aside), or of a user the
-//! kernel cannot name, is closed before a byte of it is read and before it takes one of the
-//! [`MAX_CONNECTIONS`]: another user can neither read credentials nor starve the user's SDKs.
+//! sock_diag lookup, a few µs, in the accept loop; where sock_diag cannot say, the /proc/net
+//! tables on a blocking thread, so the loop does not wait for them), and one of another user
+//! (`--allow-user` aside), or of a user the kernel cannot name, is closed before a byte of it is
+//! read and before it takes one of the [`MAX_CONNECTIONS`]: another user can neither read
+//! credentials nor starve the user's SDKs. When the port is taken, [`bind`] names the user who
+//! holds it if that is not the user.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tower_service::Service;
 
 use super::imds_token::ImdsTokens;
-use super::note;
 use super::sessions::Sessions;
 use super::state::{Inner, State};
+use super::{lock, note};
 use crate::error::{Error, Result};
 use crate::identity::Config;
 use crate::output::endpoint::address::{
-    DEFAULT_LISTEN, check_listen, hosts, interface_addresses, url,
+    DEFAULT_LISTEN, Listener, check_listen, hosts, interface_addresses, listener, url,
 };
 use crate::output::endpoint::client::is_aws_as;
 use crate::output::endpoint::competing;
 use crate::output::endpoint::tokens::{self, EcsKey};
+use crate::output::text::printable;
 use crate::session::Ask;
 use crate::session::Connect;
 
@@ -99,12 +104,29 @@ pub fn user_id(user: &str) -> Result<u32> {
     Ok(passwd.pw_uid)
 }
 
-/// Binds `addr`, saying in one line why not: another aws-as server there, another program, a
-/// privileged port.
+/// Binds `addr`, saying in one line why not: another user's program there (named), another
+/// aws-as server, another program, a privileged port.
 pub fn bind(addr: SocketAddr) -> Result<std::net::TcpListener> {
     match std::net::TcpListener::bind(addr) {
         Ok(listener) => Ok(listener),
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            // Who holds it, as the kernel says: another user's program that answers like an
+            // aws-as server must not send the user to it with their token.
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            let own = unsafe { libc::geteuid() };
+            if let Listener::Owner(uid) = listener(addr)
+                && uid != own
+            {
+                let who = match crate::peer::user_name(uid) {
+                    Some(name) => format!("{} (uid {uid})", printable(&name)),
+                    None => format!("uid {uid}"),
+                };
+                bail!(
+                    "{addr} is held by another user, {who}: it is not an aws-as server of yours \
+                     (aws-as server commands refuse it); choose another port with --listen \
+                     127.0.0.1:PORT"
+                )
+            }
             if is_aws_as(addr) {
                 bail!(
                     "an aws-as server is already running on {addr}: see aws-as server status, or \
@@ -257,6 +279,12 @@ pub fn serve(options: &Options, connect: Option<Connect>) -> Result<String> {
     if let Some(found) = competing::before_endpoint() {
         note(&format!("warning: {}", competing::warning(&found)));
     }
+    if crate::peer::table_only() {
+        note(&format!(
+            "each connection's owner is read from /proc/net/tcp ({}=table), off the accept loop",
+            crate::peer::LOOKUP_ENV
+        ));
+    }
     if let Some(name) = &identity {
         state.sessions.warm(name);
     }
@@ -297,19 +325,28 @@ async fn signalled(signals: Option<Signals>) {
 /// Accepts and serves connections until told to stop (or, with `signals`, until SIGINT or
 /// SIGTERM); then tells each connection to finish its answer and close, and waits for them at
 /// most [`STOP_WAIT`].
+///
+/// Each connection's owner is asked of sock_diag right here, in a few µs. When it cannot say
+/// (no inet_diag in the kernel, or `AWS_AS_PEER_LOOKUP=table`), the tables in /proc are read on
+/// tokio's blocking threads instead (a millisecond and more under load): the loop goes on
+/// accepting meanwhile, and the connection waits for its answer before a byte of it is read.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: State,
     mut stopped: watch::Receiver<bool>,
     signals: Option<Signals>,
 ) {
-    let allowed_users = state.allowed_users.clone();
+    let door = Arc::new(Door {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        own: unsafe { libc::geteuid() },
+        allowed_users: state.allowed_users.clone(),
+        permits: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+        others: Default::default(),
+        refusals: Default::default(),
+        last_full: Default::default(),
+    });
+    let table_only = crate::peer::table_only();
     let router = super::router(state);
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let own = unsafe { libc::geteuid() };
-    let mut others: std::collections::HashMap<u32, Arc<Semaphore>> = Default::default();
-    let mut refusals = Refusals::default();
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -321,7 +358,6 @@ pub async fn run(
     let (closing, _) = watch::channel(false);
     let signal = signalled(signals);
     tokio::pin!(signal);
-    let mut last_full: Option<Instant> = None;
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -336,34 +372,97 @@ pub async fn run(
             _ = &mut signal => break,
             _ = stopped.wait_for(|s| *s) => break,
         };
+        let accepted = Accepted {
+            stream,
+            peer,
+            router: router.clone(),
+            builder: builder.clone(),
+            closing: closing.subscribe(),
+        };
         // Asked before any byte is read: the refused get nothing, not even a status line.
-        let owner = stream
-            .local_addr()
-            .ok()
-            .and_then(|local| crate::peer::owner(peer, local));
+        let local = accepted.stream.local_addr().ok();
+        let quick = match local {
+            Some(local) if !table_only => crate::peer::quick_owner(peer, local),
+            _ => None,
+        };
+        match (quick, local) {
+            (Some(uid), _) => {
+                if let Some(admitted) = door.admit(Some(uid), peer) {
+                    tokio::spawn(accepted.serve(admitted));
+                }
+            }
+            // Off Linux nobody can be told apart: nothing to look up.
+            (None, Some(local)) if crate::peer::CAN_TELL => {
+                let door = Arc::clone(&door);
+                tokio::spawn(async move {
+                    let owner =
+                        tokio::task::spawn_blocking(move || crate::peer::table_owner(peer, local))
+                            .await
+                            .ok()
+                            .flatten();
+                    if let Some(admitted) = door.admit(owner, peer) {
+                        accepted.serve(admitted).await;
+                    }
+                });
+            }
+            (None, _) => {
+                if let Some(admitted) = door.admit(None, peer) {
+                    tokio::spawn(accepted.serve(admitted));
+                }
+            }
+        }
+    }
+    closing.send_replace(true);
+    // Every permit back: every connection has closed.
+    let all = u32::try_from(MAX_CONNECTIONS).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(STOP_WAIT, door.permits.acquire_many(all)).await;
+}
+
+/// Who is let in, decided once a connection's owner is known: in the accept loop, or in the
+/// task that read the owner from the tables.
+struct Door {
+    own: u32,
+    allowed_users: Vec<u32>,
+    permits: Arc<Semaphore>,
+    /// The connections of each user `--allow-user` names.
+    others: Mutex<HashMap<u32, Arc<Semaphore>>>,
+    refusals: Mutex<Refusals>,
+    last_full: Mutex<Option<Instant>>,
+}
+
+/// What an admitted connection holds until it closes.
+struct Admitted {
+    _permit: OwnedSemaphorePermit,
+    _other: Option<OwnedSemaphorePermit>,
+}
+
+impl Door {
+    /// A place for a connection from `peer` made by `owner`, or `None` (logged) when it is
+    /// refused: another user not allowed, an owner nobody can name, too many connections.
+    fn admit(&self, owner: Option<u32>, peer: SocketAddr) -> Option<Admitted> {
+        let own = self.own;
         let other = match owner {
             Some(uid) if uid == own => None,
-            Some(uid) if allowed_users.contains(&uid) => {
-                let user = others
-                    .entry(uid)
-                    .or_insert_with(|| Arc::new(Semaphore::new(MAX_CONNECTIONS_PER_OTHER_USER)));
-                match Arc::clone(user).try_acquire_owned() {
+            Some(uid) if self.allowed_users.contains(&uid) => {
+                let user =
+                    Arc::clone(lock(&self.others).entry(uid).or_insert_with(|| {
+                        Arc::new(Semaphore::new(MAX_CONNECTIONS_PER_OTHER_USER))
+                    }));
+                match user.try_acquire_owned() {
                     Ok(permit) => Some(permit),
                     Err(_) => {
-                        drop(stream);
-                        refusals.note(&format!(
+                        lock(&self.refusals).note(&format!(
                             "{MAX_CONNECTIONS_PER_OTHER_USER} connections of uid {uid} are open: \
                              closing its new ones until some end"
                         ));
-                        continue;
+                        return None;
                     }
                 }
             }
             // Off Linux nobody can be told apart: served as before (the README says so).
             None if !crate::peer::CAN_TELL => None,
             refused => {
-                drop(stream);
-                refusals.note(&match refused {
+                lock(&self.refusals).note(&match refused {
                     Some(uid) => format!(
                         "refused a connection from another user (uid {uid}), closed unread: only \
                          uid {own} is served (aws-as serve --allow-user serves another)"
@@ -373,50 +472,67 @@ pub async fn run(
                          which user made it (another network namespace?)"
                     ),
                 });
-                continue;
+                return None;
             }
         };
-        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-            drop(stream);
+        let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
+            let mut last_full = lock(&self.last_full);
             if last_full.is_none_or(|t| t.elapsed() > Duration::from_secs(1)) {
                 note(&format!(
                     "{MAX_CONNECTIONS} connections are open: closing new ones until some end"
                 ));
-                last_full = Some(Instant::now());
+                *last_full = Some(Instant::now());
             }
-            continue;
+            return None;
         };
-        let _ = stream.set_nodelay(true);
-        let router = router.clone();
-        let builder = builder.clone();
-        let mut closing = closing.subscribe();
-        tokio::spawn(async move {
-            let service =
-                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-                    request.extensions_mut().insert(super::guard::Peer(peer));
-                    let mut router = router.clone();
-                    async move { router.call(request).await }
-                });
-            let connection = builder.serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(connection);
-            let served = async {
-                tokio::select! {
-                    _ = connection.as_mut() => return,
-                    _ = closing.wait_for(|c| *c) => {}
-                }
-                // The answer under way is finished; a keep-alive connection waiting for its
-                // next request closes now instead of when the runtime is dropped.
-                connection.as_mut().graceful_shutdown();
-                let _ = connection.await;
-            };
-            let _ = tokio::time::timeout(MAX_CONNECTION_LIFE, served).await;
-            drop((permit, other));
-        });
+        Some(Admitted {
+            _permit: permit,
+            _other: other,
+        })
     }
-    closing.send_replace(true);
-    // Every permit back: every connection has closed.
-    let all = u32::try_from(MAX_CONNECTIONS).unwrap_or(u32::MAX);
-    let _ = tokio::time::timeout(STOP_WAIT, permits.acquire_many(all)).await;
+}
+
+/// A connection accepted, with what serving it takes.
+struct Accepted {
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    router: axum::Router,
+    builder: http1::Builder,
+    closing: watch::Receiver<bool>,
+}
+
+impl Accepted {
+    /// Serves the connection until it ends, the server stops, or [`MAX_CONNECTION_LIFE`]; its
+    /// place (`admitted`) is given back then.
+    async fn serve(self, admitted: Admitted) {
+        let Accepted {
+            stream,
+            peer,
+            router,
+            builder,
+            mut closing,
+        } = self;
+        let _ = stream.set_nodelay(true);
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request.extensions_mut().insert(super::guard::Peer(peer));
+            let mut router = router.clone();
+            async move { router.call(request).await }
+        });
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        tokio::pin!(connection);
+        let served = async {
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                _ = closing.wait_for(|c| *c) => {}
+            }
+            // The answer under way is finished; a keep-alive connection waiting for its
+            // next request closes now instead of when the runtime is dropped.
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        };
+        let _ = tokio::time::timeout(MAX_CONNECTION_LIFE, served).await;
+        drop(admitted);
+    }
 }
 
 /// The log of refused connections: a line for the first, then at most one a second (another

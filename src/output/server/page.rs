@@ -12,7 +12,9 @@
 //!   (another user's) that the browser visits receives the cookie. The token lives only in this
 //!   origin's storage (an origin has a port), and every API request of the page carries it in
 //!   `X-CSRF-Token`: the cookie alone reads nothing and changes nothing. The cookie's name has
-//!   the port in it, so that two servers on two ports keep their own.
+//!   the port in it, so that two servers on two ports keep their own; a page on another port
+//!   can still set a cookie of that name, which the browser may send before the real one, so
+//!   a request is logged in when any cookie of the name is a login ([`cookies`]).
 //! - **The page holds no data**: its script fetches it with the cookie and the token. It is
 //!   therefore served to any top-level navigation; framing is refused (CSP `frame-ancestors`,
 //!   `X-Frame-Options`), and only the script and style carrying this response's nonce run.
@@ -38,16 +40,20 @@ pub fn cookie_name(state: &State) -> String {
     format!("aws-as-manage-{}", state.listen.port())
 }
 
-/// The value of cookie `name` in a request's `Cookie` headers.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+/// Every value of cookie `name` in a request's `Cookie` headers, in their order. A browser sends
+/// one per (path, domain) it holds: a page on another port of 127.0.0.1 can set one of the same
+/// name (cookies are per host, not per port), and the browser may send it first. So none is
+/// chosen by its place: the caller takes any that is a login (manage/auth.rs).
+pub fn cookies(headers: &HeaderMap, name: &str) -> Vec<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
+        .filter(|(n, _)| *n == name)
         .map(|(_, v)| v.to_string())
+        .collect()
 }
 
 pub fn router() -> Router<State> {
@@ -145,21 +151,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cookies_are_read_by_name() {
+    fn cookies_are_read_by_name_all_of_them() {
         let mut headers = HeaderMap::new();
         headers.append(
             header::COOKIE,
-            "a=1; aws-as-manage-9254=xyz".parse().unwrap(),
+            "aws-as-manage-9254=shadow; a=1; aws-as-manage-9254=xyz"
+                .parse()
+                .unwrap(),
         );
         headers.append(header::COOKIE, "aws-as-manage-80=other".parse().unwrap());
-        assert_eq!(
-            cookie(&headers, "aws-as-manage-9254").as_deref(),
-            Some("xyz")
-        );
-        assert_eq!(
-            cookie(&headers, "aws-as-manage-80").as_deref(),
-            Some("other")
-        );
-        assert_eq!(cookie(&headers, "aws-as-manage"), None);
+        assert_eq!(cookies(&headers, "aws-as-manage-9254"), ["shadow", "xyz"]);
+        assert_eq!(cookies(&headers, "aws-as-manage-80"), ["other"]);
+        assert!(cookies(&headers, "aws-as-manage").is_empty());
     }
 }

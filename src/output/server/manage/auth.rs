@@ -36,15 +36,21 @@ fn refusal(state: &State, request: &Request) -> Option<ApiError> {
             _ => Some(ApiError::unauthorized(NEEDS_TOKEN)),
         };
     }
-    let Some(cookie) = page::cookie(headers, &page::cookie_name(state)) else {
+    let cookies = page::cookies(headers, &page::cookie_name(state));
+    if cookies.is_empty() {
         return Some(ApiError::unauthorized(NEEDS_TOKEN));
-    };
+    }
     let csrf = headers
         .get(page::CSRF_HEADER)
         .map(|v| v.as_bytes())
         .unwrap_or_default();
     let change = !matches!(*request.method(), Method::GET | Method::HEAD);
-    match state.logins.session(&cookie) {
+    // Any of them: a page on another port may have set one of the same name, sent first
+    // (page.rs). Each is compared in constant time; one that is no login counts for nothing.
+    let login = cookies
+        .iter()
+        .find_map(|cookie| state.logins.session(cookie));
+    match login {
         None => Some(ApiError::unauthorized(
             "this browser is not logged in (or the server restarted since): run aws-as server \
              page and open the address it prints",

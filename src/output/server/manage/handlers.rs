@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State as Shared};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use chrono::Utc;
 
 use super::body::{self, checked_code};
@@ -291,4 +291,30 @@ pub async fn stop(Shared(state): Shared<State>) -> Json<views::Stopping> {
     note("stopping (POST /manage/stop)");
     state.stop.send_replace(true);
     Json(views::Stopping { stopping: true })
+}
+
+/// `GET /manage/proof?nonce=HEX`, the one route without the token: proves to a control command
+/// that this server holds the management token before the command sends it (control.rs). The
+/// `Host` is the one the guard let through, so the proof is good for this server's address only.
+pub async fn proof(
+    Shared(state): Shared<State>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> JsonResult<Json<views::Proof>> {
+    let nonce = form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "nonce")
+        .map(|(_, v)| v.into_owned())
+        .filter(|n| tokens::is_nonce(n))
+        .ok_or_else(|| {
+            ApiError::bad_request("the proof needs nonce=HEX: 32 random bytes in lowercase hex")
+        })?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let token = state.manage_token.as_deref().unwrap_or_default();
+    Ok(Json(views::Proof {
+        proof: tokens::hex(&tokens::proof(token, &host, &nonce)),
+    }))
 }

@@ -14,6 +14,7 @@
 //! | `DELETE /manage/session` | drop the served identity's session from the cache |
 //! | `POST /manage/login` | a one-time login address for the page |
 //! | `POST /manage/stop` | stop the server |
+//! | `GET /manage/proof?nonce=HEX` | without the token: proof that this server holds it (control.rs asks before sending it) |
 //!
 //! | file | what |
 //! |---|---|
@@ -36,8 +37,8 @@ use axum::routing::{get, post};
 
 use super::state::State;
 use handlers::{
-    change_session, clear_session, login, profile, profile_clear, profile_code, profiles, session,
-    stop,
+    change_session, clear_session, login, profile, profile_clear, profile_code, profiles, proof,
+    session, stop,
 };
 
 pub fn router(state: &State) -> Router<State> {
@@ -58,4 +59,6 @@ pub fn router(state: &State) -> Router<State> {
             state.clone(),
             auth::require_auth,
         ))
+        // After the route layer, so outside it: asked before the token is sent.
+        .route("/manage/proof", get(proof))
 }

@@ -168,6 +168,12 @@ pub struct Login {
     pub url: String,
 }
 
+/// `GET /manage/proof`: what only the holder of the management token can answer.
+#[derive(Serialize)]
+pub struct Proof {
+    pub proof: String,
+}
+
 /// `POST /manage/stop`.
 #[derive(Serialize)]
 pub struct Stopping {

@@ -7,6 +7,7 @@
 #[macro_use]
 pub mod error;
 
+pub mod browser;
 pub mod cli;
 pub mod identity;
 pub mod output;

@@ -2,7 +2,7 @@
 //! profile never gets the old session. One hash for the whole program lives here too: the cache
 //! names its files with it.
 
-use super::{Identity, Kind};
+use super::{Identity, Kind, SsoSignIn};
 
 /// 64-bit FNV-1a: a stable hash for cache file names (std's hasher may change between releases).
 pub fn fnv1a(bytes: &[u8]) -> u64 {
@@ -30,11 +30,8 @@ impl Identity {
             // The sign-in's start URL and region say which directory; the session name says which
             // token (two sessions of one portal are two sign-ins, and may differ in scopes).
             Kind::Sso(role) => format!(
-                "sso\0{}\0{}\0{}\0{}\0{}\0{}",
-                role.sign_in.session.as_deref().unwrap_or(""),
-                role.sign_in.start_url,
-                role.sign_in.region,
-                role.sign_in.scopes.join(","),
+                "{}{}\0{}",
+                role.sign_in.fingerprint(),
                 role.account_id,
                 role.role_name
             ),
@@ -53,5 +50,19 @@ impl Identity {
                 source.fingerprint()
             ),
         }
+    }
+}
+
+impl SsoSignIn {
+    /// The part of the fingerprint of every SSO role that signs in here (and so of every role
+    /// above one): a sign-out drops the cached sessions whose key holds it.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "sso\0{}\0{}\0{}\0{}\0",
+            self.session.as_deref().unwrap_or(""),
+            self.start_url,
+            self.region,
+            self.scopes.join(",")
+        )
     }
 }

@@ -204,6 +204,46 @@ impl Cache {
         }
     }
 
+    /// Removes every entry whose key `matches`, each under its lock (a sign-out drops the
+    /// sessions made with it); how many were removed. Entries are found by reading each: their
+    /// file names are hashes of the keys.
+    pub fn remove_where(&self, matches: impl Fn(&str) -> bool) -> Result<usize> {
+        if !self.check_dir()? {
+            return Ok(0);
+        }
+        #[derive(Deserialize)]
+        struct Keyed {
+            key: String,
+        }
+        let listed = std::fs::read_dir(&self.dir).map_err(|e| {
+            Error::with_cause(
+                format!(
+                    "cannot list the cache directory {}: {e}",
+                    self.dir.display()
+                ),
+                Cause::CacheUnwritable,
+            )
+        })?;
+        let mut removed = 0;
+        for entry in listed.flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let Some(data) = self.read_file(&path, false)? else {
+                continue;
+            };
+            let Ok(Keyed { key }) = serde_json::from_slice(&data) else {
+                continue;
+            };
+            // The file must be the key's own, as a read checks.
+            if path == self.path(&key, "json") && matches(&key) && self.remove(&key)? {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     pub fn new_entry(identity: &Identity, key: &str, credentials: Credentials) -> Entry {
         Entry {
             version: VERSION,

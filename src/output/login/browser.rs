@@ -16,9 +16,9 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub use crate::browser::Browser;
 use crate::error::{Error, Result};
 
 const MAX_HEAD: usize = 8 * 1024;
@@ -194,80 +194,6 @@ fn random_hex(bytes: usize) -> Result<String> {
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// The browser command, started with the one-time address.
-pub struct Browser {
-    child: Child,
-    program: String,
-}
-
-impl Browser {
-    /// `$BROWSER` (a `:`-separated list of commands, the first that starts wins; `%s` in one
-    /// stands for the address, else it is appended), else `xdg-open` (`open` on macOS). The
-    /// command's words are split at blanks, never given to a shell. It gets no credential
-    /// variable: a browser would keep them for its whole life.
-    pub fn open(address: &str) -> Result<Browser> {
-        let candidates: Vec<Vec<String>> = match crate::env_var("BROWSER") {
-            Some(list) => list
-                .split(':')
-                .filter(|c| !c.trim().is_empty())
-                .map(|c| words(c, address))
-                .collect(),
-            None if cfg!(target_os = "macos") => vec![vec!["open".into(), address.into()]],
-            None => vec![vec!["xdg-open".into(), address.into()]],
-        };
-        for argv in &candidates {
-            let (program, args) = argv.split_first().expect("words are never empty");
-            let started = crate::without_credentials(&mut Command::new(program))
-                .args(args)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .spawn();
-            if let Ok(child) = started {
-                return Ok(Browser {
-                    child,
-                    program: program.clone(),
-                });
-            }
-        }
-        Err(Error::new(
-            "cannot start a browser (none of BROWSER, or xdg-open, could be run): set BROWSER, or use aws-as login --print",
-        ))
-    }
-
-    /// An error once the command has failed; a command that handed the address on and exited
-    /// 0 (xdg-open, open) is fine, and one still running is left to run.
-    fn check(&mut self) -> Result<()> {
-        match self.child.try_wait() {
-            Ok(Some(status)) if !status.success() => Err(Error::new(format!(
-                "the browser command {} failed ({status}): set BROWSER, or use aws-as login --print",
-                self.program.escape_debug()
-            ))),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// The words of one `$BROWSER` command with the address in place of `%s` (or after the last).
-fn words(command: &str, address: &str) -> Vec<String> {
-    let mut placed = false;
-    let mut argv: Vec<String> = command
-        .split_ascii_whitespace()
-        .map(|w| {
-            if w.contains("%s") {
-                placed = true;
-                w.replace("%s", address)
-            } else {
-                w.to_string()
-            }
-            .replace("%%", "%")
-        })
-        .collect();
-    if !placed {
-        argv.push(address.to_string());
-    }
-    argv
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,20 +259,6 @@ mod tests {
             .unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(5));
         assert!(err.to_string().contains("--print"), "{err}");
-    }
-
-    #[test]
-    fn browser_words() {
-        let a = "http://127.0.0.1:1/x";
-        assert_eq!(words("firefox", a), ["firefox", a]);
-        assert_eq!(
-            words("chromium --new-window %s", a),
-            ["chromium", "--new-window", a]
-        );
-        assert_eq!(
-            words("x --a=%s --b=100%%", a),
-            ["x", &format!("--a={a}"), "--b=100%"]
-        );
     }
 
     #[test]

@@ -108,7 +108,7 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
     }
     let one_time = browser::OneTime::new()?;
     let deadline = Instant::now() + browser::wait();
-    let mut opened = browser::Browser::open(&one_time.address()?)?;
+    let mut opened = browser::Browser::open(&one_time.address()?, "use aws-as login --print")?;
     one_time.serve(&url, deadline, Some(&mut opened))?;
     eprintln!("aws-as: opened the AWS console as {name} in the browser; {ends}");
     Ok(String::new())

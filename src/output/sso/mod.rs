@@ -2,6 +2,8 @@
 //! in `~/.aws/config` for every account and role of the portal. In `aws-as-sts` only: each talks
 //! to the network.
 
+mod login;
+
 use crate::error::{Error, Result};
 use crate::identity::{Config, SsoSignIn};
 use crate::session::Connect;
@@ -23,15 +25,19 @@ pub enum Options {
 }
 
 pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
-    let _connect = connect.ok_or_else(Error::needs_sts)?;
+    let connect = connect.ok_or_else(Error::needs_sts)?;
     let config = Config::load()?;
     let name = match options {
         Options::Login { name, .. } | Options::Logout { name } | Options::Populate { name, .. } => {
             name.as_deref()
         }
     };
-    let _sign_in = sign_in(&config, name)?;
-    Err(Error::new("aws-as sso is not built yet"))
+    let sign_in = sign_in(&config, name)?;
+    match options {
+        Options::Login { how, .. } => login::login(&sign_in, how, connect),
+        Options::Logout { .. } => login::logout(&sign_in, connect),
+        Options::Populate { .. } => Err(Error::new("aws-as sso populate is not built yet")),
+    }
 }
 
 /// The sign-in `name` names, else the only sso-session of the config.

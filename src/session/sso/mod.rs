@@ -3,10 +3,11 @@
 //! refresh token before it expires, and a new sign-in (`signin.rs`) only where a person is there.
 //!
 //! - `token.rs`: the shared token cache (`~/.aws/sso/cache`), and the client registrations.
-//! - `signin.rs`: the sign-ins: authorization code with PKCE (a one-time loopback listener),
-//!   and the device code.
+//! - `signin.rs`: the sign-ins: authorization code with PKCE, and the device code.
+//! - `callback.rs`: the authorization code's one-time listener on 127.0.0.1.
 //! - `client.rs`: the SDK's `sso` and `sso-oidc` clients (aws-as-sts only, like `sts/client.rs`).
 
+pub mod callback;
 pub mod client;
 pub mod signin;
 pub mod token;
@@ -153,10 +154,77 @@ pub fn valid_token(
         }
         _ => {}
     }
-    if ask != Ask::Terminal {
+    // A sign-in needs a person: never a browser nobody watches (no terminal: a server's
+    // request, a daemon, credential-process under an SDK).
+    if ask != Ask::Terminal || !has_terminal() {
         return Err(sign_in_needed(sign_in));
     }
     signin::sign_in(api, sign_in, &signin::How::default())
+}
+
+/// Whether a person may be at this process's controlling terminal.
+fn has_terminal() -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .is_ok()
+}
+
+/// `aws-as sso login`: a new sign-in, whatever token there is (as `aws sso login` does), under
+/// the sign-in's lock. One made by another aws-as while this one waited for the lock is taken
+/// instead: two terminals open one browser, not two.
+pub fn login(
+    api: &dyn SsoApi,
+    cache: &Cache,
+    sign_in: &SsoSignIn,
+    how: &signin::How,
+) -> Result<Token> {
+    let before = token::read_token(sign_in)?.map(|t| t.access_token);
+    let _lock = lock(cache, sign_in)?;
+    if let Some(token) = token::read_token(sign_in)?
+        && lasting(&token)
+        && Some(&token.access_token) != before.as_ref()
+    {
+        eprintln!(
+            "aws-as: {} was signed in meanwhile by another aws-as: using that sign-in",
+            sign_in.label()
+        );
+        return Ok(token);
+    }
+    signin::sign_in(api, sign_in, how)
+}
+
+/// What a sign-out removed.
+pub struct SignedOut {
+    /// Whether there was a token file.
+    pub token: bool,
+    /// Role sessions in aws-as's cache made with the sign-in.
+    pub sessions: usize,
+    /// The portal's Logout, when it failed for another reason than a token it no longer knows.
+    pub portal: Option<Error>,
+}
+
+/// `aws-as sso logout`: the portal's Logout with the token (a 401 means it is gone already),
+/// the token file removed, and every session aws-as cached from the sign-in (the SSO roles and
+/// the roles above them) dropped, each under its lock.
+pub fn logout(api: &dyn SsoApi, cache: &Cache, sign_in: &SsoSignIn) -> Result<SignedOut> {
+    let _lock = lock(cache, sign_in)?;
+    let mut portal = None;
+    if let Some(token) = token::read_token(sign_in)? {
+        match api.logout(sign_in, &token.access_token) {
+            Err(e) if e.cause() != Cause::SsoTokenRejected => portal = Some(e),
+            _ => {}
+        }
+    }
+    let token = token::remove_token(sign_in)?;
+    let part = sign_in.fingerprint();
+    let sessions = cache.remove_where(|key| key.contains(&part))?;
+    Ok(SignedOut {
+        token,
+        sessions,
+        portal,
+    })
 }
 
 /// The token refreshed and written back, when it has what a refresh needs (a refresh token and a

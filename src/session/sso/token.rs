@@ -107,13 +107,12 @@ fn read_object(path: &Path, what: &str) -> Result<Option<Map<String, Value>>> {
     let Some(data) = private::read(path, what, FIX, MAX_TOKEN_BYTES)? else {
         return Ok(None);
     };
-    match serde_json::from_slice::<Value>(&data) {
-        Ok(Value::Object(object)) => Ok(Some(object)),
-        _ => Err(Error::new(format!(
-            "the {what} {} is not a JSON object: remove it and sign in again (aws-as sso login)",
-            path.display()
-        ))),
-    }
+    // A file cut short or scribbled on holds no sign-in, as the SDKs take it: a sign-in
+    // replaces it (refusing it would leave the user to delete it by hand).
+    Ok(match serde_json::from_slice::<Value>(&data) {
+        Ok(Value::Object(object)) => Some(object),
+        _ => None,
+    })
 }
 
 /// The token of `sign_in` as the cache holds it, if any. A file another user can read or write,

@@ -43,9 +43,8 @@ fn session_text(session: &Cached, now: DateTime<Utc>) -> String {
 
 /// The sign-in's cell: the sso-session (or start URL) and how long its token lasts, as the
 /// SESSION column says a session's; what to run when it needs a person.
-fn sign_in_text(label: &str, token: &SignInToken, now: DateTime<Utc>) -> String {
+fn sign_in_text(label: &str, login: &str, token: &SignInToken, now: DateTime<Utc>) -> String {
     let label = printable(label);
-    let login = format!("aws-as sso login {label}");
     match token {
         SignInToken::Token { expires_at, .. } if *expires_at - now > TimeDelta::zero() => {
             format!("{label}, {} left", left(*expires_at - now))
@@ -114,7 +113,7 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
                         let token = tokens
                             .entry(s.label().to_string())
                             .or_insert_with(|| rows::sign_in_token(s));
-                        sign_in_text(s.label(), token, now)
+                        sign_in_text(s.label(), &rows::sign_in_command(identity), token, now)
                     },
                 ),
             ],

@@ -132,10 +132,14 @@ impl SignInToken {
     }
 }
 
-/// The command that signs in to `sign_in`, for messages and the page.
-pub fn sign_in_command(sign_in: &SsoSignIn) -> String {
-    format!(
-        "aws-as sso login {}",
-        super::text::printable(sign_in.label())
-    )
+/// The command that signs in for `identity`, for messages and the page: `aws-as sso login` with
+/// the sso-session's name, or (a legacy profile, signed in to by its start URL) the name of the
+/// SSO profile at the root of its chain.
+pub fn sign_in_command(identity: &Identity) -> String {
+    let root = identity.root();
+    let name = match identity.sso_sign_in().and_then(|s| s.session.as_deref()) {
+        Some(session) => session,
+        None => root.name.as_str(),
+    };
+    format!("aws-as sso login {}", super::text::printable(name))
 }

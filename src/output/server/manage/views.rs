@@ -72,7 +72,7 @@ impl SignInView {
             _ => (None, chrono::TimeDelta::zero()),
         };
         Some(SignInView {
-            command: sign_in_command(&sign_in),
+            command: sign_in_command(identity),
             expiration,
             left: left(remaining),
             needed: token.needs_sign_in(),
@@ -190,7 +190,7 @@ impl SignInNeededView {
         waits
             .iter()
             .map(|w| SignInNeededView {
-                command: w.command(),
+                command: w.command.clone(),
                 identity: w.identity.clone(),
                 last_request: rfc3339(w.last),
                 requests: w.requests,

@@ -59,19 +59,14 @@ pub struct Pending {
 pub struct SignInWait {
     pub identity: String,
     pub sign_in: SsoSignIn,
+    /// `aws-as sso login …`, what the person runs.
+    pub command: String,
     /// The token the portal refused, if that is why (by its expiry: the token itself is not
     /// kept): a file still holding it is no sign-in.
     refused: Option<DateTime<Utc>>,
     pub since: DateTime<Utc>,
     pub last: DateTime<Utc>,
     pub requests: u32,
-}
-
-impl SignInWait {
-    /// `aws-as sso login LABEL`.
-    pub fn command(&self) -> String {
-        sign_in_command(&self.sign_in)
-    }
 }
 
 /// The pending requests by identity, and where a person can enter a code.
@@ -137,6 +132,7 @@ impl Waiting {
                 SignInWait {
                     identity: identity.name.clone(),
                     sign_in: sign_in.clone(),
+                    command: sign_in_command(identity),
                     refused,
                     since: now,
                     last: now,
@@ -149,7 +145,7 @@ impl Waiting {
         }
         let name = printable(&identity.name);
         let label = printable(sign_in.label());
-        let command = sign_in_command(sign_in);
+        let command = sign_in_command(identity);
         let Some(page) = self.page.get() else {
             return;
         };

@@ -684,11 +684,7 @@ fn hostile_names_from_the_config_stay_inert_in_list_errors_and_the_shell() {
     std::fs::write(&script, &out.stdout).unwrap();
     let bash = run(home
         .command("bash")
-        .args([
-            "-ec",
-            r#". "$1"; printf '%s' "$AWS_AS_IDENTITY""#,
-            "bash",
-        ])
+        .args(["-ec", r#". "$1"; printf '%s' "$AWS_AS_IDENTITY""#, "bash"])
         .arg(&script));
     ok(&bash);
     assert_eq!(stdout_str(&bash), evil);
@@ -720,7 +716,17 @@ fn the_server_with_nobody_to_sign_in_says_so_once_and_serves_after_a_terminal_si
         assert!(!answer.body.contains("AccessKeyId"));
     }
     // The management API and the page's data: the sign-in needed, with the command.
-    let profiles = server.manage("GET", "/manage/profiles", None);
+    let mut exchanges = Vec::new();
+    let mut manage = |path: &str| {
+        let answer = server.manage("GET", path, None);
+        exchanges.push(serde_json::json!({
+            "method": "GET", "path": path, "status": answer.status,
+            "contentType": answer.header("content-type").unwrap_or(""), "body": answer.body,
+        }));
+        answer
+    };
+    manage("/manage/session");
+    let profiles = manage("/manage/profiles");
     assert_eq!(profiles.status, 200, "{}", profiles.body);
     let v: Value = serde_json::from_str(&profiles.body).unwrap();
     let needed = v["signInsNeeded"].as_array().unwrap();
@@ -760,8 +766,8 @@ fn the_server_with_nobody_to_sign_in_says_so_once_and_serves_after_a_terminal_si
         stdout_str(&out).trim(),
         format!("iam-role {}", role_arn(SSO_DEV_ACCOUNT, SSO_ADMIN))
     );
-    let v: Value =
-        serde_json::from_str(&server.manage("GET", "/manage/profiles", None).body).unwrap();
+    let v: Value = serde_json::from_str(&manage("/manage/profiles").body).unwrap();
+    manage(&format!("/manage/profiles/{ADMIN}"));
     assert_eq!(v["signInsNeeded"].as_array().unwrap().len(), 0, "{v}");
     let profile = v["profiles"]
         .as_array()
@@ -773,6 +779,20 @@ fn the_server_with_nobody_to_sign_in_says_so_once_and_serves_after_a_terminal_si
     assert_eq!(profile["signIn"]["needed"], false);
     assert!(profile["signIn"]["secondsLeft"].as_i64().unwrap() > 3000);
     assert_eq!(notifications(&notes).len(), 1);
+    // Every answer as docs/manage-api.yaml describes it.
+    let file = home.path().join("exchanges.json");
+    std::fs::write(&file, Value::Array(exchanges).to_string()).unwrap();
+    let out = run(std::process::Command::new(python())
+        .arg(repo_root().join("tests/support/openapi_check.py"))
+        .arg(repo_root().join("docs/manage-api.yaml"))
+        .arg(&file)
+        .arg("--described-only"));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout_str(&out),
+        stderr_str(&out)
+    );
 
     // ECS too, read by the AWS CLI v1.
     let mut env_cmd = sso.command(&home, aws_as_bin());

@@ -212,7 +212,7 @@ fn statuses_as_listed_and_the_server_matches_its_openapi_document() {
         json!({
             "name": ROLE2_PROFILE, "kind": "role", "chain": [ROLE1_PROFILE, USER_PROFILE],
             "region": "us-west-2", "roleArn": ROLE2_ARN, "mfaSerial": MFA_SERIAL,
-            "accessKey": null, "tokenDuration": 3600, "served": false, "session": null,
+            "accessKey": null, "tokenDuration": 3600, "served": false, "session": null, "signIn": null,
             "problem": null,
         })
     );

@@ -1,8 +1,10 @@
 //! What is there: `aws-as list`.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
-use super::rows::{self, Cached, chain};
+use std::collections::HashMap;
+
+use super::rows::{self, Cached, SignInToken, chain};
 use super::text::{left, printable};
 use crate::env_var as env;
 use crate::error::Result;
@@ -39,6 +41,23 @@ fn session_text(session: &Cached, now: DateTime<Utc>) -> String {
     }
 }
 
+/// The sign-in's cell: the sso-session (or start URL) and how long its token lasts, as the
+/// SESSION column says a session's; what to run when it needs a person.
+fn sign_in_text(label: &str, login: &str, token: &SignInToken, now: DateTime<Utc>) -> String {
+    let label = printable(label);
+    match token {
+        SignInToken::Token { expires_at, .. } if *expires_at - now > TimeDelta::zero() => {
+            format!("{label}, {} left", left(*expires_at - now))
+        }
+        SignInToken::Token {
+            refreshable: true, ..
+        } => format!("{label}, expired (refreshed at next use)"),
+        SignInToken::Token { .. } => format!("{label}, expired ({login})"),
+        SignInToken::None => format!("{label}, none ({login})"),
+        SignInToken::Unreadable(_) => format!("{label}, unreadable (aws-as NAME says why)"),
+    }
+}
+
 /// What `aws-as list` was asked.
 pub struct Options {
     /// `--names`: only the names, one per line.
@@ -67,7 +86,10 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
         "SOURCE CHAIN".to_string(),
         "REGION".to_string(),
         "SESSION".to_string(),
+        "SIGN-IN".to_string(),
     ]];
+    // Each sign-in's token file is read once, however many identities use it.
+    let mut tokens: HashMap<String, SignInToken> = HashMap::new();
     for row in rows::rows(&config, &cache) {
         let mark = if active.as_deref() == Some(row.name.as_str()) {
             "*"
@@ -85,12 +107,22 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
                     .as_deref()
                     .map_or_else(|| "-".to_string(), printable),
                 session_text(&row.session, now),
+                identity.sso_sign_in().map_or_else(
+                    || "-".to_string(),
+                    |s| {
+                        let token = tokens
+                            .entry(s.label().to_string())
+                            .or_insert_with(|| rows::sign_in_token(s));
+                        sign_in_text(s.label(), &rows::sign_in_command(identity), token, now)
+                    },
+                ),
             ],
             Err(_) => match config.unsupported(&row.name) {
                 Some(u) => [
                     mark.to_string(),
                     printable(&row.name),
                     format!("{} (not supported yet)", u.kind),
+                    "-".to_string(),
                     "-".to_string(),
                     "-".to_string(),
                     "-".to_string(),
@@ -102,14 +134,17 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
                     "-".to_string(),
                     "-".to_string(),
                     "not usable (aws-as NAME says why)".to_string(),
+                    "-".to_string(),
                 ],
             },
         };
         rows.push(cells);
     }
+    // The SIGN-IN column is there only when an identity signs in through IAM Identity Center.
+    let columns = if tokens.is_empty() { 6 } else { 7 };
     // The mark column is one character; the others are padded to their widest cell, two spaces
     // apart.
-    let mut widths = [0usize; 6];
+    let mut widths = [0usize; 7];
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -118,7 +153,7 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
     let mut out = String::new();
     for row in rows {
         let mut line = format!("{:1} ", row[0]);
-        for (i, cell) in row.iter().enumerate().skip(1) {
+        for (i, cell) in row.iter().enumerate().take(columns).skip(1) {
             line.push_str(cell);
             line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
         }

@@ -38,10 +38,12 @@ async fn credentials(
         ));
     }
     let served = state.sessions.get(&name).await.map_err(|e| {
-        // SDKs retry a 5xx (STS may be back a moment later); a missing MFA code needs a person,
+        // SDKs retry a 5xx (STS may be back a moment later); a missing MFA code or sign-in needs a person,
         // and retrying it only delays the message.
         let status = match e.cause() {
-            Cause::MfaCodeNeeded | Cause::WrongMfaCode => StatusCode::BAD_REQUEST,
+            Cause::MfaCodeNeeded | Cause::WrongMfaCode | Cause::SsoSignInNeeded => {
+                StatusCode::BAD_REQUEST
+            }
             _ => StatusCode::SERVICE_UNAVAILABLE,
         };
         ApiError::new(status, format!("no credentials for {name}: {e}")).for_identity(&name)

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 
 use crate::env_var as env;
 use crate::error::{Error, Result};
-use crate::identity::Config;
+use crate::identity::{Config, Identity};
 use crate::output::env::{clear_change, switch_change};
+use crate::output::rows::{self, SignInToken};
 use crate::output::shell::Shell;
 use crate::output::text::{left, printable};
 use crate::session::cache::Cache;
@@ -114,36 +115,65 @@ pub fn pick(options: &mut Options) -> Result<()> {
     Ok(())
 }
 
-/// The ARN STS gave for the cached session of `name`, if it said one (roles).
-fn cached_arn(name: &str) -> Option<String> {
-    let identity = Config::load().ok()?.identity(name).ok()?;
+/// The ARN STS gave for the cached session of `identity`, if it said one (roles).
+fn cached_arn(identity: &Identity) -> Option<String> {
     let cache = Cache::open(Cache::default_dir().ok()?);
-    let entry = cache.read(&cache_key(&identity)).ok()??;
+    let entry = cache.read(&cache_key(identity)).ok()??;
     // Only if the cached session is the one in this shell: a renewal elsewhere may have changed it.
     (Some(&entry.credentials.access_key_id) == env("AWS_ACCESS_KEY_ID").as_ref())
         .then_some(entry.credentials.arn)
         .flatten()
 }
 
-/// What `aws-as` with no argument says: the active identity, its ARN when known, and time left.
+/// For an identity whose credentials come from IAM Identity Center: how long its sign-in lasts
+/// (read from the shared token file: the status line is asked for, it is not the prompt).
+fn sign_in_note(identity: &Identity) -> String {
+    let Some((sign_in, token)) = rows::sign_in(identity) else {
+        return String::new();
+    };
+    let label = printable(sign_in.label());
+    match token {
+        SignInToken::Token { expires_at, .. } if expires_at > Utc::now() => {
+            format!("; sign-in {label}: {} left", left(expires_at - Utc::now()))
+        }
+        SignInToken::Token {
+            refreshable: true, ..
+        } => format!("; sign-in {label}: expired, refreshed at next use"),
+        SignInToken::Unreadable(_) => {
+            format!(
+                "; sign-in {label}: token file unreadable (aws-as {} says why)",
+                printable(&identity.name)
+            )
+        }
+        _ => format!("; sign-in {label}: none or expired (aws-as sso login {label})"),
+    }
+}
+
+/// What `aws-as` with no argument says: the active identity, its ARN when known, and time left;
+/// for an IAM Identity Center identity, its sign-in's time left.
 pub fn status() -> String {
     let Some(name) = env("AWS_AS_IDENTITY") else {
         return "no identity active: run aws-as NAME to switch (aws-as list shows them)\n"
             .to_string();
     };
     let shown = printable(&name);
-    let arn = cached_arn(&name).map_or_else(String::new, |a| format!(" ({})", printable(&a)));
+    let identity = Config::load().ok().and_then(|c| c.identity(&name).ok());
+    let arn = identity
+        .as_ref()
+        .and_then(cached_arn)
+        .map_or_else(String::new, |a| format!(" ({})", printable(&a)));
+    let note = identity.as_ref().map_or_else(String::new, sign_in_note);
     let expiry = env("AWS_CREDENTIAL_EXPIRATION")
         .and_then(|e| DateTime::parse_from_rfc3339(&e).ok())
         .map(|e| e.with_timezone(&Utc));
     match expiry {
-        None => format!("{shown}{arn}\n"),
+        None => format!("{shown}{arn}{note}\n"),
         Some(e) if e <= Utc::now() => format!(
-            "{shown}{arn}: expired at {} (run aws-as {shown} to renew)\n",
+            "{shown}{arn}: expired at {} (run aws-as {shown} to renew){note}\n",
             rfc3339(e)
         ),
         Some(e) => format!(
-            "{shown}{arn}: {} left (expires {})\n",
+            "{shown}{arn}: {} left (expires {}){note}\n",
             left(e - Utc::now()),
             rfc3339(e)
         ),

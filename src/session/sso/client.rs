@@ -309,10 +309,20 @@ impl SsoApi for Sso {
                 .await
                 .map_err(|e| {
                     let e = describe(op, &at, e, &[access_token]);
+                    // The role's name comes from the config: a terminal escape in it is shown,
+                    // not sent.
+                    let shown = |t: &str| {
+                        if t.chars().any(char::is_control) {
+                            t.escape_debug().to_string()
+                        } else {
+                            t.to_string()
+                        }
+                    };
                     Error::with_cause(
                         format!(
                             "{e} [role {} in account {}]",
-                            role.role_name, role.account_id
+                            shown(&role.role_name),
+                            shown(&role.account_id)
                         ),
                         e.cause(),
                     )

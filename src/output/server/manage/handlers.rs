@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use chrono::Utc;
 
 use super::body::{self, checked_code};
-use super::views::{self, PendingView, ProfileView, SessionView};
+use super::views::{self, PendingView, ProfileView, SessionView, SignInNeededView};
 use crate::error::Cause;
 use crate::identity::{Config, Identity};
 use crate::output::endpoint::tokens;
@@ -63,6 +63,7 @@ pub async fn profiles(Shared(state): Shared<State>) -> JsonResult<Json<views::Pr
             pending: PendingView::all(&state.sessions.pending()),
             profiles,
             served,
+            sign_ins_needed: SignInNeededView::all(&state.sessions.sign_ins()),
         })
     })
     .await??;
@@ -126,6 +127,7 @@ async fn describe(state: &State) -> JsonResult<Json<views::Session>> {
             pending: PendingView::all(&state.sessions.pending()),
             profile,
             session,
+            sign_ins_needed: SignInNeededView::all(&state.sessions.sign_ins()),
         })
     })
     .await??;

@@ -8,10 +8,10 @@
 use chrono::Utc;
 use serde::Serialize;
 
-use super::super::sessions::Pending;
+use super::super::sessions::{Pending, SignInWait};
 use super::super::state::State;
 use crate::identity::Kind;
-use crate::output::rows::{Cached, Row, chain};
+use crate::output::rows::{self, Cached, Row, SignInToken, chain, sign_in_command};
 use crate::output::text::left;
 use crate::session::{rfc3339, session_seconds};
 
@@ -48,6 +48,40 @@ impl SessionView {
     }
 }
 
+/// The IAM Identity Center sign-in an identity's credentials come from: how long its token lasts
+/// (from the shared token file's expiry; never the token), and the command that signs in.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInView {
+    command: String,
+    expiration: Option<String>,
+    left: String,
+    needed: bool,
+    seconds_left: i64,
+    session: String,
+}
+
+impl SignInView {
+    fn of(row: &Row) -> Option<SignInView> {
+        let identity = row.identity.as_ref().ok()?;
+        let (sign_in, token) = rows::sign_in(identity)?;
+        let (expiration, remaining) = match &token {
+            SignInToken::Token { expires_at, .. } => {
+                (Some(rfc3339(*expires_at)), *expires_at - Utc::now())
+            }
+            _ => (None, chrono::TimeDelta::zero()),
+        };
+        Some(SignInView {
+            command: sign_in_command(identity),
+            expiration,
+            left: left(remaining),
+            needed: token.needs_sign_in(),
+            seconds_left: remaining.num_seconds().max(0),
+            session: sign_in.label().to_string(),
+        })
+    }
+}
+
 /// One identity, or the problem that makes its profile unusable.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -62,6 +96,7 @@ pub struct ProfileView {
     role_arn: Option<String>,
     served: bool,
     session: Option<SessionView>,
+    sign_in: Option<SignInView>,
     token_duration: Option<u32>,
 }
 
@@ -82,6 +117,7 @@ impl ProfileView {
                     role_arn: None,
                     served,
                     session: None,
+                    sign_in: None,
                     token_duration: None,
                 };
             }
@@ -103,6 +139,7 @@ impl ProfileView {
             role_arn,
             served,
             session: SessionView::of(&row.session),
+            sign_in: SignInView::of(row),
             token_duration: Some(session_seconds(&identity.summary(), duration)),
         }
     }
@@ -136,12 +173,42 @@ impl PendingView {
     }
 }
 
+/// A request waiting for a person to sign in to IAM Identity Center.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInNeededView {
+    command: String,
+    identity: String,
+    last_request: String,
+    requests: u32,
+    session: String,
+    since: String,
+}
+
+impl SignInNeededView {
+    pub fn all(waits: &[SignInWait]) -> Vec<SignInNeededView> {
+        waits
+            .iter()
+            .map(|w| SignInNeededView {
+                command: w.command.clone(),
+                identity: w.identity.clone(),
+                last_request: rfc3339(w.last),
+                requests: w.requests,
+                session: w.sign_in.label().to_string(),
+                since: rfc3339(w.since),
+            })
+            .collect()
+    }
+}
+
 /// `GET /manage/profiles`.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Profiles {
     pub pending: Vec<PendingView>,
     pub profiles: Vec<ProfileView>,
     pub served: Option<String>,
+    pub sign_ins_needed: Vec<SignInNeededView>,
 }
 
 /// `GET /manage/profiles/NAME`, and a change to NAME's session.
@@ -152,6 +219,7 @@ pub struct Profile {
 
 /// `GET /manage/session`, and a change to the served session.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Session {
     pub identity: Option<String>,
     pub listen: String,
@@ -159,6 +227,7 @@ pub struct Session {
     pub pending: Vec<PendingView>,
     pub profile: Option<ProfileView>,
     pub session: Option<SessionView>,
+    pub sign_ins_needed: Vec<SignInNeededView>,
 }
 
 /// `POST /manage/login`: a one-time login address for the page.

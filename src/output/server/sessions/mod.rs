@@ -19,7 +19,7 @@
 //! | file | what |
 //! |---|---|
 //! | `mod.rs` | [`Sessions`]: the memo, single flight, failures that stand, warm-up, clearing |
-//! | `pending.rs` | requests waiting for an MFA code, their notification, the watcher, a code from the page |
+//! | `pending.rs` | requests waiting for an MFA code or an IAM Identity Center sign-in, their notification, the watcher, a code from the page |
 //!
 //! The `Resolver` is synchronous, and the STS client runs its own current-thread tokio runtime
 //! with `block_on`, which panics inside a runtime context. Resolutions therefore run on plain
@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::watch;
 
-pub use self::pending::{MFA_WAIT, Pending};
+pub use self::pending::{MFA_WAIT, Pending, SignInWait};
 use super::{lock, note};
 use crate::error::{Cause, Error};
 use crate::identity::{Config, Identity, Summary};
@@ -186,7 +186,7 @@ impl Sessions {
     pub async fn get(self: &Arc<Self>, name: &str) -> Outcome {
         let outcome = self.get_uncounted(name).await;
         if let Err(e) = &outcome
-            && e.cause() == Cause::MfaCodeNeeded
+            && matches!(e.cause(), Cause::MfaCodeNeeded | Cause::SsoSignInNeeded)
         {
             self.pending.asked(name);
         }
@@ -395,7 +395,13 @@ impl Sessions {
             };
             self.pending.add(identity, cache_key(user), lasting);
         }
-        let stands = cause != Cause::MfaCodeNeeded;
+        if cause == Cause::SsoSignInNeeded
+            && let Some(identity) = identity
+        {
+            self.pending.add_sign_in(identity);
+        }
+        // Waiting for a person: the request after theirs must try again, not get this answer.
+        let stands = !matches!(cause, Cause::MfaCodeNeeded | Cause::SsoSignInNeeded);
         (Err(Error::with_cause(e.to_string(), cause)), stands)
     }
 

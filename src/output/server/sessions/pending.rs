@@ -1,7 +1,10 @@
 //! Requests that could not be served for want of an MFA code, and what ends them: a session made
 //! in a terminal (found by a watcher that reads the cache each second), or a code typed on the
 //! management page. A new one is said once in the log and, when the server has a page, in a
-//! desktop notification.
+//! desktop notification. Likewise requests that need an IAM Identity Center sign-in (the token
+//! expired and cannot be refreshed, or the portal refused it): they end when a person signs in
+//! (`aws-as sso login` or `aws sso login` in a terminal, found by the same watcher in the shared
+//! token cache); one notification per sign-in.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -11,10 +14,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Sessions;
 use crate::error::{Error, Result};
-use crate::identity::{Config, Identity};
+use crate::identity::{Config, Identity, SsoSignIn};
+use crate::output::rows::sign_in_command;
 use crate::output::server::{lock, note};
 use crate::output::text::printable;
 use crate::session::cache::Cache;
+use crate::session::sso::{TOKEN_RENEW_BEFORE, token};
 use crate::session::{Resolver, resolver};
 
 /// How long a code typed on the page waits for STS (a person is waiting, not an SDK).
@@ -47,10 +52,29 @@ pub struct Pending {
     pub requests: u32,
 }
 
+/// A request that could not be served because its identity's IAM Identity Center sign-in needs a
+/// person: it stands until the shared token cache holds a token that lasts, or a request for
+/// `identity` is served.
+#[derive(Clone, Debug)]
+pub struct SignInWait {
+    pub identity: String,
+    pub sign_in: SsoSignIn,
+    /// `aws-as sso login …`, what the person runs.
+    pub command: String,
+    /// The token the portal refused, if that is why (by its expiry: the token itself is not
+    /// kept): a file still holding it is no sign-in.
+    refused: Option<DateTime<Utc>>,
+    pub since: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+    pub requests: u32,
+}
+
 /// The pending requests by identity, and where a person can enter a code.
 #[derive(Default)]
 pub(super) struct Waiting {
     by_name: Mutex<BTreeMap<String, Pending>>,
+    /// Requests waiting for an IAM Identity Center sign-in, by identity.
+    sign_ins: Mutex<BTreeMap<String, SignInWait>>,
     /// The management page's address: set, a new pending request is also a desktop notification
     /// naming it (`aws-as serve`; `exec --server` has no page).
     page: OnceLock<String>,
@@ -65,9 +89,13 @@ impl Waiting {
         self.page.get().is_some()
     }
 
-    /// One more request for `name` failed for want of the code.
+    /// One more request for `name` failed for want of the code or the sign-in.
     pub(super) fn asked(&self, name: &str) {
         if let Some(p) = lock(&self.by_name).get_mut(name) {
+            p.requests += 1;
+            p.last = Utc::now();
+        }
+        if let Some(p) = lock(&self.sign_ins).get_mut(name) {
             p.requests += 1;
             p.last = Utc::now();
         }
@@ -76,6 +104,95 @@ impl Waiting {
     /// A request for `name` was served: nothing waits for it any more.
     pub(super) fn served(&self, name: &str) {
         lock(&self.by_name).remove(name);
+        lock(&self.sign_ins).remove(name);
+    }
+
+    /// Records that `identity` waits for a person to sign in to its IAM Identity Center sign-in;
+    /// the first time for that sign-in, says so in the log and, when the server has a page, in
+    /// one desktop notification (names, the command and the page's address only).
+    pub(super) fn add_sign_in(&self, identity: &Identity) {
+        let Some(sign_in) = identity.sso_sign_in() else {
+            return;
+        };
+        let now = Utc::now();
+        // The token the file holds now is the one that failed (expired, or refused by the portal).
+        let refused = token::read_token(sign_in)
+            .ok()
+            .flatten()
+            .map(|t| t.expires_at);
+        let first_for_sign_in;
+        {
+            let mut waits = lock(&self.sign_ins);
+            if waits.contains_key(&identity.name) {
+                return;
+            }
+            first_for_sign_in = !waits.values().any(|w| w.sign_in == *sign_in);
+            waits.insert(
+                identity.name.clone(),
+                SignInWait {
+                    identity: identity.name.clone(),
+                    sign_in: sign_in.clone(),
+                    command: sign_in_command(identity),
+                    refused,
+                    since: now,
+                    last: now,
+                    requests: 0,
+                },
+            );
+        }
+        if !first_for_sign_in {
+            return;
+        }
+        let name = printable(&identity.name);
+        let label = printable(sign_in.label());
+        let command = sign_in_command(identity);
+        let Some(page) = self.page.get() else {
+            return;
+        };
+        note(&format!(
+            "{name} waits for an IAM Identity Center sign-in ({label}): run {command} in a terminal (the page at {page} shows it)"
+        ));
+        let body = format!(
+            "{name} needs an IAM Identity Center sign-in ({label}). Run {command} in a terminal; the requests are then served."
+        );
+        let spawned = std::thread::Builder::new()
+            .name("aws-as-notify".into())
+            .spawn(move || {
+                crate::output::notify::notify("aws-as: a sign-in is needed", &body);
+            });
+        if let Err(e) = spawned {
+            note(&format!("cannot start a thread to notify: {e}"));
+        }
+    }
+
+    /// The requests waiting for a sign-in, oldest first, less those whose sign-in the token cache
+    /// now holds (a token that lasts, other than the one that failed); with the names of those an
+    /// SDK asked for lately, to get ready.
+    fn check_sign_ins(&self) -> (Vec<SignInWait>, Vec<String>) {
+        let mut waits = lock(&self.sign_ins);
+        let mut ready = Vec::new();
+        let recent = Utc::now() - TimeDelta::from_std(WARM_WITHIN).unwrap_or_default();
+        let mut signed_in: BTreeMap<String, bool> = BTreeMap::new();
+        waits.retain(|name, w| {
+            let done = *signed_in
+                .entry(w.sign_in.label().to_string())
+                .or_insert_with(|| {
+                    token::read_token(&w.sign_in)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|t| {
+                            t.expires_at - Utc::now() > TOKEN_RENEW_BEFORE
+                                && Some(t.expires_at) != w.refused
+                        })
+                });
+            if done && w.last > recent {
+                ready.push(name.clone());
+            }
+            !done
+        });
+        let mut out: Vec<SignInWait> = waits.values().cloned().collect();
+        out.sort_by_key(|w| w.since);
+        (out, ready)
     }
 
     /// Records that `identity` waits for a new MFA session (the user's cache entry `key`, which
@@ -160,7 +277,7 @@ impl Waiting {
     }
 
     fn is_empty(&self) -> bool {
-        lock(&self.by_name).is_empty()
+        lock(&self.by_name).is_empty() && lock(&self.sign_ins).is_empty()
     }
 }
 
@@ -188,6 +305,7 @@ fn watching(sessions: Weak<Sessions>) {
         };
         if !sessions.pending.is_empty() {
             sessions.pending();
+            sessions.sign_ins();
         }
     }
 }
@@ -203,6 +321,17 @@ impl Sessions {
             self.warm(&name);
         }
         pending
+    }
+
+    /// The requests waiting for an IAM Identity Center sign-in, oldest first. One whose sign-in
+    /// now has a token that lasts (`aws-as sso login`, `aws sso login`) is dropped, and its
+    /// identity got ready. Reads the token files: call it off the runtime's threads.
+    pub fn sign_ins(self: &Arc<Self>) -> Vec<SignInWait> {
+        let (waits, ready) = self.pending.check_sign_ins();
+        for name in ready {
+            self.retry(&name);
+        }
+        waits
     }
 
     /// A new MFA session for the user at the root of `name`'s chain, made with `code` (typed on

@@ -14,6 +14,9 @@
 //!   and `Sec-Fetch-Site`, when sent, is `same-origin`). Whether such a call may do anything is
 //!   the management API's check (its cookie and CSRF token, manage/auth.rs). The credential
 //!   endpoints keep refusing every request a browser marks, same-origin or not.
+//! - And one for the end of an IAM Identity Center sign-in started from the page: the portal
+//!   sends the browser to `/oauth/callback` (a navigation from its site), which a sign-in's
+//!   random `state` authenticates.
 //! - A body larger than [`MAX_BODY`] is refused before it is read.
 
 use std::net::{IpAddr, SocketAddr};
@@ -51,9 +54,12 @@ fn browser_refusal(state: &State, request: &Request, host: &str) -> Option<ApiEr
         ))
     };
     let page = path == "/manage";
+    // The portal sends the browser back here at the end of a sign-in started from the page: a
+    // navigation from another site, whose `state` is its proof (sso_signin.rs).
+    let callback = path == "/oauth/callback";
     // A path that a server normalizing dots would read as another is no page's.
     let api = path.starts_with("/manage/") && !path.contains("/.") && !path.contains('%');
-    if state.manage_token.is_none() || !(page || api) {
+    if state.manage_token.is_none() || !(page || api || callback) {
         return refuse();
     }
     let value = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or("?"));
@@ -66,7 +72,7 @@ fn browser_refusal(state: &State, request: &Request, host: &str) -> Option<ApiEr
             origin.chars().take(100).collect::<String>().escape_debug()
         )));
     }
-    let navigation = page
+    let navigation = (page || callback)
         && matches!(*request.method(), Method::GET | Method::HEAD)
         && value("sec-fetch-mode").is_none_or(|m| m == "navigate")
         && value("sec-fetch-dest").is_none_or(|d| d == "document");

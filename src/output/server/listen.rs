@@ -175,6 +175,7 @@ pub fn state(listen: SocketAddr, parts: Parts) -> Result<(State, watch::Receiver
         allowed_users: parts.allowed_users,
         stop,
         logins: Default::default(),
+        sso_sign_ins: Default::default(),
     });
     Ok((state, stopped))
 }

@@ -31,6 +31,7 @@ mod logins;
 mod manage;
 mod page;
 pub mod sessions;
+mod sso_signin;
 pub mod state;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -54,12 +55,16 @@ use state::State;
 /// | `GET /ecs/NAME` | ECS container credentials (`ecs.rs`) |
 /// | `GET /manage` | the management page and its login (`page.rs`), when the server has a management token |
 /// | `/manage/…` | the management API (`manage/`), with it |
+/// | `GET /oauth/callback` | the end of an IAM Identity Center sign-in started from the page (`sso_signin.rs`), with it |
 pub fn router(state: State) -> Router {
     let mut router = Router::new()
         .merge(imds::router(&state))
         .merge(ecs::router());
     if state.manage_token.is_some() {
-        router = router.merge(page::router()).merge(manage::router(&state));
+        router = router
+            .merge(page::router())
+            .merge(manage::router(&state))
+            .route("/oauth/callback", axum::routing::get(sso_signin::callback));
     }
     router
         .fallback(|uri: axum::http::Uri| async move {

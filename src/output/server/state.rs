@@ -36,6 +36,8 @@ pub struct Inner {
     pub stop: tokio::sync::watch::Sender<bool>,
     /// The management page's login codes and logged-in browsers.
     pub logins: super::logins::Logins,
+    /// IAM Identity Center sign-ins started from the page, waiting for their callback.
+    pub sso_sign_ins: super::sso_signin::SignIns,
 }
 
 impl State {

@@ -20,6 +20,7 @@ use super::{DeviceAuthorization, Grant, NewToken, Registration, SsoApi};
 use crate::browser::Browser;
 use crate::error::{Cause, Error, Result};
 use crate::identity::SsoSignIn;
+use crate::session::cache::Cache;
 
 /// How a sign-in is made.
 #[derive(Clone, Debug, Default)]
@@ -218,6 +219,85 @@ fn authorization_code(
         Err(e) => side.finish(Err(&e.to_string())),
     }
     token
+}
+
+/// A browser sign-in whose callback another listener takes (the credentials server's own
+/// `/oauth/callback`, for a sign-in started from its page): the authorize address to open, and
+/// what turns the code the callback brings into a token. Never `Debug`: it holds the verifier.
+pub struct Started {
+    pub sign_in: SsoSignIn,
+    /// The authorize page to open (no secret in it: the challenge, not the verifier).
+    pub address: String,
+    state: String,
+    verifier: String,
+    redirect_uri: String,
+    client: Client,
+}
+
+impl Started {
+    /// Whether `state` is this sign-in's (compared in constant time).
+    pub fn has_state(&self, state: &str) -> bool {
+        subtle::ConstantTimeEq::ct_eq(self.state.as_bytes(), state.as_bytes()).into()
+    }
+
+    /// CreateToken with the code the callback brought, and the token written to the shared
+    /// cache under the sign-in's lock.
+    pub fn finish(self, api: &dyn SsoApi, cache: &Cache, code: &str) -> Result<Token> {
+        let _lock = super::lock(cache, &self.sign_in)?;
+        let grant = Grant::AuthorizationCode {
+            code,
+            code_verifier: &self.verifier,
+            redirect_uri: &self.redirect_uri,
+        };
+        let new = api
+            .create_token(&self.sign_in, &self.client, &grant)
+            .map_err(|e| {
+                if e.cause() == Cause::InvalidClient {
+                    // The registration is gone: the next start registers anew.
+                    let _ = token::forget_registration(&self.sign_in, true);
+                }
+                e
+            })?;
+        keep(&self.sign_in, &self.client, new)
+    }
+}
+
+/// Starts a browser sign-in to `sign_in` whose callback comes to `redirect_uri` (a
+/// `http://127.0.0.1:PORT/oauth/callback` another listener takes): the registration (cached, or
+/// made and cached), a fresh `state` and verifier, and the authorize address.
+pub fn start_in_browser(
+    api: &dyn SsoApi,
+    sign_in: &SsoSignIn,
+    redirect_uri: &str,
+) -> Result<Started> {
+    if sign_in.session.is_none() {
+        bail!(
+            "{} is a legacy profile (sso_start_url without an [sso-session]), which signs in with a device code only: run aws-as sso login {} in a terminal",
+            sign_in.label(),
+            sign_in.label()
+        );
+    }
+    let client = match token::read_registration(sign_in, true)? {
+        Some(client) => client,
+        None => register(api, sign_in, true)?,
+    };
+    let verifier = base64url(&random::<48>()?);
+    let state = base64url(&random::<24>()?);
+    let address = authorize_url(
+        sign_in,
+        &client.client_id,
+        redirect_uri,
+        &state,
+        &challenge(&verifier),
+    );
+    Ok(Started {
+        sign_in: sign_in.clone(),
+        address,
+        state,
+        verifier,
+        redirect_uri: redirect_uri.to_string(),
+        client,
+    })
 }
 
 fn device_code(api: &dyn SsoApi, sign_in: &SsoSignIn, client: &Client, how: &How) -> Result<Token> {

@@ -278,6 +278,16 @@ pub fn read_registration(sign_in: &SsoSignIn, pkce: bool) -> Result<Option<Clien
     )
 }
 
+/// Forgets the cached client registration of `sign_in` (one the service no longer knows).
+pub fn forget_registration(sign_in: &SsoSignIn, pkce: bool) -> Result<()> {
+    match std::fs::remove_file(registration_path(sign_in, pkce)?) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::new(format!(
+            "cannot remove the cached IAM Identity Center registration: {e}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Caches a client registration as botocore does (`clientId`, `clientSecret`, `expiresAt`, and
 /// the scopes).
 pub fn write_registration(sign_in: &SsoSignIn, pkce: bool, client: &Client) -> Result<()> {

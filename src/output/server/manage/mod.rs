@@ -14,6 +14,7 @@
 //! | `DELETE /manage/session` | drop the served identity's session from the cache |
 //! | `POST /manage/login` | a one-time login address for the page |
 //! | `POST /manage/stop` | stop the server |
+//! | `POST /manage/signin` | `session=NAME`: start an IAM Identity Center sign-in whose callback this server takes |
 //! | `GET /manage/proof?nonce=HEX` | without the token: proof that this server holds it (control.rs asks before sending it) |
 //!
 //! | file | what |
@@ -27,7 +28,7 @@
 //! Every error answers `{"message": "aws-as: …"}` (`JsonError`, error.rs).
 
 mod auth;
-mod body;
+pub(super) mod body;
 mod handlers;
 mod views;
 
@@ -55,6 +56,7 @@ pub fn router(state: &State) -> Router<State> {
         )
         .route("/manage/login", post(login))
         .route("/manage/stop", post(stop))
+        .route("/manage/signin", post(super::sso_signin::start))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_auth,

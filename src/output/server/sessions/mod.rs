@@ -155,6 +155,11 @@ impl Sessions {
         sessions
     }
 
+    /// The network client the server was started with (`None` in unit tests).
+    pub fn connect(&self) -> Option<Connect> {
+        self.connect
+    }
+
     /// The length of new sessions the server was started with (`--duration`).
     pub fn duration(&self) -> Option<u32> {
         self.duration

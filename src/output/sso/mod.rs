@@ -7,6 +7,10 @@ use crate::identity::{Config, SsoSignIn};
 use crate::session::Connect;
 use crate::session::sso::signin::How;
 
+mod naming;
+mod populate;
+mod verify;
+
 pub enum Options {
     Login {
         name: Option<String>,
@@ -23,6 +27,9 @@ pub enum Options {
 }
 
 pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
+    if let Options::Populate { .. } = options {
+        return populate::run(options, connect);
+    }
     let _connect = connect.ok_or_else(Error::needs_sts)?;
     let config = Config::load()?;
     let name = match options {

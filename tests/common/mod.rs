@@ -12,6 +12,13 @@
 //!   (`calls()`, `count`, `calls_of`, `reset`), `expire_sessions()`, the console sign-in stand-in
 //!   (`federation_endpoint()`, `federation_calls()`, `federation_refuse()`, `federation_answer()`);
 //!   `closed_port_endpoint()`, where nothing listens
+//! - `sso`: `Sso::start(&sts)`, tests/support/sso.py: the IAM Identity Center stand-in (OIDC
+//!   and portal on one port, role credentials from `sts`'s AssumeRole); `env()` /
+//!   `command(&home, program)` for the endpoint variables, `cli_v2_data_path` for Debian's CLI
+//!   v2, the directory (`set_directory`, `generate_accounts`), `settings`, `set_faults`,
+//!   `approve`/`deny` a device code, `revoke_all`, `expire_access_tokens`, `token_status`,
+//!   `calls()` (`SsoCall`, tokens as `token_hash` only); `sso_session_config`,
+//!   `legacy_sso_config`, `write_sso_config`, `sso_cache_file`
 //! - `home`: `Home::new()` (removed on drop unless AWS_AS_KEEP_TEST_DIRS is set),
 //!   `Home::standard(&sts)`, `config`/`credentials` to write the files, `with_sts` and
 //!   `with_endpoint`, and `command(program)`: a `Command` whose environment holds only PATH
@@ -44,6 +51,7 @@ mod other_user;
 mod paths;
 mod process;
 mod server;
+mod sso;
 mod sts;
 mod text;
 
@@ -55,5 +63,6 @@ pub use other_user::*;
 pub use paths::*;
 pub use process::*;
 pub use server::*;
+pub use sso::*;
 pub use sts::*;
 pub use text::*;

@@ -43,6 +43,7 @@ mod server_security; // attacks on the server, each refused with no credential
 mod shared_machine; // another user of the machine against what aws-as holds (issue 18)
 mod shell_env; // one-line activations, what a switch replaces given back, in every shell
 mod shells; // the activation scripts in real shells under strict options
+mod sso_populate; // aws-as sso populate against the Identity Center stand-in: 300 accounts, reruns, hostile names
 mod sso_standin; // the IAM Identity Center stand-in against boto3 and the AWS CLI v2
 
 /// A test file this list forgets would never be compiled, let alone run: with `autotests = false`

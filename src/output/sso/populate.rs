@@ -200,16 +200,15 @@ fn list_all(
             continue;
         }
         let mut roles = api.list_account_roles(sign_in, access_token, &account.id)?;
-        roles.retain(|r| {
-            let ok = naming::valid_role_name(r);
-            if !ok {
-                warn(&format!(
-                    "the portal lists a role of account {} whose name is no IAM role name: skipped",
-                    account.id
-                ));
-            }
-            ok
-        });
+        let listed = roles.len();
+        roles.retain(|r| naming::valid_role_name(r));
+        if roles.len() < listed {
+            warn(&format!(
+                "the portal lists {} role(s) of account {} whose names are no IAM role names (written as they are they would be other lines of the file): skipped",
+                listed - roles.len(),
+                account.id
+            ));
+        }
         roles.sort();
         roles.dedup();
         out.push((account, roles));

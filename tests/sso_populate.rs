@@ -487,7 +487,7 @@ fn the_portal_down_or_slow_is_one_line_and_the_file_untouched() {
 
 #[test]
 fn a_config_file_others_can_write_and_a_legacy_sign_in_are_refused() {
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
     let w = world(HAND_WRITTEN);
     w.sso.generate_accounts(2, &[SSO_ADMIN], false);
     let path = w.home.config_path();
@@ -503,6 +503,21 @@ fn a_config_file_others_can_write_and_a_legacy_sign_in_are_refused() {
     assert_eq!(w.config(), before);
     assert_eq!(w.sso.count("ListAccounts"), 0, "the portal was asked first");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // AWS_CONFIG_FILE=/dev/null reads as no config: never replaced.
+    let out = run(w
+        .sso
+        .command(&w.home, aws_as_bin())
+        .args(["sso", "populate", SESSION])
+        .env("AWS_CONFIG_FILE", "/dev/null"));
+    assert!(!out.status.success());
+    one_line(&out);
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
 
     // A legacy profile (start URL in the profile): no sso-session to name.
     w.home.config(&legacy_sso_config(&[SsoProfile {

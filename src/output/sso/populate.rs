@@ -155,6 +155,14 @@ fn check_file(at: &Location) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(_) => return Ok(()), // the read that follows names the problem
     };
+    if !meta.is_file() {
+        // AWS_CONFIG_FILE=/dev/null reads as no config; a rename over it would replace the
+        // device.
+        bail!(
+            "the AWS config file {} is not a regular file: point AWS_CONFIG_FILE at the file to populate",
+            at.path.display()
+        );
+    }
     crate::private::check_owner(&at.path, &meta, "AWS config file", 0o022, "AWS_CONFIG_FILE")?;
     Ok(())
 }

@@ -229,6 +229,9 @@ def main():
     # --- the credentials server ---
     if "server.imds.rps" in facts:
         server(md, checks, facts)
+    # --- sso populate ---
+    if os.path.exists(os.path.join(work, "sso-populate.json")):
+        sso_populate(md, work, facts)
 
     # --- targets ---
     md += ["", "### Targets", "", "| target | measured | |", "|---|---|---|"]
@@ -291,6 +294,19 @@ def server(md, checks, facts):
                    f"{growth / 1024:+.1f} MiB", growth <= RSS_GROWTH_MAX_KIB))
     errors = sum(int(facts[f"server.{k}.errors"]) for k in ("imds", "ecs", "imds.rate", "ecs.rate", "soak"))
     checks.append(("every server answer under load is a 200", f"{errors} non-2xx", errors == 0))
+
+
+def sso_populate(md, work, facts):
+    n = facts.get("sso_populate.accounts", "300")
+    runs = load(work, "sso-populate")
+    md += ["", f"### `aws-as sso populate`: {n} accounts × 2 roles from the IAM Identity Center stand-in, "
+           f"beside aws-sso-util {facts.get('aws_sso_util_version', '')} (one hyperfine run, the config "
+           "reset to the sso-session alone before each run)", "",
+           "| command | median | mean ± σ | vs aws-as |", "|---|---|---|---|"]
+    ours = next(r for c, r in runs.items() if c.startswith("aws-as"))
+    for command, r in runs.items():
+        ratio = "baseline" if r is ours else times(r["median"], ours["median"])
+        md.append(f"| {code(command)} | {ms(r['median'])} | {ms(r['mean'])} ± {ms(r['stddev'] or 0)} | {ratio} |")
 
 
 def write(path, text):

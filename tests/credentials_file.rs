@@ -124,7 +124,7 @@ fn region_of(home: &Home, name: &str) -> String {
 }
 
 fn section(text: &str, name: &str) -> BTreeMap<String, String> {
-    let doc = aws_as::output::credentials_file::model::parse(text);
+    let doc = aws_as::output::ini::model::parse(text);
     let s = doc.section(name).unwrap_or_else(|| panic!("no [{name}]"));
     doc.entries(s)
         .into_iter()

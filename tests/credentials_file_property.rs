@@ -22,7 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use aws_as::identity::CredentialsText;
-use aws_as::output::credentials_file::{STALE, edit, edit_text, model};
+use aws_as::output::credentials_file::{STALE, edit_text};
+use aws_as::output::ini::{edit, model};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use serde_json::Value;

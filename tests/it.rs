@@ -44,6 +44,7 @@ mod shared_machine; // another user of the machine against what aws-as holds (is
 mod shell_env; // one-line activations, what a switch replaces given back, in every shell
 mod shells; // the activation scripts in real shells under strict options
 mod sso_outputs; // IAM Identity Center identities through every output, the server with nobody to sign in
+mod sso_populate; // aws-as sso populate against the Identity Center stand-in: 300 accounts, reruns, hostile names
 mod sso_signin; // aws-as sso login/logout: PKCE through a fake browser, the device code, attacks
 mod sso_standin; // the IAM Identity Center stand-in against boto3 and the AWS CLI v2
 

@@ -183,7 +183,7 @@ const OUTPUTS: [&str; 11] = [
 ];
 
 /// What several outputs share, each module named for what it shares.
-const SHARED: [&str; 8] = [
+const SHARED: [&str; 9] = [
     "env",      // the environment change of a switch
     "text",     // a name and a time left as a person reads them
     "rows",     // one row per identity (list, the management API)
@@ -192,6 +192,7 @@ const SHARED: [&str; 8] = [
     "notify",   // the desktop notification
     "percent",  // percent-encoding of URL pieces
     "endpoint", // what the server and its control client both know
+    "ini",      // the lossless editor of the profile files (write, sso populate)
 ];
 
 /// Pieces of an output that others may use: the dialects and their names, which write a switch

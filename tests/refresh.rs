@@ -145,7 +145,7 @@ impl Drop for Daemon {
 /// The section's `key` values as the file has them now, if the section is there.
 fn section_value(home: &Home, section: &str, key: &str) -> Option<String> {
     let text = std::fs::read_to_string(home.credentials_path()).ok()?;
-    let doc = aws_as::output::credentials_file::model::parse(&text);
+    let doc = aws_as::output::ini::model::parse(&text);
     let s = doc.section(section)?;
     doc.value(s, key).map(str::to_string)
 }

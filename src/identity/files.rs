@@ -236,6 +236,20 @@ pub fn credentials_file_path() -> PathBuf {
     credentials.path
 }
 
+/// Where the config file is (`AWS_CONFIG_FILE`, else `~/.aws/config`), as
+/// [`super::Config::load`] finds it: the path `aws-as sso populate` edits.
+pub fn config_file_path() -> PathBuf {
+    let [config, _] = profile_files();
+    config.path
+}
+
+/// The config file's text, read by the rules [`read_credentials_file`] reads the credentials
+/// file by; `None` when there is no file.
+pub fn read_config_file() -> Result<Option<String>> {
+    let [config, _] = profile_files();
+    config.read()
+}
+
 /// The credentials file's text, read by the rules [`super::Config::load`] reads it by (a regular
 /// UTF-8 file of at most 16 MB, no section twice; one line naming the file otherwise); `None`
 /// when there is no file.

@@ -26,10 +26,13 @@ mod profiles;
 mod sso;
 mod unknown;
 
-pub use files::{MAX_FILE_BYTES, credentials_file_path, profile_file_paths, read_credentials_file};
+pub use files::{
+    MAX_FILE_BYTES, config_file_path, credentials_file_path, profile_file_paths, read_config_file,
+    read_credentials_file,
+};
 pub use fingerprint::fnv1a;
 pub use kinds::Unsupported;
-pub use profiles::{CredentialsText, MARKER};
+pub use profiles::{ConfigText, CredentialsText, MARKER};
 pub use sso::DEFAULT_SCOPE;
 
 use aws_config::profile::ProfileSet;

@@ -36,6 +36,8 @@
 //! - `percent.rs`: percent-encoding for the URLs the server and the console sign-in build.
 //! - `endpoint/`: what the server and its control client both know: addresses, secrets, a
 //!   plain std HTTP client.
+//! - `ini/`: the lossless editor of the profile files (lines, edits, the lock, atomic writes and
+//!   backups), for `aws-as write` and `aws-as sso populate`.
 
 pub mod command;
 pub mod control;
@@ -46,6 +48,7 @@ pub mod env;
 pub mod exec;
 pub mod export;
 pub mod handout;
+pub mod ini;
 pub mod list;
 pub mod login;
 pub mod notify;

@@ -3,13 +3,13 @@
 //!
 //! The file holds the user's long-term keys, so nothing in it changes but the target section's
 //! credential keys and region (see ../../../docs/ARCHITECTURE.md):
-//! - `model.rs`: the file as lines with their spans; `render(parse(s)) == s` for every text.
-//! - `edit.rs`: set or remove keys of one section, every other line written back as it was.
+//! - `../ini/`: the lossless editor it shares with `aws-as sso populate`: the file as lines
+//!   (`model.rs`), set or remove keys of one section (`edit.rs`), the lock, the atomic
+//!   replacement and the backups (`file.rs`).
 //! - `verify.rs`: section names and values both parsers read alike, and the check of every edit.
 //! - `owner.rs`: whose section it is (aws-as's, long-term keys, another tool's; `--force`), and
 //!   the profiles an identity is made from, which are never written.
 //! - `write.rs`: a section written or removed under the lock; the sections aws-as wrote.
-//! - `file.rs`: the lock, the atomic replacement (link kept, 0600), the backups.
 //! - `refresh.rs`: `aws-as refresh`, the daemon that keeps such sections fresh.
 //! - this file: the command (`Options`, `run`), the keys aws-as writes, and its messages.
 //!
@@ -18,9 +18,6 @@
 //! the bytes outside the target must be the old ones. A file aws-as cannot edit that way (a
 //! section or key twice, a line no parser reads) is refused and left as it is.
 
-pub mod edit;
-pub mod file;
-pub mod model;
 mod owner;
 pub mod refresh;
 mod verify;
@@ -28,7 +25,8 @@ mod write;
 
 use chrono::Utc;
 
-// What the folder offers the rest of aws-as, at the paths it had before it was split.
+// What the folder offers the rest of aws-as, at the paths it had before it was split (the editor
+// itself is crate::output::ini now).
 pub use owner::precheck;
 pub use verify::{check_section_name, edit_text};
 pub use write::{

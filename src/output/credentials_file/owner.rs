@@ -2,11 +2,11 @@
 //! a missing one; another tool's, or long-term keys (even under aws-as's marker), only with
 //! `--force`; the profiles an identity is made from never.
 
-use super::file::{self, Location};
-use super::model::{Document, Section};
 use super::verify::{check_header, check_section_name, readable};
 use crate::error::Result;
 use crate::identity::{Config, MARKER};
+use crate::output::ini::file::{self, Location};
+use crate::output::ini::model::{self, Document, Section};
 
 /// Who a section of the credentials file belongs to.
 pub(super) enum Owner {
@@ -98,7 +98,7 @@ pub(super) fn check_owner(
 /// leaves such a section alone rather than retry a write that must fail).
 pub(super) fn marked_long_term_keys(section: &str) -> Result<Option<&'static str>> {
     let text = file::read()?.unwrap_or_default();
-    let doc = super::model::parse(&text);
+    let doc = model::parse(&text);
     Ok(match owner(&doc, section) {
         Owner::MarkedLongTermKeys(found) => Some(found),
         _ => None,

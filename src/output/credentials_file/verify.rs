@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
-use super::edit;
-use super::model::{Document, Kind, parse};
 use super::{STALE, WRITTEN};
 use crate::error::{Error, Result};
 use crate::identity::CredentialsText;
+use crate::output::ini::edit;
+use crate::output::ini::model::{Document, Kind, parse};
 
 /// A section name aws-as writes: one both parsers read as the same profile name, which the AWS
 /// profile parser accepts (letters, digits, `_ - / . % @ : +`). `DEFAULT` is configparser's

@@ -4,14 +4,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::edit;
-use super::file::{self, Location};
-use super::model::{Document, parse};
 use super::owner::{Owner, check_owner, check_protected, long_term_keys, owner};
 use super::verify::{check_section_name, check_value, edit_text, readable, verify};
 use super::{EXPIRY, REGION, WRITTEN};
 use crate::error::Result;
 use crate::identity::{CredentialsText, MARKER, Summary};
+use crate::output::ini::edit;
+use crate::output::ini::file::{self, Location};
+use crate::output::ini::model::{Document, parse};
 use crate::session::{Credentials, rfc3339};
 
 /// What a write did.

@@ -9,6 +9,10 @@ use crate::identity::{Config, SsoSignIn};
 use crate::session::Connect;
 use crate::session::sso::signin::How;
 
+mod naming;
+mod populate;
+mod verify;
+
 pub enum Options {
     Login {
         name: Option<String>,
@@ -36,7 +40,9 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
     match options {
         Options::Login { how, .. } => login::login(&sign_in, how, connect),
         Options::Logout { .. } => login::logout(&sign_in, connect),
-        Options::Populate { .. } => Err(Error::new("aws-as sso populate is not built yet")),
+        Options::Populate {
+            region, dry_run, ..
+        } => populate::run(&config, &sign_in, region.as_ref(), *dry_run, connect),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The credentials file as lines: each line's span in the original text and what it is, so an
+//! A profile file (the credentials or the config file) as lines: each line's span in the original text and what it is, so an
 //! edit replaces only the lines it targets and every other byte is written back as it was read
 //! (the idea of toml_edit, for a much smaller grammar).
 //!
@@ -127,6 +127,29 @@ fn header_name(content: &str) -> String {
     let inner = line.strip_prefix('[').unwrap_or(line);
     let inner = inner.strip_suffix(']').unwrap_or(inner);
     inner.trim_matches(WHITESPACE).to_string()
+}
+
+/// The header name of profile `name` in the config file: `default` for the default profile (as
+/// the AWS CLI writes it), else `profile NAME`.
+pub fn config_header(name: &str) -> String {
+    if name == "default" {
+        name.to_string()
+    } else {
+        format!("profile {name}")
+    }
+}
+
+/// The profile a config-file header names, as aws-config reads it: `default`, or `profile NAME`
+/// (blanks between the two words as aws-config allows them); `None` for other sections
+/// (`sso-session NAME`, `services NAME`, a bare `NAME`, which aws-config skips in the config
+/// file).
+pub fn config_profile(header: &str) -> Option<&str> {
+    if header == "default" {
+        return Some(header);
+    }
+    let rest = header.strip_prefix("profile")?;
+    let name = rest.trim_start_matches(WHITESPACE);
+    (name.len() < rest.len() && !name.is_empty()).then_some(name)
 }
 
 /// Why a file is not one aws-as edits: the 1-based line, and what is wrong there.
@@ -408,6 +431,19 @@ mod tests {
         assert_eq!(problem("k=1\n[a]\n").line, 1);
         assert!(parse("[a]\nk=1\n[b]\nk=2\n").check().is_ok());
         assert!(parse("").check().is_ok());
+    }
+
+    #[test]
+    fn config_headers_name_profiles_as_aws_config_reads_them() {
+        assert_eq!(config_header("default"), "default");
+        assert_eq!(config_header("a.b"), "profile a.b");
+        assert_eq!(config_profile("profile a.b"), Some("a.b"));
+        assert_eq!(config_profile("profile \ta"), Some("a"));
+        assert_eq!(config_profile("default"), Some("default"));
+        assert_eq!(config_profile("profilea"), None);
+        assert_eq!(config_profile("profile"), None);
+        assert_eq!(config_profile("sso-session x"), None);
+        assert_eq!(config_profile("a"), None);
     }
 
     #[test]

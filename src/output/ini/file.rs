@@ -1,10 +1,11 @@
-//! The credentials file on disk: one writer at a time, the file always in its old or its new
-//! state, its link kept, its mode 0600, and the last versions kept beside it.
+//! A profile file on disk (the credentials file for `aws-as write`, the config file for `aws-as
+//! sso populate`): one writer at a time, the file always in its old or its new state, its link
+//! kept, its mode 0600, and the last versions kept beside it.
 //!
-//! - The lock is a separate file beside the real file (`.credentials.aws-as.lock`), held with
-//!   flock: a lock on the credentials file itself would be lost when a writer renames the new
-//!   version over it, and the next writer would lock the new file while another still holds the
-//!   old one.
+//! - The lock is a separate file beside the real file (`.credentials.aws-as.lock`,
+//!   `.config.aws-as.lock`), held with flock: a lock on the file itself would be lost when a
+//!   writer renames the new version over it, and the next writer would lock the new file while
+//!   another still holds the old one.
 //! - A writer re-reads the file once it holds the lock, so it edits what the writer before it
 //!   wrote.
 //! - The new text goes into a temporary file in the real file's directory, which is fsynced and
@@ -18,13 +19,44 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::identity::{credentials_file_path, read_credentials_file};
+use crate::identity::{
+    config_file_path, credentials_file_path, read_config_file, read_credentials_file,
+};
 
 /// How many earlier versions are kept (`credentials.aws-as.1` is the newest).
 pub const BACKUPS: usize = 5;
 
-/// Where the credentials file is: the path the SDKs read and the file it leads to.
+/// Which of the two profile files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    /// `~/.aws/credentials` (`AWS_SHARED_CREDENTIALS_FILE`): sections are `[NAME]`.
+    Credentials,
+    /// `~/.aws/config` (`AWS_CONFIG_FILE`): sections are `[profile NAME]`, `[default]`,
+    /// `[sso-session NAME]`.
+    Config,
+}
+
+impl Which {
+    /// For messages: "credentials" or "config".
+    pub fn what(self) -> &'static str {
+        match self {
+            Which::Credentials => "credentials",
+            Which::Config => "config",
+        }
+    }
+
+    /// The variable that moves the file, named in fixes.
+    pub fn var(self) -> &'static str {
+        match self {
+            Which::Credentials => "AWS_SHARED_CREDENTIALS_FILE",
+            Which::Config => "AWS_CONFIG_FILE",
+        }
+    }
+}
+
+/// Where a profile file is: the path the SDKs read and the file it leads to.
 pub struct Location {
+    pub which: Which,
     /// As configured (`AWS_SHARED_CREDENTIALS_FILE` or `~/.aws/credentials`), for messages.
     pub path: PathBuf,
     /// The file itself, its symbolic links resolved: the one that is replaced.
@@ -32,8 +64,16 @@ pub struct Location {
 }
 
 impl Location {
+    /// The credentials file.
     pub fn find() -> Result<Location> {
-        let path = credentials_file_path();
+        Location::of(Which::Credentials)
+    }
+
+    pub fn of(which: Which) -> Result<Location> {
+        let path = match which {
+            Which::Credentials => credentials_file_path(),
+            Which::Config => config_file_path(),
+        };
         let real = match fs::canonicalize(&path) {
             Ok(real) => real,
             // No file yet: it will be created where the path says, in a directory that may have to
@@ -41,12 +81,14 @@ impl Location {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.clone(),
             Err(e) => {
                 return Err(Error::new(format!(
-                    "cannot find the AWS credentials file {}: {e} (fix the path, or point AWS_SHARED_CREDENTIALS_FILE elsewhere)",
-                    path.display()
+                    "cannot find the AWS {} file {}: {e} (fix the path, or point {} elsewhere)",
+                    which.what(),
+                    path.display(),
+                    which.var()
                 )));
             }
         };
-        Ok(Location { path, real })
+        Ok(Location { which, path, real })
     }
 
     fn dir(&self) -> PathBuf {
@@ -58,7 +100,7 @@ impl Location {
 
     fn file_name(&self) -> String {
         self.real.file_name().map_or_else(
-            || "credentials".to_string(),
+            || self.which.what().to_string(),
             |n| n.to_string_lossy().into_owned(),
         )
     }
@@ -88,7 +130,8 @@ impl Location {
             _ => "fix that",
         };
         Error::new(format!(
-            "cannot {doing} the AWS credentials file {}: {e} ({fix}; the file is unchanged)",
+            "cannot {doing} the AWS {} file {}: {e} ({fix}; the file is unchanged)",
+            self.which.what(),
             self.path.display()
         ))
     }
@@ -119,10 +162,18 @@ pub fn lock(at: &Location) -> Result<Lock> {
     Ok(Lock { _file: file })
 }
 
-/// The file's text now (under the lock), read by the rules every aws-as command reads it by;
-/// `None` when there is no file.
+/// The credentials file's text now (under the lock), read by the rules every aws-as command reads
+/// it by; `None` when there is no file.
 pub fn read() -> Result<Option<String>> {
     read_credentials_file()
+}
+
+/// The text of the file `at` now (under the lock), read as [`read`] reads the credentials file.
+pub fn read_at(at: &Location) -> Result<Option<String>> {
+    match at.which {
+        Which::Credentials => read_credentials_file(),
+        Which::Config => read_config_file(),
+    }
 }
 
 /// Writes `bytes` to a new temporary file beside `final_path` and fsyncs it; the caller renames

@@ -113,6 +113,46 @@ pub fn set(doc: &Document<'_>, name: &str, values: &[(&str, &str)], remove: &[&s
 /// it (no other key, no comment), without the section itself. `None` when there is no such
 /// section.
 pub fn remove(doc: &Document<'_>, name: &str, keys: &[&str]) -> Option<String> {
+    remove_from(doc, name, keys, false)
+}
+
+/// `doc` without section `name`, everything in it (comments, keys aws-as does not own): the
+/// lines around it as [`remove`] leaves them. `None` when there is no such section.
+pub fn remove_section(doc: &Document<'_>, name: &str) -> Option<String> {
+    remove_from(doc, name, &[], true)
+}
+
+/// `doc` with `sections` (header name, values) appended at the end in order, each after a
+/// blank line, as [`set`] appends a missing one: the same text as a `set` per section, in one
+/// pass. The names must not be in `doc` already.
+pub fn append(doc: &Document<'_>, sections: &[(String, Vec<(&str, &str)>)]) -> String {
+    let nl = doc.newline();
+    let n = doc.lines().len();
+    let mut out: Vec<Out> = (0..n).map(|i| original(doc, i)).collect();
+    let mut last_blank = n > 0 && doc.lines()[n - 1].kind == Kind::Blank;
+    for (name, values) in sections {
+        if let Some(last) = out.last_mut() {
+            if last.end.is_empty() {
+                last.end = nl.into();
+            }
+            if !last_blank {
+                out.push(Out {
+                    text: "".into(),
+                    end: nl.into(),
+                });
+            }
+        }
+        out.push(Out {
+            text: format!("[{name}]").into(),
+            end: nl.into(),
+        });
+        out.extend(values.iter().map(|(k, v)| new_line(k, v, nl)));
+        last_blank = false;
+    }
+    finish(doc, out)
+}
+
+fn remove_from(doc: &Document<'_>, name: &str, keys: &[&str], whole: bool) -> Option<String> {
     let section = doc.section(name)?;
     let n = doc.lines().len();
     let entries = doc.entries(section);
@@ -124,7 +164,7 @@ pub fn remove(doc: &Document<'_>, name: &str, keys: &[&str]) -> Option<String> {
     let kept: Vec<usize> = (section.header + 1..section.end)
         .filter(|&i| !dropped(i))
         .collect();
-    let anything_left = kept.iter().any(|&i| doc.lines()[i].kind != Kind::Blank);
+    let anything_left = !whole && kept.iter().any(|&i| doc.lines()[i].kind != Kind::Blank);
     let mut out: Vec<Out> = (0..section.header).map(|i| original(doc, i)).collect();
     if anything_left {
         out.push(original(doc, section.header));
@@ -239,6 +279,41 @@ mod tests {
             "[t]\n# note\n"
         );
         assert_eq!(r("[a]\nk=1\n"), None);
+    }
+
+    #[test]
+    fn append_writes_what_a_set_per_section_writes() {
+        let values = [("k", "1"), ("l", "2")];
+        for text in [
+            "",
+            "\n",
+            "[a]\nk = 1\n",
+            "[a]\r\nk = 1\r\n",
+            "[a]\nk = 1",
+            "[a]\n\n",
+        ] {
+            let mut one_by_one = text.to_string();
+            for name in ["profile x", "profile y"] {
+                one_by_one = set(&parse(&one_by_one), name, &values, &[]);
+            }
+            let sections: Vec<(String, Vec<(&str, &str)>)> = ["profile x", "profile y"]
+                .iter()
+                .map(|n| (n.to_string(), values.to_vec()))
+                .collect();
+            assert_eq!(append(&parse(text), &sections), one_by_one, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn remove_section_takes_everything_in_it() {
+        let text = "[a]\nk=1\n\n[t]\n# mine\nregion = x\nk = 2\n\n[b]\nz=1\n";
+        assert_eq!(
+            remove_section(&parse(text), "t").unwrap(),
+            "[a]\nk=1\n\n[b]\nz=1\n"
+        );
+        let text = "[a]\nk=1\n\n[t]\n# mine\nk = 2\n";
+        assert_eq!(remove_section(&parse(text), "t").unwrap(), "[a]\nk=1\n");
+        assert_eq!(remove_section(&parse(text), "zz"), None);
     }
 
     #[test]

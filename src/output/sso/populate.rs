@@ -79,7 +79,7 @@ pub fn run(
         keep_region: region_given.is_none(),
     };
     if dry_run {
-        let plan = plan_for(&config, &at, &text, &listing, &settings)?;
+        let plan = plan_for(config, &at, &text, &listing, &settings)?;
         eprintln!(
             "aws-as: dry run of sso populate {session} for {}: {}; nothing written",
             at.path.display(),

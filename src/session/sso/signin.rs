@@ -251,12 +251,11 @@ impl Started {
         };
         let new = api
             .create_token(&self.sign_in, &self.client, &grant)
-            .map_err(|e| {
+            .inspect_err(|e| {
                 if e.cause() == Cause::InvalidClient {
                     // The registration is gone: the next start registers anew.
                     let _ = token::forget_registration(&self.sign_in, true);
                 }
-                e
             })?;
         keep(&self.sign_in, &self.client, new)
     }

@@ -30,6 +30,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/manage/session"),
     ("POST", "/manage/login"),
     ("POST", "/manage/stop"),
+    ("POST", "/manage/signin"),
 ];
 
 /// A profile whose sessions need no MFA code.
@@ -573,6 +574,55 @@ fn statuses_as_listed_and_the_server_matches_its_openapi_document() {
         let answer = x.send(&server, "GET", &path, Auth::None, None);
         assert_eq!(answer.status, 400, "{path}: {}", answer.body);
     }
+    // An IAM Identity Center sign-in started for the page: none of that name; then one whose
+    // client registration is cached, so the answer needs no network (the whole sign-in is in
+    // tests/sso_outputs.rs, against the stand-in).
+    // (The profile files were broken above on purpose: a config with the one sso-session.)
+    std::fs::write(
+        home.config_path(),
+        "[sso-session corp]\nsso_start_url = https://d-standin.awsapps.com/start\nsso_region = eu-west-1\n",
+    )
+    .unwrap();
+    let answer = x.call(
+        &server,
+        "POST",
+        "/manage/signin",
+        Some((FORM, "session=nope")),
+    );
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    let message = json_body(&answer)["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("no sso-session or profile is named \"nope\""),
+        "{message}"
+    );
+    let sign_in = aws_as::identity::SsoSignIn {
+        session: Some("corp".into()),
+        start_url: "https://d-standin.awsapps.com/start".into(),
+        region: "eu-west-1".into(),
+        scopes: vec![aws_as::identity::DEFAULT_SCOPE.into()],
+    };
+    let registration = aws_as::session::sso::token::registration_path(&sign_in, true).unwrap();
+    let cache = home.path().join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let file = cache.join(registration.file_name().unwrap());
+    std::fs::write(
+        &file,
+        r#"{"clientId":"standin-client","clientSecret":"standin-secret","expiresAt":"2099-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let answer = x.call(
+        &server,
+        "POST",
+        "/manage/signin",
+        Some((FORM, "session=corp")),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let started = json_body(&answer);
+    assert_eq!(started["session"], "corp");
+    let address = started["address"].as_str().unwrap();
+    assert!(address.contains("/authorize?response_type=code&client_id=standin-client&redirect_uri=http%3A%2F%2F127.0.0.1%3A"), "{address}");
+    assert!(!address.contains("standin-secret"), "{address}");
     let answer = x.call(&server, "POST", "/manage/stop", None);
     assert_eq!(answer.status, 200);
     let mut server = server;
@@ -669,12 +719,12 @@ fn schemathesis_finds_no_5xx_and_no_answer_outside_the_document() {
     assert!(out.status.success(), "{text}");
     assert!(!text.contains("Failures:"), "{text}");
     assert!(!text.contains("Authentication failed"), "{text}");
-    assert!(text.contains("Tested: 9"), "{text}");
+    assert!(text.contains("Tested: 10"), "{text}");
     // A wrong token still exits 0, with only a warning: what shows that the run above was let in.
     let out = run_st("Authorization: Bearer wrong");
     let text = format!("{}{}", stdout_str(&out), stderr_str(&out));
     assert!(
-        text.contains("Authentication failed: 8 operations returned only 401/403 responses"),
+        text.contains("Authentication failed: 9 operations returned only 401/403 responses"),
         "{text}"
     );
     let log = server.log();

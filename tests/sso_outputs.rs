@@ -816,3 +816,103 @@ fn the_server_with_nobody_to_sign_in_says_so_once_and_serves_after_a_terminal_si
         role_arn(SSO_PROD_ACCOUNT, SSO_READ_ONLY)
     );
 }
+
+/// Where the portal's sign-in page sends the browser: its redirect, not followed.
+fn redirect_of(address: &str) -> String {
+    let out = run(std::process::Command::new("curl").args([
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{redirect_url}",
+        address,
+    ]));
+    assert!(out.status.success(), "{}", stderr_str(&out));
+    stdout_str(&out)
+}
+
+#[test]
+fn a_sign_in_started_from_the_page_ends_at_the_server_which_then_serves() {
+    let (_sts, sso, home) = stand_in();
+    let env = sso.env();
+    let extra: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = home.serve_with(&[ADMIN], &extra);
+    let token = server.imds_token();
+    let creds_path = format!("/latest/meta-data/iam/security-credentials/{ADMIN}");
+    let imds = || server.get(&creds_path, &[("X-aws-ec2-metadata-token", &token)]);
+    assert_eq!(imds().status, 404, "not signed in yet");
+
+    let started = server.manage("POST", "/manage/signin", Some(r#"{"session":"corp"}"#));
+    assert_eq!(started.status, 200, "{}", started.body);
+    let started: Value = serde_json::from_str(&started.body).unwrap();
+    let address = started["address"].as_str().unwrap().to_string();
+    assert!(address.starts_with(&sso.authorize_url()), "{address}");
+    // The person signs in at the portal, which sends the browser to the server's callback.
+    let location = redirect_of(&address);
+    let prefix = format!("http://127.0.0.1:{}/oauth/callback?", server.port());
+    assert!(location.starts_with(&prefix), "{location}");
+    let path = &location[prefix.len() - "/oauth/callback?".len()..];
+    let navigate = [
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Sec-Fetch-Mode", "navigate"),
+        ("Sec-Fetch-Dest", "document"),
+    ];
+    // Another page's script cannot end it (not a navigation), nor a callback of another state.
+    let fetched = server.get(
+        path,
+        &[
+            ("Sec-Fetch-Site", "cross-site"),
+            ("Sec-Fetch-Mode", "cors"),
+            ("Sec-Fetch-Dest", "empty"),
+        ],
+    );
+    assert_eq!(fetched.status, 403, "{}", fetched.body);
+    let forged = path.replace("state=", "state=x");
+    let answer = server.get(&forged, &navigate);
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(
+        answer.body.contains("No sign-in is waiting"),
+        "{}",
+        answer.body
+    );
+    assert!(!token_file(&home, Some(SESSION)).exists());
+
+    let answer = server.get(path, &navigate);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.body.contains("Signed in"), "{}", answer.body);
+    let written = token_json(&home, Some(SESSION));
+    assert!(written["refreshToken"].is_string(), "{written}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(token_file(&home, Some(SESSION)))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let grants: Vec<_> = sso
+        .calls_of("CreateToken")
+        .into_iter()
+        .filter_map(|c| c.grant_type)
+        .collect();
+    assert_eq!(grants, ["authorization_code"], "one code, exchanged once");
+    // The same callback again ends nothing.
+    let again = server.get(path, &navigate);
+    assert_eq!(again.status, 400, "{}", again.body);
+
+    wait_for("the identity served", Duration::from_secs(10), || {
+        imds().status == 200
+    });
+    let answer = imds();
+    assert!(answer.body.contains("AccessKeyId"), "{}", answer.body);
+    // Nothing of the callback's code, nor the token, in the server's log.
+    let log = server.log();
+    let code = location
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("code="))
+        .unwrap();
+    assert!(!log.contains(code), "{log}");
+    assert!(!log.contains(written["accessToken"].as_str().unwrap()));
+    assert!(
+        log.contains("signed in to IAM Identity Center (corp) from the page"),
+        "{log}"
+    );
+}

@@ -17,8 +17,12 @@ use aws_types::os_shim_internal::{Env, Fs};
 use super::files::{ProfileFile, profile_files};
 use super::include::get;
 use super::kinds::unsupported;
+use super::process::aws_as_target;
 use super::unknown::unknown;
-use super::{CodeSource, Config, DURATION_RANGE, Identity, Keys, Kind, TotpSecret, valid_region};
+use super::{
+    CodeSource, Config, CredentialSource, DURATION_RANGE, Identity, Keys, Kind, Process,
+    RoleSettings, TotpSecret, WebIdentity, split_command, valid_region,
+};
 use crate::error::{Error, Result};
 
 /// The key aws-as writes into a section of the credentials file it fills (`aws-as write`), naming
@@ -116,7 +120,7 @@ impl Config {
             }
             next = match &id.kind {
                 Kind::Role { source, .. } => Some(source),
-                Kind::User { .. } | Kind::Sso(_) => None,
+                _ => None,
             };
         }
         out.sort();
@@ -164,7 +168,7 @@ impl Config {
         let view = self.view(name)?;
         if let Some(u) = unsupported(&view) {
             bail!(
-                "profile {name:?} is {} ({} in it): aws-as does not support such profiles yet; meanwhile the AWS CLI and SDKs use it with AWS_PROFILE={name}",
+                "profile {name:?} is {} ({} in it): aws-as does not support such profiles yet; the AWS CLI and SDKs use it with AWS_PROFILE={name}",
                 u.what,
                 u.key
             );
@@ -212,16 +216,40 @@ impl Config {
             if !seen.insert(name.to_string()) {
                 bail!("profile {name:?}: source_profile loops back to itself: fix source_profile");
             }
-            let Some(source_name) = get("source_profile") else {
-                bail!(
-                    "profile {name:?} has role_arn but no source_profile: add source_profile = <a user or role profile>"
-                );
-            };
-            // A role whose source_profile is itself uses its own static keys as the source (AWS CLI semantics).
-            let source = if source_name == name {
-                self.resolve(&source_name, seen, true)?
-            } else {
-                self.resolve(&source_name, seen, false)?
+            let settings = role_settings(name, &get)?;
+            let source = match (get("source_profile"), get("credential_source")) {
+                (Some(_), Some(_)) => bail!(
+                    "profile {name:?} has both source_profile and credential_source: keep the one its source credentials come from"
+                ),
+                // A role whose source_profile is itself uses its own static keys as the source
+                // (AWS CLI semantics).
+                (Some(source_name), None) => {
+                    self.resolve(&source_name, seen, source_name == name)?
+                }
+                (None, Some(source)) => Identity {
+                    name: source.clone(),
+                    kind: Kind::Ambient(credential_source(name, &source)?),
+                    region: None,
+                    duration_seconds: None,
+                },
+                (None, None) => {
+                    // botocore's order: a role with a source first, then web identity.
+                    if let Some(token_file) = get("web_identity_token_file") {
+                        return Ok(Identity {
+                            name: name.to_string(),
+                            kind: Kind::WebIdentity(WebIdentity {
+                                role_arn,
+                                token_file,
+                                session_name: get("role_session_name"),
+                            }),
+                            region,
+                            duration_seconds,
+                        });
+                    }
+                    bail!(
+                        "profile {name:?} has role_arn but no source_profile: add source_profile = <a user or role profile>"
+                    );
+                }
             };
             let region = region.or_else(|| source.region.clone());
             return Ok(Identity {
@@ -233,10 +261,21 @@ impl Config {
                     external_id: get("external_id"),
                     mfa_serial: get("mfa_serial"),
                     code_source,
+                    settings,
                 },
                 region,
                 duration_seconds,
             });
+        }
+        for (key, needs) in [
+            ("web_identity_token_file", "role_arn"),
+            ("credential_source", "role_arn"),
+        ] {
+            if get(key).is_some() && !as_user {
+                bail!(
+                    "profile {name:?} has {key} but no {needs}: add {needs} = <the role to assume>"
+                );
+            }
         }
 
         // botocore's order: a role first, then SSO; keys beside SSO settings do not make a user.
@@ -266,11 +305,99 @@ impl Config {
             (Some(_), None) | (None, Some(_)) => Err(Error::new(format!(
                 "profile {name:?} has only half of its keys: set both aws_access_key_id and aws_secret_access_key in ~/.aws/credentials"
             ))),
-            (None, None) => Err(Error::new(format!(
-                "profile {name:?} is neither a user (aws_access_key_id + aws_secret_access_key), a role (role_arn + source_profile) nor an IAM Identity Center role (sso_session + sso_account_id + sso_role_name): add one of them"
-            ))),
+            (None, None) => match get("credential_process") {
+                Some(command) => self.process(name, command, region, duration_seconds, seen),
+                None => Err(Error::new(format!(
+                    "profile {name:?} is neither a user (aws_access_key_id + aws_secret_access_key), a role (role_arn + source_profile) nor an IAM Identity Center role (sso_session + sso_account_id + sso_role_name): add one of them"
+                ))),
+            },
         }
     }
+
+    /// A `credential_process` profile; one whose process is aws-as itself is the profile it names.
+    fn process(
+        &self,
+        name: &str,
+        command: String,
+        region: Option<String>,
+        duration_seconds: Option<u32>,
+        seen: &mut HashSet<String>,
+    ) -> Result<Identity> {
+        let words = split_command(&command).map_err(|e| {
+            Error::new(format!(
+                "profile {name:?}: credential_process cannot be split into words as the AWS CLI splits it ({e}): fix its quoting"
+            ))
+        })?;
+        match aws_as_target(&words) {
+            None => Ok(Identity {
+                name: name.to_string(),
+                kind: Kind::Process(Process { command, words }),
+                region,
+                duration_seconds,
+            }),
+            Some(None) => bail!(
+                "profile {name:?}: credential_process runs aws-as credential-process, but which profile it asks for cannot be read from it: write credential_process = aws-as credential-process <NAME>"
+            ),
+            // aws-as would run itself: the profile it asks for is used directly, under this name.
+            Some(Some(target)) => {
+                if !seen.insert(name.to_string()) {
+                    bail!(
+                        "profile {name:?}: credential_process = aws-as credential-process … loops back to itself: fix credential_process"
+                    );
+                }
+                let mut identity = self.resolve(target, seen, false)?;
+                identity.name = name.to_string();
+                if identity.region.is_none() {
+                    identity.region = region;
+                }
+                Ok(identity)
+            }
+        }
+    }
+}
+
+/// aws-vault's `session_tags` (`key1=value1,key2=value2`), `transitive_session_tags`
+/// (`key1,key2`) and `source_identity`.
+fn role_settings(name: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<RoleSettings> {
+    let mut tags = Vec::new();
+    if let Some(text) = get("session_tags") {
+        for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            match item.split_once('=') {
+                Some((k, v)) if !k.trim().is_empty() => {
+                    tags.push((k.trim().to_string(), v.trim().to_string()));
+                }
+                _ => bail!(
+                    "profile {name:?}: session_tags = {text:?} is not key1=value1,key2=value2: fix it in the profile"
+                ),
+            }
+        }
+    }
+    let transitive_tags = get("transitive_session_tags")
+        .map(|t| {
+            t.split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(RoleSettings {
+        tags,
+        transitive_tags,
+        source_identity: get("source_identity"),
+    })
+}
+
+/// `credential_source`'s value, spelt as the SDKs spell it.
+fn credential_source(name: &str, value: &str) -> Result<CredentialSource> {
+    Ok(match value {
+        "Environment" => CredentialSource::Environment,
+        "Ec2InstanceMetadata" => CredentialSource::Ec2InstanceMetadata,
+        "EcsContainer" => CredentialSource::EcsContainer,
+        _ => bail!(
+            "profile {name:?}: credential_source = {value:?} is none of Environment, Ec2InstanceMetadata, EcsContainer: fix it in the profile"
+        ),
+    })
 }
 
 /// The credentials file's text as aws-config reads it, for checking what an edit did to it.

@@ -30,7 +30,7 @@ mod unknown;
 pub use files::{MAX_FILE_BYTES, credentials_file_path, profile_file_paths, read_credentials_file};
 pub use fingerprint::fnv1a;
 pub use kinds::Unsupported;
-pub use process::split_command;
+pub use process::{RUNNING_PROCESSES, split_command};
 pub use profiles::{CredentialsText, MARKER};
 pub use sso::DEFAULT_SCOPE;
 

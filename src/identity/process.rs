@@ -10,6 +10,16 @@
 
 use crate::error::Result;
 
+/// The profiles whose credential_process is running, in the environment of a process aws-as
+/// started for one: a process that runs aws-as for one of them again (through a wrapper aws-as
+/// cannot see through) would wait for the lock its parent holds, for ever.
+pub const RUNNING_PROCESSES: &str = "AWS_AS_CREDENTIAL_PROCESS_OF";
+
+/// Whether profile `name`'s credential_process is running already, aws-as being run by it.
+pub(super) fn running(name: &str) -> bool {
+    crate::env_var(RUNNING_PROCESSES).is_some_and(|r| r.split('\n').any(|n| n == name))
+}
+
 /// Splits `line` as Python's `shlex.split` does on POSIX (botocore's `compat_shell_split`):
 /// blanks between words, `'…'` literal, `"…"` with `\` escaping only `"` and `\`, `\` outside
 /// quotes escaping any character, no comments.

@@ -17,7 +17,7 @@ use aws_types::os_shim_internal::{Env, Fs};
 use super::files::{ProfileFile, profile_files};
 use super::include::get;
 use super::kinds::unsupported;
-use super::process::aws_as_target;
+use super::process::{aws_as_target, running};
 use super::unknown::unknown;
 use super::{
     CodeSource, Config, CredentialSource, DURATION_RANGE, Identity, Keys, Kind, Process,
@@ -329,6 +329,9 @@ impl Config {
             ))
         })?;
         match aws_as_target(&words) {
+            None if running(name) => bail!(
+                "profile {name:?}: its credential_process runs aws-as for {name:?} again, which would never end: fix credential_process (aws-as credential-process NAME itself is read directly, not run)"
+            ),
             None => Ok(Identity {
                 name: name.to_string(),
                 kind: Kind::Process(Process { command, words }),

@@ -50,10 +50,7 @@ fn process_timeout() -> Duration {
     crate::env_seconds("AWS_AS_CREDENTIAL_PROCESS_TIMEOUT", Duration::from_secs(60))
 }
 
-/// The profiles whose credential_process is running, in a process aws-as started for one: a
-/// process that runs aws-as for one of them again (through a wrapper aws-as cannot see through)
-/// would never end.
-const RUNNING: &str = "AWS_AS_CREDENTIAL_PROCESS_OF";
+use crate::identity::RUNNING_PROCESSES as RUNNING;
 
 /// What the largest answer may be: credentials are a few kilobytes.
 const MAX_OUTPUT: u64 = 256 * 1024;
@@ -63,11 +60,6 @@ const MAX_OUTPUT: u64 = 256 * 1024;
 pub fn run_process(name: &str, process: &Process) -> Result<Obtained> {
     let failed = format!("the credential_process of profile {name:?}");
     let running = crate::env_var(RUNNING).unwrap_or_default();
-    if running.split('\n').any(|n| n == name) {
-        bail!(
-            "{failed} runs aws-as for {name:?} again: it would never end; fix credential_process (aws-as credential-process NAME itself is read directly, not run)"
-        );
-    }
     let Some((program, args)) = process.words.split_first() else {
         bail!("profile {name:?}: credential_process is empty: name the program to run");
     };

@@ -573,3 +573,75 @@ fn kinds_aws_as_does_not_support_are_named_without_advice_to_add_keys() {
         "{names}"
     );
 }
+
+const ADHOC_ARN: &str = "arn:aws:iam::222222222222:role/adhoc";
+
+#[test]
+fn a_role_by_arn_with_no_profile_is_cached_like_one() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let name = format!("{ROLE1_PROFILE}>{ADHOC_ARN}");
+    let out = aws_as(
+        &home,
+        &[
+            "--mfa-code",
+            "123456",
+            "--role-arn",
+            ADHOC_ARN,
+            ROLE1_PROFILE,
+        ],
+    );
+    ok(&out);
+    assert_eq!(exported(&out, "AWS_AS_IDENTITY"), name);
+    let roles: Vec<Option<String>> = sts
+        .calls_of("AssumeRole")
+        .into_iter()
+        .map(|c| c.role_arn)
+        .collect();
+    assert_eq!(
+        roles,
+        [Some(ROLE1_ARN.to_string()), Some(ADHOC_ARN.to_string())]
+    );
+    // Every output finds the session under the same name; the name itself is one too.
+    ok(&aws_as(
+        &home,
+        &["exec", "--role-arn", ADHOC_ARN, ROLE1_PROFILE, "--", "true"],
+    ));
+    ok(&aws_as(
+        &home,
+        &["credential-process", "--role-arn", ADHOC_ARN, ROLE1_PROFILE],
+    ));
+    ok(&aws_as(
+        &home,
+        &["export", "--role-arn", ADHOC_ARN, ROLE1_PROFILE],
+    ));
+    ok(&aws_as(&home, &[&name]));
+    let out = run(home
+        .command(aws_as_bin())
+        .args([
+            "exec",
+            "--role-arn",
+            ADHOC_ARN,
+            ROLE1_PROFILE,
+            "--",
+            &aws_cli().to_string_lossy(),
+        ])
+        .args(CLI_CALLER_ARN));
+    ok(&out);
+    assert!(
+        stdout_str(&out).contains("assumed-role/adhoc/"),
+        "{}",
+        stdout_str(&out)
+    );
+    assert_eq!(sts.count("AssumeRole"), 2);
+    assert_eq!(sts.count("GetSessionToken"), 1);
+    // Not a role's ARN: one line, nothing asked of STS.
+    fails(
+        &aws_as(
+            &home,
+            &["--role-arn", "arn:aws:iam::1:user/x", ROLE1_PROFILE],
+        ),
+        &["not a role's ARN", "--role-arn"],
+    );
+    assert_eq!(sts.count("AssumeRole"), 2);
+}

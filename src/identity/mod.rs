@@ -31,7 +31,7 @@ pub use files::{MAX_FILE_BYTES, credentials_file_path, profile_file_paths, read_
 pub use fingerprint::fnv1a;
 pub use kinds::Unsupported;
 pub use process::{RUNNING_PROCESSES, split_command};
-pub use profiles::{CredentialsText, MARKER};
+pub use profiles::{CredentialsText, MARKER, ROLE_BY_ARN};
 pub use sso::DEFAULT_SCOPE;
 
 use aws_config::profile::ProfileSet;

@@ -31,6 +31,10 @@ use crate::error::{Error, Result};
 /// ignore keys they do not know.
 pub const MARKER: &str = "aws_as_identity";
 
+/// What joins a source and a role's ARN in the name of a role no profile names (`dev>arn:…`):
+/// no profile name can hold it, so such a name is never a profile's.
+pub const ROLE_BY_ARN: char = '>';
+
 /// aws-config's loader is `async` only in signature: its real file system reads with std::fs, so
 /// the future completes on its first poll. Polling it here keeps the cache-hit path free of any
 /// async runtime.
@@ -130,6 +134,9 @@ impl Config {
 
     /// The identity `name` with its whole source chain.
     pub fn identity(&self, name: &str) -> Result<Identity> {
+        if let Some((source, role_arn)) = name.rsplit_once(ROLE_BY_ARN) {
+            return self.role_by_arn(name, source, role_arn);
+        }
         let Some(_) = self.profiles.get_profile(name) else {
             if !name
                 .chars()
@@ -154,6 +161,41 @@ impl Config {
             identity.lend_code_source(code_source);
         }
         Ok(identity)
+    }
+
+    /// A role no profile names, assumed from identity `source` (`aws-as --role-arn ARN SOURCE`,
+    /// or the name `SOURCE>ARN` itself, which no profile can have): cached like a profile, under
+    /// that name. `SOURCE` may itself be such a name (a chain).
+    fn role_by_arn(&self, name: &str, source: &str, role_arn: &str) -> Result<Identity> {
+        let valid = role_arn
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.split_once(":iam::"))
+            .and_then(|(_, rest)| rest.split_once(":role/"))
+            .is_some_and(|(account, role)| {
+                account.len() == 12
+                    && account.bytes().all(|b| b.is_ascii_digit())
+                    && !role.is_empty()
+            });
+        if !valid {
+            bail!(
+                "{role_arn:?} is not a role's ARN (like arn:aws:iam::123456789012:role/NAME): fix --role-arn"
+            );
+        }
+        let source = self.identity(source)?;
+        Ok(Identity {
+            name: name.to_string(),
+            region: source.region.clone(),
+            kind: Kind::Role {
+                role_arn: role_arn.to_string(),
+                source: Box::new(source),
+                session_name: None,
+                external_id: None,
+                mfa_serial: None,
+                code_source: None,
+                settings: RoleSettings::default(),
+            },
+            duration_seconds: None,
+        })
     }
 
     fn resolve(&self, name: &str, seen: &mut HashSet<String>, as_user: bool) -> Result<Identity> {

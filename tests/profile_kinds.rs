@@ -645,3 +645,79 @@ fn a_role_by_arn_with_no_profile_is_cached_like_one() {
     );
     assert_eq!(sts.count("AssumeRole"), 2);
 }
+
+#[test]
+fn the_new_kinds_through_serve_exec_server_and_write() {
+    let sts = Sts::moto();
+    let home = Home::standard(&sts);
+    let token_file = home.path().join("token");
+    std::fs::write(&token_file, "eyJhbGciOiJub25lIn0.eyJzdWIiOiJjaSJ9.").unwrap();
+    let process = process_printing(
+        &home,
+        "session",
+        r#"{"Version": 1, "AccessKeyId": "ASIAPROCESSSESSION01", "SecretAccessKey": "processSessionSecret0001", "SessionToken": "processSessionToken0001", "Expiration": "2099-01-01T00:00:00Z"}"#,
+    );
+    home.config(&format!(
+        "{STANDARD_CONFIG}[profile ci]\nrole_arn = {WEB_ROLE}\nweb_identity_token_file = {}\nrole_session_name = ci-run\n\
+         [profile from-process]\ncredential_process = {}\n",
+        token_file.display(),
+        process.display()
+    ));
+
+    // Web identity served on the IMDS path, to boto3 and the AWS CLI v1.
+    let server = home.serve(&["ci"]);
+    server.wait_for_log("ci is ready: a session until ");
+    for program in [python(), aws_cli()] {
+        let mut cmd = home.command(&program);
+        if program == python() {
+            cmd.args(["-c", BOTO3_CALLER_ARN]);
+        } else {
+            cmd.args(CLI_CALLER_ARN);
+        }
+        cmd.env_remove("AWS_EC2_METADATA_DISABLED")
+            .env("AWS_DEFAULT_REGION", "eu-west-1")
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url());
+        let out = run(&mut cmd);
+        ok(&out);
+        assert!(
+            stdout_str(&out).contains("assumed-role/ci-deploy/ci-run"),
+            "{}",
+            stdout_str(&out)
+        );
+    }
+    drop(server);
+    assert_eq!(sts.count("AssumeRoleWithWebIdentity"), 1);
+
+    // A process's session through exec --server: boto3 gets it from the ECS endpoint.
+    let out = run(home
+        .command(aws_as_bin())
+        .args(["exec", "--server", "from-process", "--"])
+        .arg(python())
+        .args([
+            "-c",
+            "import boto3; c = boto3.session.Session().get_credentials(); print(c.method, c.access_key)",
+        ])
+        .env_remove("AWS_EC2_METADATA_DISABLED")
+        .env("AWS_DEFAULT_REGION", "eu-west-1"));
+    ok(&out);
+    assert_eq!(
+        stdout_str(&out).trim(),
+        "container-role ASIAPROCESSSESSION01"
+    );
+
+    // Written into a section of the credentials file, which boto3 then reads.
+    ok(&aws_as(&home, &["write", "ci", "--profile", "ci-section"]));
+    let out = run(home
+        .command(python())
+        .args(["-c", BOTO3_CALLER_ARN])
+        .env("AWS_PROFILE", "ci-section")
+        .env("AWS_DEFAULT_REGION", "eu-west-1"));
+    ok(&out);
+    assert!(stdout_str(&out).contains("assumed-role/ci-deploy/ci-run"));
+    assert_eq!(
+        sts.count("AssumeRoleWithWebIdentity"),
+        1,
+        "the cached session"
+    );
+    assert_eq!(runs(&home, "session"), 1);
+}

@@ -21,26 +21,26 @@ _aws_as_spec() {
     case $1 in
     '')
         _aws_as_subs=(exec credential-process write refresh export login list serve server sso completions help)
-        _aws_as_opts=(--pick --shell --mfa-code --duration --no-input --region --help --version)
-        _aws_as_vopts=(--shell --mfa-code --duration --region)
+        _aws_as_opts=(--pick --shell --mfa-code --duration --no-input --role-arn --region --help --version)
+        _aws_as_vopts=(--shell --mfa-code --duration --role-arn --region)
         _aws_as_pos=(identity-or-dash)
         ;;
     exec)
         _aws_as_subs=()
-        _aws_as_opts=(--server --mfa-code --duration --no-input --region --help)
-        _aws_as_vopts=(--mfa-code --duration --region)
+        _aws_as_opts=(--server --mfa-code --duration --no-input --role-arn --region --help)
+        _aws_as_vopts=(--mfa-code --duration --role-arn --region)
         _aws_as_pos=(identity command)
         ;;
     credential-process)
         _aws_as_subs=()
-        _aws_as_opts=(--mfa-code --duration --no-input --help)
-        _aws_as_vopts=(--mfa-code --duration)
+        _aws_as_opts=(--mfa-code --duration --no-input --role-arn --help)
+        _aws_as_vopts=(--mfa-code --duration --role-arn)
         _aws_as_pos=(identity)
         ;;
     write)
         _aws_as_subs=()
-        _aws_as_opts=(--profile --force --remove --mfa-code --duration --no-input --region --help)
-        _aws_as_vopts=(--profile --remove --mfa-code --duration --region)
+        _aws_as_opts=(--profile --force --remove --mfa-code --duration --no-input --role-arn --region --help)
+        _aws_as_vopts=(--profile --remove --mfa-code --duration --role-arn --region)
         _aws_as_pos=(identity)
         ;;
     refresh)
@@ -51,14 +51,14 @@ _aws_as_spec() {
         ;;
     export)
         _aws_as_subs=()
-        _aws_as_opts=(--format --section --mfa-code --duration --no-input --region --help)
-        _aws_as_vopts=(--format --section --mfa-code --duration --region)
+        _aws_as_opts=(--format --section --mfa-code --duration --no-input --role-arn --region --help)
+        _aws_as_vopts=(--format --section --mfa-code --duration --role-arn --region)
         _aws_as_pos=(identity)
         ;;
     login)
         _aws_as_subs=()
-        _aws_as_opts=(--destination --print --mfa-code --duration --no-input --region --help)
-        _aws_as_vopts=(--destination --mfa-code --duration --region)
+        _aws_as_opts=(--destination --print --mfa-code --duration --no-input --role-arn --region --help)
+        _aws_as_vopts=(--destination --mfa-code --duration --role-arn --region)
         _aws_as_pos=(identity)
         ;;
     list)

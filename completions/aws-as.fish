@@ -36,6 +36,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--mfa-code' 'MFA code to use instead of asking on the terminal' \
                 '--duration' 'Session length in seconds, when a new session is made' \
                 '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
+                '--role-arn' 'Assume this role (one no profile names) with NAME\'s session; cached, and shown, as NAME>ARN' \
                 '--region' 'Region to set instead of the profile\'s (AWS_REGION and AWS_DEFAULT_REGION)' \
                 '--help' 'Print help' \
                 '--version' 'Print version'
@@ -44,6 +45,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--shell' \
                 '--mfa-code' \
                 '--duration' \
+                '--role-arn' \
                 '--region'
         case ':pos'
             printf '%s\n' \
@@ -54,12 +56,14 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--mfa-code' 'MFA code to use instead of asking on the terminal' \
                 '--duration' 'Session length in seconds, when a new session is made' \
                 '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
+                '--role-arn' 'Assume this role (one no profile names) with NAME\'s session; cached, and shown, as NAME>ARN' \
                 '--region' 'Region to set instead of the profile\'s (AWS_REGION and AWS_DEFAULT_REGION)' \
                 '--help' 'Print help'
         case 'exec:vopts'
             printf '%s\n' \
                 '--mfa-code' \
                 '--duration' \
+                '--role-arn' \
                 '--region'
         case 'exec:pos'
             printf '%s\n' \
@@ -70,11 +74,13 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--mfa-code' 'MFA code to use instead of asking on the terminal' \
                 '--duration' 'Session length in seconds, when a new session is made' \
                 '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
+                '--role-arn' 'Assume this role (one no profile names) with NAME\'s session; cached, and shown, as NAME>ARN' \
                 '--help' 'Print help'
         case 'credential-process:vopts'
             printf '%s\n' \
                 '--mfa-code' \
-                '--duration'
+                '--duration' \
+                '--role-arn'
         case 'credential-process:pos'
             printf '%s\n' \
                 'identity'
@@ -86,6 +92,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--mfa-code' 'MFA code to use instead of asking on the terminal' \
                 '--duration' 'Session length in seconds, when a new session is made' \
                 '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
+                '--role-arn' 'Assume this role (one no profile names) with NAME\'s session; cached, and shown, as NAME>ARN' \
                 '--region' 'Region to set instead of the profile\'s (AWS_REGION and AWS_DEFAULT_REGION)' \
                 '--help' 'Print help'
         case 'write:vopts'
@@ -94,6 +101,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--remove' \
                 '--mfa-code' \
                 '--duration' \
+                '--role-arn' \
                 '--region'
         case 'write:pos'
             printf '%s\n' \
@@ -117,6 +125,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--mfa-code' 'MFA code to use instead of asking on the terminal' \
                 '--duration' 'Session length in seconds, when a new session is made' \
                 '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
+                '--role-arn' 'Assume this role (one no profile names) with NAME\'s session; cached, and shown, as NAME>ARN' \
                 '--region' 'Region to set instead of the profile\'s (AWS_REGION and AWS_DEFAULT_REGION)' \
                 '--help' 'Print help (see more with \'--help\')'
         case 'export:vopts'
@@ -125,6 +134,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--section' \
                 '--mfa-code' \
                 '--duration' \
+                '--role-arn' \
                 '--region'
         case 'export:pos'
             printf '%s\n' \
@@ -136,6 +146,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--mfa-code' 'MFA code to use instead of asking on the terminal' \
                 '--duration' 'Session length in seconds, when a new session is made' \
                 '--no-input' 'Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)' \
+                '--role-arn' 'Assume this role (one no profile names) with NAME\'s session; cached, and shown, as NAME>ARN' \
                 '--region' 'Region to set instead of the profile\'s (AWS_REGION and AWS_DEFAULT_REGION)' \
                 '--help' 'Print help'
         case 'login:vopts'
@@ -143,6 +154,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 '--destination' \
                 '--mfa-code' \
                 '--duration' \
+                '--role-arn' \
                 '--region'
         case 'login:pos'
             printf '%s\n' \

@@ -392,36 +392,24 @@ role_arn = arn:aws:iam::111111111111:role/ec2
 credential_source = Ec2InstanceMetadata
 [profile console]
 login_session = arn:aws:iam::111111111111:user/me
+[profile okta]
+saml.idp_arn = arn:aws:iam::111111111111:saml-provider/okta
+[profile over-console]
+role_arn = arn:aws:iam::111111111111:role/over
+source_profile = console
 [profile over-process]
 role_arn = arn:aws:iam::111111111111:role/over
 source_profile = from-process
 "
     ));
-    let cases: [(&str, &str, &str, &str); 5] = [
-        (
-            "ci-deploy",
-            "a web identity profile",
-            "web_identity_token_file",
-            "web-identity",
-        ),
-        (
-            "from-process",
-            "a credential_process profile",
-            "credential_process",
-            "credential-process",
-        ),
-        (
-            "on-ec2",
-            "instance's metadata",
-            "credential_source",
-            "credential-source",
-        ),
+    let cases: [(&str, &str, &str, &str); 3] = [
         ("console", "console sign-in", "login_session", "login"),
+        ("okta", "a SAML sign-in profile", "saml.idp_arn", "saml"),
         // A role whose source is such a profile: the line names the source and what it is.
         (
-            "over-process",
-            "\"from-process\" is a credential_process profile",
-            "credential_process",
+            "over-console",
+            "\"console\" is a console sign-in",
+            "login_session",
             "-",
         ),
     ];
@@ -447,11 +435,14 @@ source_profile = from-process
     let out = aws_as(&home, &["list"]);
     ok(&out);
     let text = stdout_str(&out);
-    for (name, _, _, kind) in cases {
-        let line = text
-            .lines()
+    let row = |name: &str| {
+        text.lines()
             .find(|l| l[2..].starts_with(&format!("{name} ")))
-            .unwrap_or_else(|| panic!("no row for {name}:\n{text}"));
+            .unwrap_or_else(|| panic!("no row for {name}:\n{text}"))
+            .to_string()
+    };
+    for (name, _, _, kind) in cases {
+        let line = row(name);
         if kind == "-" {
             assert!(line.contains("not usable (aws-as NAME says why)"), "{line}");
         } else {
@@ -462,6 +453,15 @@ source_profile = from-process
             assert!(!line.contains("not usable"), "{line}");
         }
     }
+    // Issue 22's kinds are identities, each listed as its kind.
+    for (name, kind) in [
+        ("ci-deploy", "web-identity"),
+        ("from-process", "credential-process"),
+        ("on-ec2", "role"),
+        ("over-process", "role"),
+    ] {
+        assert!(row(name).contains(kind), "{}", row(name));
+    }
 
     // Completion offers only what a switch can use, from a parse and again once the profile
     // index may answer.
@@ -470,7 +470,7 @@ source_profile = from-process
         ok(&out);
         assert_eq!(
             stdout_str(&out),
-            "my-role1-dev\nmy-role2-dev\nmy-user1-dev\n"
+            "ci-deploy\nfrom-process\nmy-role1-dev\nmy-role2-dev\nmy-user1-dev\non-ec2\nover-process\n"
         );
         std::thread::sleep(Duration::from_millis(1100));
     }

@@ -34,6 +34,7 @@ mod manage_api; // the management API against moto and docs/manage-api.yaml
 mod manage_page; // the management page in headless Chromium
 mod mfa; // MFA codes not typed: mfa_process, TOTP, rejected codes
 mod profile_index; // a cache hit opens no profile file once indexed
+mod profile_kinds; // credential_process, credential_source, web identity, role settings (issue 22)
 mod prompt_expiry; // the expiry mark and AWS_AS_AUTO_RENEW in interactive shells
 mod refresh; // the daemon that keeps credentials-file sections fresh
 mod secrets; // secrets never in stderr, other files or a command line

@@ -68,6 +68,11 @@ pub struct SessionArgs {
     /// Never ask for an MFA code on the terminal: fail instead (scripts, prompt hooks)
     #[arg(long)]
     pub no_input: bool,
+
+    /// Assume this role (one no profile names) with NAME's session; cached, and shown, as
+    /// NAME>ARN
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
 }
 
 /// `--region`, for the commands whose output carries a region (not `credential-process`, whose

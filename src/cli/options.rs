@@ -28,6 +28,14 @@ pub enum Options {
 }
 
 impl SessionArgs {
+    /// The identity NAME names: NAME itself, or with `--role-arn`, the role assumed from it.
+    fn name(&self, name: String) -> String {
+        match &self.role_arn {
+            Some(arn) => format!("{name}{}{arn}", crate::identity::ROLE_BY_ARN),
+            None => name,
+        }
+    }
+
     pub fn request(&self) -> session::Request {
         session::Request {
             mfa_code: self.mfa_code.clone(),
@@ -45,7 +53,7 @@ impl From<Cli> for Options {
     fn from(cli: Cli) -> Self {
         let Some(subcommand) = cli.command else {
             return Options::Switch(switch::Options {
-                name: cli.name,
+                name: cli.name.map(|n| cli.session.name(n)),
                 pick: cli.pick,
                 shell: cli.shell,
                 request: cli.session.request(),
@@ -61,7 +69,7 @@ impl From<Cli> for Options {
                 command,
             } => {
                 let options = exec::Options {
-                    name,
+                    name: session.name(name),
                     request: session.request(),
                     region: region.region,
                     command,
@@ -74,7 +82,7 @@ impl From<Cli> for Options {
             }
             Command::CredentialProcess { name, session } => {
                 Options::CredentialProcess(credential_process::Options {
-                    name,
+                    name: session.name(name),
                     request: session.request(),
                 })
             }
@@ -88,7 +96,7 @@ impl From<Cli> for Options {
             } => Options::Write(match (remove, name, profile) {
                 (Some(section), _, _) => credentials_file::Options::Remove { section },
                 (None, Some(name), Some(section)) => credentials_file::Options::Write {
-                    name,
+                    name: session.name(name),
                     section,
                     force,
                     request: session.request(),
@@ -114,7 +122,7 @@ impl From<Cli> for Options {
                 session,
                 region,
             } => Options::Export(export::Options {
-                name,
+                name: session.name(name),
                 request: session.request(),
                 region: region.region,
                 format,
@@ -127,7 +135,7 @@ impl From<Cli> for Options {
                 session,
                 region,
             } => Options::Login(login::Options {
-                name,
+                name: session.name(name),
                 request: session.request(),
                 region: region.region,
                 destination,

@@ -2,7 +2,7 @@
 //! profile never gets the old session. One hash for the whole program lives here too: the cache
 //! names its files with it.
 
-use super::{Identity, Kind, SsoSignIn};
+use super::{Identity, Kind, RoleSettings, SsoSignIn};
 
 /// 64-bit FNV-1a: a stable hash for cache file names (std's hasher may change between releases).
 pub fn fnv1a(bytes: &[u8]) -> u64 {
@@ -40,15 +40,29 @@ impl Identity {
                 source,
                 session_name,
                 external_id,
+                settings,
                 ..
             } => format!(
-                "role\0{}\0{}\0{}\0{}\0[{}]",
+                "role\0{}\0{}\0{}\0{}\0{}[{}]",
                 role_arn,
                 session_name.as_deref().unwrap_or(""),
                 external_id.as_deref().unwrap_or(""),
                 self.name,
+                settings.fingerprint(),
                 source.fingerprint()
             ),
+            // The token is read at each call; the file it is read from names the workload.
+            Kind::WebIdentity(w) => format!(
+                "web-identity\0{}\0{}\0{}\0{}",
+                w.role_arn,
+                w.token_file,
+                w.session_name.as_deref().unwrap_or(""),
+                self.name
+            ),
+            Kind::Process(p) => format!("process\0{}\0{}", p.command, self.name),
+            // What the environment or the instance holds is read at each call, never kept: the
+            // sessions of a role above it are keyed on where they come from.
+            Kind::Ambient(source) => format!("credential-source\0{}", source.as_str()),
         }
     }
 }
@@ -63,6 +77,23 @@ impl SsoSignIn {
             self.start_url,
             self.region,
             self.scopes.join(",")
+        )
+    }
+}
+
+impl RoleSettings {
+    /// The part of a role's fingerprint its tags and source identity make (empty when it has
+    /// none, so the sessions of roles without them keep their keys).
+    fn fingerprint(&self) -> String {
+        if *self == RoleSettings::default() {
+            return String::new();
+        }
+        let tags: Vec<String> = self.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!(
+            "tags={}\0transitive={}\0source-identity={}\0",
+            tags.join(","),
+            self.transitive_tags.join(","),
+            self.source_identity.as_deref().unwrap_or("")
         )
     }
 }

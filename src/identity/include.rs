@@ -10,7 +10,7 @@ use crate::error::Result;
 /// them itself: aws-vault's list (vault/config.go, `populateFromConfigFile`) as far as aws-as reads
 /// them (the SSO settings among them), and aws-as's own TOTP secret beside `mfa_process`. Keys (`aws_access_key_id`…) are not
 /// included, as in aws-vault: they belong to one profile.
-const INHERITED: [&str; 16] = [
+const INHERITED: [&str; 19] = [
     "mfa_serial",
     "role_arn",
     "external_id",
@@ -27,6 +27,9 @@ const INHERITED: [&str; 16] = [
     "sso_account_id",
     "sso_role_name",
     "sso_registration_scopes",
+    "session_tags",
+    "transitive_session_tags",
+    "source_identity",
 ];
 
 /// A profile with the profiles it includes, nearest first (itself at the head).

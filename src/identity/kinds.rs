@@ -1,6 +1,6 @@
 //! What kind of profile a profile is, as far as aws-as cares: which key gets it credentials other
-//! than from aws-as, and the kinds aws-as does not support yet (web identity,
-//! `credential_process`, `credential_source`, `login_session`), each read with its includes.
+//! than from aws-as, and the kinds aws-as does not support (`login_session`, SAML tools' own
+//! keys), each read with its includes.
 
 use super::Config;
 use super::include::View;
@@ -29,53 +29,23 @@ pub struct Unsupported {
     pub key: &'static str,
 }
 
-/// What profile `view` is when it is a kind aws-as does not support yet, judged in botocore's
-/// order (a role with `source_profile` first, then web identity, SSO, keys, `credential_process`):
-/// keys next to an SSO setting do not make a user, since the SDKs would use SSO.
+/// Keys by which SAML tools mark a profile as theirs when they keep the sign-in in the config
+/// file itself (a SAML tool that prints credentials through `credential_process`, like
+/// saml2aws's, makes a credential_process profile, which aws-as supports).
+const SAML_KEYS: [&str; 4] = ["saml.idp_arn", "saml.role_arn", "saml_provider", "saml_url"];
+
+/// What profile `view` is when it is a kind aws-as does not support, judged after every kind it
+/// does (a role, web identity, SSO, keys, `credential_process`): a profile with any of those is
+/// one of them, as the SDKs would take it.
 pub(super) fn unsupported(view: &View<'_>) -> Option<Unsupported> {
     let has = |k: &str| view.get(k).is_some();
     let kind = |kind, what, key| Some(Unsupported { kind, what, key });
-    if has("role_arn") && has("source_profile") {
-        return None;
-    }
-    if has("web_identity_token_file") {
-        return kind(
-            "web-identity",
-            "a web identity profile",
-            "web_identity_token_file",
-        );
-    }
-    if has("role_arn") && has("credential_source") {
-        return kind(
-            "credential-source",
-            "a role whose source is the environment or an instance's metadata",
-            "credential_source",
-        );
-    }
-    if has("role_arn") {
-        return None;
-    }
-    // SSO profiles are identities (sso.rs); keys beside them make no user, as the SDKs use SSO.
-    if [
-        "sso_session",
-        "sso_start_url",
-        "sso_account_id",
-        "sso_role_name",
-    ]
-    .into_iter()
-    .any(&has)
+    if CREDENTIAL_KEYS.into_iter().any(&has)
+        || ["aws_secret_access_key", "sso_role_name"]
+            .into_iter()
+            .any(&has)
     {
         return None;
-    }
-    if has("aws_access_key_id") || has("aws_secret_access_key") {
-        return None;
-    }
-    if has("credential_process") {
-        return kind(
-            "credential-process",
-            "a credential_process profile",
-            "credential_process",
-        );
     }
     if has("login_session") {
         return kind(
@@ -83,6 +53,9 @@ pub(super) fn unsupported(view: &View<'_>) -> Option<Unsupported> {
             "a console sign-in (aws login) profile",
             "login_session",
         );
+    }
+    if let Some(key) = SAML_KEYS.into_iter().find(|k| has(k)) {
+        return kind("saml", "a SAML sign-in profile", key);
     }
     None
 }

@@ -22,6 +22,7 @@ mod files;
 mod fingerprint;
 mod include;
 mod kinds;
+mod process;
 mod profiles;
 mod sso;
 mod unknown;
@@ -32,7 +33,8 @@ pub use files::{
 };
 pub use fingerprint::fnv1a;
 pub use kinds::Unsupported;
-pub use profiles::{ConfigText, CredentialsText, MARKER};
+pub use process::{RUNNING_PROCESSES, split_command};
+pub use profiles::{ConfigText, CredentialsText, MARKER, ROLE_BY_ARN};
 pub use sso::DEFAULT_SCOPE;
 
 use aws_config::profile::ProfileSet;
@@ -113,10 +115,69 @@ pub enum Kind {
         external_id: Option<String>,
         mfa_serial: Option<String>,
         code_source: Option<CodeSource>,
+        /// aws-vault's `session_tags`, `transitive_session_tags` and `source_identity`.
+        settings: RoleSettings,
     },
     /// A role's credentials from IAM Identity Center's portal (GetRoleCredentials), with the
     /// token of a sign-in shared with the AWS CLI and the SDKs.
     Sso(SsoRole),
+    /// `role_arn` with `web_identity_token_file`: AssumeRoleWithWebIdentity (unsigned), the
+    /// token read from the file at each call (it rotates).
+    WebIdentity(WebIdentity),
+    /// `credential_process`: credentials a program prints.
+    Process(Process),
+    /// A role's `credential_source`: credentials from where aws-as runs. Only ever a role's source.
+    Ambient(CredentialSource),
+}
+
+/// aws-vault's settings of a role, passed to AssumeRole; all of them shape the session.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleSettings {
+    /// `session_tags = key1=value1,key2=value2`, in the profile's order.
+    pub tags: Vec<(String, String)>,
+    /// `transitive_session_tags = key1,key2`.
+    pub transitive_tags: Vec<String>,
+    /// `source_identity`.
+    pub source_identity: Option<String>,
+}
+
+/// A web identity role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebIdentity {
+    pub role_arn: String,
+    /// `web_identity_token_file`, as written (read at each call, never kept).
+    pub token_file: String,
+    pub session_name: Option<String>,
+}
+
+/// A `credential_process` profile: the command line, and its words as botocore splits them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Process {
+    pub command: String,
+    pub words: Vec<String>,
+}
+
+/// A `credential_source`, with the SDKs' meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` of aws-as's environment
+    /// (the user's own: those a switch saved, in a switched shell).
+    Environment,
+    /// The EC2 instance's metadata service (IMDSv2).
+    Ec2InstanceMetadata,
+    /// The ECS container credentials endpoint.
+    EcsContainer,
+}
+
+impl CredentialSource {
+    /// The value `credential_source` names it by.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialSource::Environment => "Environment",
+            CredentialSource::Ec2InstanceMetadata => "Ec2InstanceMetadata",
+            CredentialSource::EcsContainer => "EcsContainer",
+        }
+    }
 }
 
 /// Where an IAM Identity Center identity signs in: an `[sso-session NAME]`, or (the legacy form)
@@ -174,8 +235,8 @@ impl Identity {
     /// is the MFA session, or the sign-in's.
     pub fn root(&self) -> &Identity {
         match &self.kind {
-            Kind::User { .. } | Kind::Sso(_) => self,
             Kind::Role { source, .. } => source.root(),
+            _ => self,
         }
     }
 
@@ -192,11 +253,11 @@ impl Identity {
     pub fn root_mfa_serial(&self) -> Option<&str> {
         match &self.kind {
             Kind::User { mfa_serial, .. } => mfa_serial.as_deref(),
-            // Identity Center did whatever MFA the sign-in needed.
-            Kind::Sso(_) => None,
             Kind::Role {
                 source, mfa_serial, ..
             } => source.root_mfa_serial().or(mfa_serial.as_deref()),
+            // Identity Center did whatever MFA the sign-in needed; the others take no code.
+            _ => None,
         }
     }
 
@@ -207,8 +268,8 @@ impl Identity {
             Kind::User { mfa_serial, .. } => {
                 mfa_serial.get_or_insert(serial);
             }
-            Kind::Sso(_) => {}
             Kind::Role { source, .. } => source.lend_mfa_serial(serial),
+            _ => {}
         }
     }
 
@@ -217,12 +278,12 @@ impl Identity {
     pub(super) fn root_code_source(&self) -> Option<&CodeSource> {
         match &self.kind {
             Kind::User { code_source, .. } => code_source.as_ref(),
-            Kind::Sso(_) => None,
             Kind::Role {
                 source,
                 code_source,
                 ..
             } => source.root_code_source().or(code_source.as_ref()),
+            _ => None,
         }
     }
 
@@ -231,17 +292,26 @@ impl Identity {
             Kind::User { code_source, .. } => {
                 code_source.get_or_insert(lent);
             }
-            Kind::Sso(_) => {}
             Kind::Role { source, .. } => source.lend_code_source(lent),
+            _ => {}
         }
     }
 
     pub fn summary(&self) -> Summary {
         Summary {
             name: self.name.clone(),
-            role: matches!(self.kind, Kind::Role { .. }),
+            role: matches!(self.kind, Kind::Role { .. } | Kind::WebIdentity(_)),
             region: self.region.clone(),
             duration_seconds: self.duration_seconds,
+        }
+    }
+
+    /// The role this identity's sessions are of, when its profile names one.
+    pub fn role_arn(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Role { role_arn, .. } => Some(role_arn),
+            Kind::WebIdentity(w) => Some(&w.role_arn),
+            _ => None,
         }
     }
 
@@ -250,6 +320,9 @@ impl Identity {
             Kind::User { .. } => "user",
             Kind::Role { .. } => "role",
             Kind::Sso(_) => "sso",
+            Kind::WebIdentity(_) => "web-identity",
+            Kind::Process(_) => "credential-process",
+            Kind::Ambient(_) => "credential-source",
         }
     }
 }

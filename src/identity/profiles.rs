@@ -17,8 +17,12 @@ use aws_types::os_shim_internal::{Env, Fs};
 use super::files::{ProfileFile, profile_files};
 use super::include::get;
 use super::kinds::unsupported;
+use super::process::{aws_as_target, running};
 use super::unknown::unknown;
-use super::{CodeSource, Config, DURATION_RANGE, Identity, Keys, Kind, TotpSecret, valid_region};
+use super::{
+    CodeSource, Config, CredentialSource, DURATION_RANGE, Identity, Keys, Kind, Process,
+    RoleSettings, TotpSecret, WebIdentity, split_command, valid_region,
+};
 use crate::error::{Error, Result};
 
 /// The key aws-as writes into a section of the credentials file it fills (`aws-as write`), naming
@@ -26,6 +30,10 @@ use crate::error::{Error, Result};
 /// identity: it is neither listed nor switched to, and no profile can use it as a source. SDKs
 /// ignore keys they do not know.
 pub const MARKER: &str = "aws_as_identity";
+
+/// What joins a source and a role's ARN in the name of a role no profile names (`dev>arn:…`):
+/// no profile name can hold it, so such a name is never a profile's.
+pub const ROLE_BY_ARN: char = '>';
 
 /// aws-config's loader is `async` only in signature: its real file system reads with std::fs, so
 /// the future completes on its first poll. Polling it here keeps the cache-hit path free of any
@@ -124,7 +132,7 @@ impl Config {
             }
             next = match &id.kind {
                 Kind::Role { source, .. } => Some(source),
-                Kind::User { .. } | Kind::Sso(_) => None,
+                _ => None,
             };
         }
         out.sort();
@@ -134,6 +142,9 @@ impl Config {
 
     /// The identity `name` with its whole source chain.
     pub fn identity(&self, name: &str) -> Result<Identity> {
+        if let Some((source, role_arn)) = name.rsplit_once(ROLE_BY_ARN) {
+            return self.role_by_arn(name, source, role_arn);
+        }
         let Some(_) = self.profiles.get_profile(name) else {
             if !name
                 .chars()
@@ -160,6 +171,41 @@ impl Config {
         Ok(identity)
     }
 
+    /// A role no profile names, assumed from identity `source` (`aws-as --role-arn ARN SOURCE`,
+    /// or the name `SOURCE>ARN` itself, which no profile can have): cached like a profile, under
+    /// that name. `SOURCE` may itself be such a name (a chain).
+    fn role_by_arn(&self, name: &str, source: &str, role_arn: &str) -> Result<Identity> {
+        let valid = role_arn
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.split_once(":iam::"))
+            .and_then(|(_, rest)| rest.split_once(":role/"))
+            .is_some_and(|(account, role)| {
+                account.len() == 12
+                    && account.bytes().all(|b| b.is_ascii_digit())
+                    && !role.is_empty()
+            });
+        if !valid {
+            bail!(
+                "{role_arn:?} is not a role's ARN (like arn:aws:iam::123456789012:role/NAME): fix --role-arn"
+            );
+        }
+        let source = self.identity(source)?;
+        Ok(Identity {
+            name: name.to_string(),
+            region: source.region.clone(),
+            kind: Kind::Role {
+                role_arn: role_arn.to_string(),
+                source: Box::new(source),
+                session_name: None,
+                external_id: None,
+                mfa_serial: None,
+                code_source: None,
+                settings: RoleSettings::default(),
+            },
+            duration_seconds: None,
+        })
+    }
+
     fn resolve(&self, name: &str, seen: &mut HashSet<String>, as_user: bool) -> Result<Identity> {
         if self.profiles.get_profile(name).is_none() {
             bail!("source_profile {name:?} does not exist: add it or fix source_profile");
@@ -172,7 +218,7 @@ impl Config {
         let view = self.view(name)?;
         if let Some(u) = unsupported(&view) {
             bail!(
-                "profile {name:?} is {} ({} in it): aws-as does not support such profiles yet; meanwhile the AWS CLI and SDKs use it with AWS_PROFILE={name}",
+                "profile {name:?} is {} ({} in it): aws-as does not support such profiles yet; the AWS CLI and SDKs use it with AWS_PROFILE={name}",
                 u.what,
                 u.key
             );
@@ -220,16 +266,40 @@ impl Config {
             if !seen.insert(name.to_string()) {
                 bail!("profile {name:?}: source_profile loops back to itself: fix source_profile");
             }
-            let Some(source_name) = get("source_profile") else {
-                bail!(
-                    "profile {name:?} has role_arn but no source_profile: add source_profile = <a user or role profile>"
-                );
-            };
-            // A role whose source_profile is itself uses its own static keys as the source (AWS CLI semantics).
-            let source = if source_name == name {
-                self.resolve(&source_name, seen, true)?
-            } else {
-                self.resolve(&source_name, seen, false)?
+            let settings = role_settings(name, &get)?;
+            let source = match (get("source_profile"), get("credential_source")) {
+                (Some(_), Some(_)) => bail!(
+                    "profile {name:?} has both source_profile and credential_source: keep the one its source credentials come from"
+                ),
+                // A role whose source_profile is itself uses its own static keys as the source
+                // (AWS CLI semantics).
+                (Some(source_name), None) => {
+                    self.resolve(&source_name, seen, source_name == name)?
+                }
+                (None, Some(source)) => Identity {
+                    name: source.clone(),
+                    kind: Kind::Ambient(credential_source(name, &source)?),
+                    region: None,
+                    duration_seconds: None,
+                },
+                (None, None) => {
+                    // botocore's order: a role with a source first, then web identity.
+                    if let Some(token_file) = get("web_identity_token_file") {
+                        return Ok(Identity {
+                            name: name.to_string(),
+                            kind: Kind::WebIdentity(WebIdentity {
+                                role_arn,
+                                token_file,
+                                session_name: get("role_session_name"),
+                            }),
+                            region,
+                            duration_seconds,
+                        });
+                    }
+                    bail!(
+                        "profile {name:?} has role_arn but no source_profile: add source_profile = <a user or role profile>"
+                    );
+                }
             };
             let region = region.or_else(|| source.region.clone());
             return Ok(Identity {
@@ -241,10 +311,21 @@ impl Config {
                     external_id: get("external_id"),
                     mfa_serial: get("mfa_serial"),
                     code_source,
+                    settings,
                 },
                 region,
                 duration_seconds,
             });
+        }
+        for (key, needs) in [
+            ("web_identity_token_file", "role_arn"),
+            ("credential_source", "role_arn"),
+        ] {
+            if get(key).is_some() && !as_user {
+                bail!(
+                    "profile {name:?} has {key} but no {needs}: add {needs} = <the role to assume>"
+                );
+            }
         }
 
         // botocore's order: a role first, then SSO; keys beside SSO settings do not make a user.
@@ -274,11 +355,102 @@ impl Config {
             (Some(_), None) | (None, Some(_)) => Err(Error::new(format!(
                 "profile {name:?} has only half of its keys: set both aws_access_key_id and aws_secret_access_key in ~/.aws/credentials"
             ))),
-            (None, None) => Err(Error::new(format!(
-                "profile {name:?} is neither a user (aws_access_key_id + aws_secret_access_key), a role (role_arn + source_profile) nor an IAM Identity Center role (sso_session + sso_account_id + sso_role_name): add one of them"
-            ))),
+            (None, None) => match get("credential_process") {
+                Some(command) => self.process(name, command, region, duration_seconds, seen),
+                None => Err(Error::new(format!(
+                    "profile {name:?} is neither a user (aws_access_key_id + aws_secret_access_key), a role (role_arn + source_profile) nor an IAM Identity Center role (sso_session + sso_account_id + sso_role_name): add one of them"
+                ))),
+            },
         }
     }
+
+    /// A `credential_process` profile; one whose process is aws-as itself is the profile it names.
+    fn process(
+        &self,
+        name: &str,
+        command: String,
+        region: Option<String>,
+        duration_seconds: Option<u32>,
+        seen: &mut HashSet<String>,
+    ) -> Result<Identity> {
+        let words = split_command(&command).map_err(|e| {
+            Error::new(format!(
+                "profile {name:?}: credential_process cannot be split into words as the AWS CLI splits it ({e}): fix its quoting"
+            ))
+        })?;
+        match aws_as_target(&words) {
+            None if running(name) => bail!(
+                "profile {name:?}: its credential_process runs aws-as for {name:?} again, which would never end: fix credential_process (aws-as credential-process NAME itself is read directly, not run)"
+            ),
+            None => Ok(Identity {
+                name: name.to_string(),
+                kind: Kind::Process(Process { command, words }),
+                region,
+                duration_seconds,
+            }),
+            Some(None) => bail!(
+                "profile {name:?}: credential_process runs aws-as credential-process, but which profile it asks for cannot be read from it: write credential_process = aws-as credential-process <NAME>"
+            ),
+            // aws-as would run itself: the profile it asks for is used directly, under this name.
+            Some(Some(target)) => {
+                if !seen.insert(name.to_string()) {
+                    bail!(
+                        "profile {name:?}: credential_process = aws-as credential-process … loops back to itself: fix credential_process"
+                    );
+                }
+                let mut identity = self.resolve(target, seen, false)?;
+                identity.name = name.to_string();
+                if identity.region.is_none() {
+                    identity.region = region;
+                }
+                Ok(identity)
+            }
+        }
+    }
+}
+
+/// aws-vault's `session_tags` (`key1=value1,key2=value2`), `transitive_session_tags`
+/// (`key1,key2`) and `source_identity`.
+fn role_settings(name: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<RoleSettings> {
+    let mut tags = Vec::new();
+    if let Some(text) = get("session_tags") {
+        for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            match item.split_once('=') {
+                Some((k, v)) if !k.trim().is_empty() => {
+                    tags.push((k.trim().to_string(), v.trim().to_string()));
+                }
+                _ => bail!(
+                    "profile {name:?}: session_tags = {text:?} is not key1=value1,key2=value2: fix it in the profile"
+                ),
+            }
+        }
+    }
+    let transitive_tags = get("transitive_session_tags")
+        .map(|t| {
+            t.split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(RoleSettings {
+        tags,
+        transitive_tags,
+        source_identity: get("source_identity"),
+    })
+}
+
+/// `credential_source`'s value, spelt as the SDKs spell it.
+fn credential_source(name: &str, value: &str) -> Result<CredentialSource> {
+    Ok(match value {
+        "Environment" => CredentialSource::Environment,
+        "Ec2InstanceMetadata" => CredentialSource::Ec2InstanceMetadata,
+        "EcsContainer" => CredentialSource::EcsContainer,
+        _ => bail!(
+            "profile {name:?}: credential_source = {value:?} is none of Environment, Ec2InstanceMetadata, EcsContainer: fix it in the profile"
+        ),
+    })
 }
 
 /// The credentials file's text as aws-config reads it, for checking what an edit did to it.

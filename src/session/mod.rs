@@ -9,6 +9,8 @@
 //! - `credentials.rs`: what a session is.
 //! - `sts/`: what is asked of STS (`mod.rs`) and the SDK client that asks it (`client.rs`,
 //!   linked into `aws-as-sts` only).
+//! - `sources.rs`: credentials from outside STS: a `credential_process`, the environment, a web
+//!   identity token.
 //! - `mfa/`: where a code comes from.
 //! - `sso/`: IAM Identity Center: the shared token, the sign-ins, GetRoleCredentials.
 
@@ -17,6 +19,7 @@ pub mod credentials;
 pub mod index;
 pub mod mfa;
 pub mod resolver;
+pub mod sources;
 pub mod sso;
 pub mod sts;
 

@@ -6,10 +6,11 @@ use chrono::{TimeDelta, Utc};
 use super::cache::{Cache, warn};
 use super::credentials::{Credentials, RENEW_BEFORE};
 use super::mfa::{self, Ask};
+use super::sources::{self, Obtained};
 use super::sso;
-use super::sts::{Connect, RoleRequest, StsApi};
+use super::sts::{Connect, RoleRequest, StsApi, WebIdentityRequest};
 use crate::error::{Cause, Error, Result};
-use crate::identity::{Identity, Kind, Summary};
+use crate::identity::{CredentialSource, Identity, Kind, Summary};
 
 const USER_SESSION_SECONDS: u32 = 12 * 3600;
 const ROLE_SESSION_SECONDS: u32 = 3600;
@@ -174,8 +175,14 @@ impl<'a> Resolver<'a> {
     ) -> Result<(String, Credentials)> {
         let user = identity.root();
         let Kind::User { mfa_serial, .. } = &user.kind else {
+            let from = match user.kind {
+                Kind::Sso(_) => "an IAM Identity Center sign-in",
+                Kind::WebIdentity(_) => "a web identity token",
+                Kind::Process(_) => "a credential_process",
+                _ => "its credential_source",
+            };
             return Err(Error::new(format!(
-                "{} needs no MFA code: its sessions come from an IAM Identity Center sign-in",
+                "{} needs no MFA code: its sessions come from {from}",
                 identity.name
             )));
         };
@@ -273,14 +280,45 @@ impl<'a> Resolver<'a> {
                     )
                 })
             }
+            Kind::WebIdentity(w) => {
+                let token = sources::web_identity_token(&identity.name, &w.token_file)?;
+                let default_name = format!("aws-as-{}", Utc::now().timestamp());
+                let request = WebIdentityRequest {
+                    profile: &identity.name,
+                    role_arn: &w.role_arn,
+                    session_name: w.session_name.as_deref().unwrap_or(&default_name),
+                    token: &token,
+                    duration_seconds: session_seconds(&identity.summary(), duration),
+                };
+                self.sts()?.assume_role_with_web_identity(&region, &request)
+            }
+            // Switched to itself: a session that ends is handed out (and cached); keys with no
+            // end make a session as a user's do, which is what is cached, never the keys.
+            Kind::Process(_) | Kind::Ambient(_) => match self.obtain(&identity.name, identity)? {
+                Obtained::Session(c) => Ok(c),
+                Obtained::Lasting {
+                    keys,
+                    session_token: None,
+                } => {
+                    let duration = session_seconds(&identity.summary(), duration);
+                    self.sts()?
+                        .get_session_token(&identity.name, &region, &keys, None, duration)
+                }
+                Obtained::Lasting { .. } => Err(Error::new(format!(
+                    "{}'s source gave a session token with no expiry: aws-as cannot tell how long it lasts, so it hands it out only as a role's source; make it print Expiration",
+                    identity.name
+                ))),
+            },
             Kind::Role {
                 role_arn,
                 source,
                 session_name,
                 external_id,
+                settings,
                 ..
             } => {
-                let mut source_credentials = self.credentials(source, None)?;
+                let mut source_credentials =
+                    self.source_credentials(&identity.name, source, None)?;
                 let default_name = format!("aws-as-{}", Utc::now().timestamp());
                 let request = RoleRequest {
                     profile: &identity.name,
@@ -288,6 +326,7 @@ impl<'a> Resolver<'a> {
                     session_name: session_name.as_deref().unwrap_or(&default_name),
                     external_id: external_id.as_deref(),
                     duration_seconds: session_seconds(&identity.summary(), duration),
+                    settings,
                 };
                 match self
                     .sts()?
@@ -296,10 +335,9 @@ impl<'a> Resolver<'a> {
                     // The cache held the source session as valid but STS says it has expired (a
                     // skewed clock, a session cut short): renew it once rather than serve it again.
                     Err(e) if e.cause() == Cause::ExpiredCredentials => {
-                        source_credentials = self.resolve(
+                        source_credentials = self.source_credentials(
+                            &identity.name,
                             source,
-                            None,
-                            RENEW_BEFORE,
                             Some(&source_credentials.session_token),
                         )?;
                         self.sts()?
@@ -308,6 +346,49 @@ impl<'a> Resolver<'a> {
                     result => result,
                 }
             }
+        }
+    }
+
+    /// The credentials a role is assumed with. A `credential_process` or `credential_source`
+    /// gives them as the SDKs take them: a session that ends is used (a process's is cached),
+    /// keys with no end sign the AssumeRole themselves and are never kept. Any other source is
+    /// resolved as an identity. `rejected` is as for [`Resolver::resolve`].
+    fn source_credentials(
+        &mut self,
+        role: &str,
+        source: &Identity,
+        rejected: Option<&str>,
+    ) -> Result<Credentials> {
+        let cached = match source.kind {
+            Kind::Process(_) => true,
+            Kind::Ambient(_) => false,
+            _ => return self.resolve(source, None, RENEW_BEFORE, rejected),
+        };
+        let key = cache_key(source);
+        if cached && let Some(credentials) = self.cached(&key, RENEW_BEFORE, rejected)? {
+            return Ok(credentials);
+        }
+        if self.connect.is_none() {
+            return Err(Error::needs_sts());
+        }
+        match self.obtain(role, source)? {
+            Obtained::Session(credentials) if cached => {
+                let entry = Cache::new_entry(source, &key, credentials.clone());
+                self.cache_step(|cache| cache.write(&key, &entry))?;
+                Ok(credentials)
+            }
+            obtained => Ok(obtained.for_signing()),
+        }
+    }
+
+    /// What a `credential_process` or `credential_source` gives now; `profile` names the profile
+    /// it is read for (a role's, for a credential_source).
+    fn obtain(&mut self, profile: &str, identity: &Identity) -> Result<Obtained> {
+        match &identity.kind {
+            Kind::Process(process) => sources::run_process(&identity.name, process),
+            Kind::Ambient(CredentialSource::Environment) => sources::environment(profile),
+            Kind::Ambient(source) => Ok(Obtained::Session(self.sts()?.ambient(profile, *source)?)),
+            _ => unreachable!("only a process or a credential_source is obtained"),
         }
     }
 }

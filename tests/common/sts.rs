@@ -44,6 +44,17 @@ pub struct Call {
     /// GetFederationToken's Name and Policy.
     pub name: Option<String>,
     pub policy: Option<String>,
+    /// AssumeRole's session tags (key, value), in the order sent.
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+    #[serde(default)]
+    pub transitive_tag_keys: Vec<String>,
+    pub source_identity: Option<String>,
+    /// The SHA-256 (hex) of AssumeRoleWithWebIdentity's token.
+    pub web_identity_token_sha256: Option<String>,
+    /// Whether the request was signed (AssumeRoleWithWebIdentity is not).
+    #[serde(default)]
+    pub signed: bool,
 }
 
 /// One request to the federation stand-in. `Debug` shows the tokens' lengths only.
@@ -105,6 +116,11 @@ impl fmt::Debug for Call {
             .field("duration_seconds", &self.duration_seconds)
             .field("name", &self.name)
             .field("policy", &self.policy)
+            .field("tags", &self.tags)
+            .field("transitive_tag_keys", &self.transitive_tag_keys)
+            .field("source_identity", &self.source_identity)
+            .field("web_identity_token_sha256", &self.web_identity_token_sha256)
+            .field("signed", &self.signed)
             .finish()
     }
 }

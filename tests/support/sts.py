@@ -50,6 +50,7 @@ session tokens never reach stderr. They are only returned by /__calls to the tes
 """
 
 import argparse
+import hashlib
 import io
 import json
 import os
@@ -162,6 +163,26 @@ def describe_call(environ, params):
         "duration_seconds": duration,
         "name": params.get("Name"),
         "policy": params.get("Policy"),
+        # AssumeRole's session tags (Tags.member.N.Key/Value), in order, and the rest of
+        # aws-vault's role settings.
+        "tags": [
+            [params.get(f"Tags.member.{n}.Key"), params.get(f"Tags.member.{n}.Value")]
+            for n in range(1, 51)
+            if f"Tags.member.{n}.Key" in params
+        ],
+        "transitive_tag_keys": [
+            params[f"TransitiveTagKeys.member.{n}"]
+            for n in range(1, 51)
+            if f"TransitiveTagKeys.member.{n}" in params
+        ],
+        "source_identity": params.get("SourceIdentity"),
+        # AssumeRoleWithWebIdentity's token, hashed: what reached STS, never the token itself.
+        "web_identity_token_sha256": (
+            hashlib.sha256(params["WebIdentityToken"].encode()).hexdigest()
+            if "WebIdentityToken" in params
+            else None
+        ),
+        "signed": bool(auth) or "X-Amz-Credential" in params,
     }
 
 

@@ -66,10 +66,9 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
         .or(identity.region.as_deref())
         .or(identity.sso_sign_in().map(|s| s.region.as_str()));
     let arn = match &identity.kind {
-        Kind::Role { role_arn, .. } => Some(role_arn.as_str()),
         Kind::User { mfa_serial, .. } => mfa_serial.as_deref(),
-        // The partition is the portal's region's.
-        Kind::Sso(_) => None,
+        // The partition is the portal's region's (SSO), or the region's.
+        _ => identity.role_arn(),
     };
     // Everything that can be refused is refused before a session is made.
     let partition = console::partition(arn, region)?;
@@ -77,10 +76,12 @@ pub fn run(options: &Options, connect: Option<Connect>) -> Result<String> {
     let destination = console::destination(partition, region, options.destination.as_deref())?;
     let credentials = match &identity.kind {
         // A role's session, from STS or from IAM Identity Center's portal: both sign in.
-        Kind::Role { .. } | Kind::Sso(_) => role_session(&identity, options, connect)?,
         Kind::User {
             keys, mfa_serial, ..
         } => user_session(&identity, keys, mfa_serial.is_some(), options, connect)?,
+        // A role's session, from STS or IAM Identity Center's portal, or what a process or
+        // where aws-as runs gives (a role's session, as a rule): each signs in.
+        _ => role_session(&identity, options, connect)?,
     };
     let session = serde_json::json!({
         "sessionId": credentials.access_key_id,

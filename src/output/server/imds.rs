@@ -183,9 +183,9 @@ async fn profile(state: &State) -> ApiResult<crate::identity::Identity> {
 /// The account an identity acts in, when its profile says (a role's ARN, a user's MFA device).
 fn account(identity: &crate::identity::Identity) -> Option<String> {
     let arn = match &identity.kind {
-        Kind::Role { role_arn, .. } => Some(role_arn.as_str()),
         Kind::User { .. } => identity.root_mfa_serial(),
         Kind::Sso(role) => return Some(role.account_id.clone()),
+        _ => identity.role_arn(),
     }?;
     let account = arn.split(':').nth(4)?;
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))

@@ -11,9 +11,9 @@ use aws_types::region::Region;
 use chrono::{DateTime, Utc};
 
 use super::excerpt::excerpt;
-use super::{FederationRequest, RoleRequest, StsApi};
+use super::{FederationRequest, RoleRequest, StsApi, WebIdentityRequest};
 use crate::error::{Cause, Error, Result};
-use crate::identity::Keys;
+use crate::identity::{CredentialSource, Keys};
 use crate::session::credentials::Credentials;
 
 pub struct Sts {
@@ -142,6 +142,12 @@ fn advice(operation: &str, code: &str, wrong_mfa: bool) -> &'static str {
         }
         ("AssumeRole", "AccessDenied") => {
             "check the role's trust policy, which must trust the source identity, and that the source identity may sts:AssumeRole it"
+        }
+        ("AssumeRoleWithWebIdentity", "InvalidIdentityToken" | "ExpiredTokenException") => {
+            "the web identity token was refused: check web_identity_token_file holds a current token from the identity provider"
+        }
+        ("AssumeRoleWithWebIdentity", "AccessDenied") => {
+            "check the role's trust policy, which must trust the token's identity provider and audience"
         }
         ("AssumeRole", "InvalidClientTokenId" | "SignatureDoesNotMatch") => {
             "the source session was rejected, revoked or its user's keys deactivated: run aws-as for the source identity again"
@@ -319,19 +325,42 @@ impl StsApi for Sts {
         req: &RoleRequest<'_>,
     ) -> Result<Credentials> {
         self.runtime.block_on(async {
+            // Long-term keys (a credential_source's, a process's) sign without a token.
+            let token = Some(source.session_token.as_str()).filter(|t| !t.is_empty());
             let client = Self::client(
                 region,
                 &source.access_key_id,
                 &source.secret_access_key,
-                Some(&source.session_token),
+                token,
             )
             .await;
+            let settings = req.settings;
+            let mut tags = Vec::new();
+            for (key, value) in &settings.tags {
+                tags.push(
+                    aws_sdk_sts::types::Tag::builder()
+                        .key(key)
+                        .value(value)
+                        .build()
+                        .map_err(|e| {
+                            Error::new(format!(
+                                "profile {:?}: session tag {key:?} cannot be sent: {e}",
+                                req.profile
+                            ))
+                        })?,
+                );
+            }
             let out = client
                 .assume_role()
                 .role_arn(req.role_arn)
                 .role_session_name(req.session_name)
                 .set_external_id(req.external_id.map(str::to_string))
                 .duration_seconds(req.duration_seconds as i32)
+                .set_tags(Some(tags).filter(|t| !t.is_empty()))
+                .set_transitive_tag_keys(
+                    Some(settings.transitive_tags.clone()).filter(|t| !t.is_empty()),
+                )
+                .set_source_identity(settings.source_identity.clone())
                 .send()
                 .await
                 .map_err(|e| {
@@ -344,6 +373,88 @@ impl StsApi for Sts {
                 out.credentials(),
                 out.assumed_role_user().map(|u| u.arn().to_string()),
             )
+        })
+    }
+
+    fn assume_role_with_web_identity(
+        &self,
+        region: &str,
+        req: &WebIdentityRequest<'_>,
+    ) -> Result<Credentials> {
+        self.runtime.block_on(async {
+            let config = aws_config::defaults(BehaviorVersion::latest())
+                .region(Region::new(region.to_string()))
+                .no_credentials()
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .connect_timeout(Duration::from_secs(10).min(operation_timeout()))
+                        .operation_timeout(operation_timeout())
+                        .build(),
+                )
+                .load()
+                .await;
+            let out = aws_sdk_sts::Client::new(&config)
+                .assume_role_with_web_identity()
+                .role_arn(req.role_arn)
+                .role_session_name(req.session_name)
+                .web_identity_token(req.token)
+                .duration_seconds(req.duration_seconds as i32)
+                .send()
+                .await
+                .map_err(|e| describe("AssumeRoleWithWebIdentity", req.profile, e, &[req.token]))?;
+            convert(
+                "AssumeRoleWithWebIdentity",
+                req.profile,
+                out.credentials(),
+                out.assumed_role_user().map(|u| u.arn().to_string()),
+            )
+        })
+    }
+
+    fn ambient(&self, profile: &str, source: CredentialSource) -> Result<Credentials> {
+        use aws_credential_types::provider::ProvideCredentials;
+        let fetched = self.runtime.block_on(async {
+            match source {
+                CredentialSource::Ec2InstanceMetadata => {
+                    aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                        .build()
+                        .provide_credentials()
+                        .await
+                }
+                _ => {
+                    aws_config::ecs::EcsCredentialsProvider::builder()
+                        .build()
+                        .provide_credentials()
+                        .await
+                }
+            }
+        });
+        let where_ = match source {
+            CredentialSource::Ec2InstanceMetadata => {
+                "the instance metadata service (AWS_EC2_METADATA_SERVICE_ENDPOINT, else 169.254.169.254; AWS_EC2_METADATA_DISABLED)"
+            }
+            _ => {
+                "the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI, with AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE)"
+            }
+        };
+        let c = fetched.map_err(|e| {
+            let detail = aws_sdk_sts::error::DisplayErrorContext(&e).to_string();
+            let detail = excerpt(detail.as_bytes(), &[]);
+            Error::new(format!(
+                "profile {profile:?}: credential_source = {} gave no credentials: {detail} (check {where_})",
+                source.as_str()
+            ))
+        })?;
+        let expiration = c
+            .expiry()
+            .map(DateTime::<Utc>::from)
+            .unwrap_or_else(|| Utc::now() + chrono::TimeDelta::hours(1));
+        Ok(Credentials {
+            access_key_id: c.access_key_id().to_string(),
+            secret_access_key: c.secret_access_key().to_string(),
+            session_token: c.session_token().unwrap_or_default().to_string(),
+            expiration,
+            arn: None,
         })
     }
 }

@@ -7,7 +7,7 @@ pub mod excerpt;
 
 use super::credentials::Credentials;
 use crate::error::Result;
-use crate::identity::Keys;
+use crate::identity::{CredentialSource, Keys, RoleSettings};
 
 /// What the resolver needs of STS. The `aws-as` binary links no implementation (so a cache hit
 /// loads no SDK code at all); `aws-as-sts` passes [`client::connect`].
@@ -38,6 +38,18 @@ pub trait StsApi {
         req: &FederationRequest<'_>,
     ) -> Result<Credentials>;
 
+    /// AssumeRoleWithWebIdentity: unsigned, the OIDC token is the proof.
+    fn assume_role_with_web_identity(
+        &self,
+        region: &str,
+        req: &WebIdentityRequest<'_>,
+    ) -> Result<Credentials>;
+
+    /// The credentials of the instance or container aws-as runs on (a role's `credential_source`
+    /// `Ec2InstanceMetadata` or `EcsContainer`), as the SDK's own providers fetch them; `profile`
+    /// is the role's, for messages.
+    fn ambient(&self, profile: &str, source: CredentialSource) -> Result<Credentials>;
+
     /// IAM Identity Center's OIDC service and portal, beside STS in the one network binary.
     fn sso(&self) -> &dyn crate::session::sso::SsoApi;
 }
@@ -59,5 +71,16 @@ pub struct RoleRequest<'a> {
     pub role_arn: &'a str,
     pub session_name: &'a str,
     pub external_id: Option<&'a str>,
+    pub duration_seconds: u32,
+    /// Session tags, transitive tag keys and source identity.
+    pub settings: &'a RoleSettings,
+}
+
+pub struct WebIdentityRequest<'a> {
+    pub profile: &'a str,
+    pub role_arn: &'a str,
+    pub session_name: &'a str,
+    /// The OIDC token, as read from the file just now.
+    pub token: &'a str,
     pub duration_seconds: u32,
 }

@@ -124,8 +124,7 @@ impl ProfileView {
         };
         let (role_arn, access_key) = match &identity.kind {
             Kind::User { keys, .. } => (None, Some(keys.access_key_id.clone())),
-            Kind::Role { role_arn, .. } => (Some(role_arn.clone()), None),
-            Kind::Sso(_) => (None, None),
+            _ => (identity.role_arn().map(str::to_string), None),
         };
         let duration = state.sessions.duration();
         ProfileView {

@@ -229,6 +229,13 @@ pub fn profile_file_paths() -> Vec<PathBuf> {
     profile_files().into_iter().map(|f| f.path).collect()
 }
 
+/// Where the config file is (`AWS_CONFIG_FILE`, else `~/.aws/config`): the path `aws-as keys`
+/// edits.
+pub fn config_file_path() -> PathBuf {
+    let [config, _] = profile_files();
+    config.path
+}
+
 /// Where the credentials file is (`AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`), as
 /// [`super::Config::load`] finds it: the path a writer of that file must edit.
 pub fn credentials_file_path() -> PathBuf {
@@ -242,4 +249,10 @@ pub fn credentials_file_path() -> PathBuf {
 pub fn read_credentials_file() -> Result<Option<String>> {
     let [_, credentials] = profile_files();
     credentials.read()
+}
+
+/// The config file's text, by the same rules; `None` when there is no file.
+pub fn read_config_file() -> Result<Option<String>> {
+    let [config, _] = profile_files();
+    config.read()
 }

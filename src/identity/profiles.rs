@@ -18,7 +18,10 @@ use super::files::{ProfileFile, profile_files};
 use super::include::get;
 use super::kinds::unsupported;
 use super::unknown::unknown;
-use super::{CodeSource, Config, DURATION_RANGE, Identity, Keys, Kind, TotpSecret, valid_region};
+use super::{
+    CodeSource, Config, DURATION_RANGE, Identity, KEYRING_MARKER, KeySource, Keys, Kind,
+    TotpSecret, valid_region,
+};
 use crate::error::{Error, Result};
 
 /// The key aws-as writes into a section of the credentials file it fills (`aws-as write`), naming
@@ -249,25 +252,35 @@ impl Config {
             });
         }
 
-        match (get("aws_access_key_id"), get("aws_secret_access_key")) {
-            (Some(access_key_id), Some(secret_access_key)) => Ok(Identity {
+        // Keys in the files win over the keyring, as they do for the SDKs (which know nothing of
+        // it): an import stopped between its keyring write and its edit of the file still works.
+        let keys = match (get("aws_access_key_id"), get("aws_secret_access_key")) {
+            (Some(access_key_id), Some(secret_access_key)) => Some(KeySource::File(Keys {
+                access_key_id,
+                secret_access_key,
+            })),
+            (None, None) => get(KEYRING_MARKER).map(|access_key_id| KeySource::Keyring {
+                profile: name.to_string(),
+                access_key_id,
+            }),
+            _ => None,
+        };
+        match (keys, get("aws_access_key_id"), get("aws_secret_access_key")) {
+            (Some(keys), _, _) => Ok(Identity {
                 name: name.to_string(),
                 kind: Kind::User {
-                    keys: Keys {
-                        access_key_id,
-                        secret_access_key,
-                    },
+                    keys,
                     mfa_serial: get("mfa_serial"),
                     code_source,
                 },
                 region,
                 duration_seconds,
             }),
-            (Some(_), None) | (None, Some(_)) => Err(Error::new(format!(
+            (None, Some(_), None) | (None, None, Some(_)) => Err(Error::new(format!(
                 "profile {name:?} has only half of its keys: set both aws_access_key_id and aws_secret_access_key in ~/.aws/credentials"
             ))),
-            (None, None) => Err(Error::new(format!(
-                "profile {name:?} is neither a user (aws_access_key_id + aws_secret_access_key), a role (role_arn + source_profile) nor an IAM Identity Center role (sso_session + sso_account_id + sso_role_name): add one of them"
+            (None, _, _) => Err(Error::new(format!(
+                "profile {name:?} is neither a user (aws_access_key_id + aws_secret_access_key, or keys in the keyring: aws-as keys add {name}), a role (role_arn + source_profile) nor an IAM Identity Center role (sso_session + sso_account_id + sso_role_name): add one of them"
             ))),
         }
     }

@@ -10,11 +10,14 @@
 //! - `sts/`: what is asked of STS (`mod.rs`) and the SDK client that asks it (`client.rs`,
 //!   linked into `aws-as-sts` only).
 //! - `mfa/`: where a code comes from.
+//! - `keyring/`: long-term keys in the OS keyring, read only when STS needs them (the store
+//!   itself linked into `aws-as-sts` only).
 //! - `sso/`: IAM Identity Center: the shared token, the sign-ins, GetRoleCredentials.
 
 pub mod cache;
 pub mod credentials;
 pub mod index;
+pub mod keyring;
 pub mod mfa;
 pub mod resolver;
 pub mod sso;

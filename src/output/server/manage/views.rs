@@ -87,7 +87,7 @@ impl ProfileView {
             }
         };
         let (role_arn, access_key) = match &identity.kind {
-            Kind::User { keys, .. } => (None, Some(keys.access_key_id.clone())),
+            Kind::User { keys, .. } => (None, Some(keys.access_key_id().to_string())),
             Kind::Role { role_arn, .. } => (Some(role_arn.clone()), None),
             Kind::Sso(_) => (None, None),
         };

@@ -204,6 +204,38 @@ impl Cache {
         }
     }
 
+    /// Removes, each under its lock, every session entry whose cache key `drop` picks (a rotation
+    /// drops the sessions made from the old key: the user's and those of the roles above it,
+    /// whose keys hold the user's fingerprint); how many went.
+    pub fn remove_where(&self, drop: impl Fn(&str) -> bool) -> Result<usize> {
+        if !self.check_dir()? {
+            return Ok(0);
+        }
+        let Ok(files) = std::fs::read_dir(&self.dir) else {
+            return Ok(0);
+        };
+        let mut removed = 0;
+        for file in files.flatten() {
+            let path = file.path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let Ok(Some(data)) = self.read_file(&path, false) else {
+                continue;
+            };
+            let Ok(entry) = serde_json::from_slice::<Entry>(&data) else {
+                continue;
+            };
+            if entry.key.is_empty() || !drop(&entry.key) {
+                continue;
+            }
+            if self.remove(&entry.key)? {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     pub fn new_entry(identity: &Identity, key: &str, credentials: Credentials) -> Entry {
         Entry {
             version: VERSION,

@@ -29,11 +29,17 @@ pub struct Location {
     pub path: PathBuf,
     /// The file itself, its symbolic links resolved: the one that is replaced.
     pub real: PathBuf,
+    /// What the file is, for messages ("credentials", "config").
+    what: &'static str,
 }
 
 impl Location {
     pub fn find() -> Result<Location> {
-        let path = credentials_file_path();
+        Location::of(credentials_file_path(), "credentials")
+    }
+
+    /// Another profile file (the config file, which `aws-as keys` edits by the same rules).
+    pub fn of(path: PathBuf, what: &'static str) -> Result<Location> {
         let real = match fs::canonicalize(&path) {
             Ok(real) => real,
             // No file yet: it will be created where the path says, in a directory that may have to
@@ -41,12 +47,12 @@ impl Location {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.clone(),
             Err(e) => {
                 return Err(Error::new(format!(
-                    "cannot find the AWS credentials file {}: {e} (fix the path, or point AWS_SHARED_CREDENTIALS_FILE elsewhere)",
+                    "cannot find the AWS {what} file {}: {e} (fix the path, or point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE elsewhere)",
                     path.display()
                 )));
             }
         };
-        Ok(Location { path, real })
+        Ok(Location { path, real, what })
     }
 
     fn dir(&self) -> PathBuf {
@@ -88,7 +94,8 @@ impl Location {
             _ => "fix that",
         };
         Error::new(format!(
-            "cannot {doing} the AWS credentials file {}: {e} ({fix}; the file is unchanged)",
+            "cannot {doing} the AWS {} file {}: {e} ({fix}; the file is unchanged)",
+            self.what,
             self.path.display()
         ))
     }
@@ -215,6 +222,31 @@ pub fn replace(at: &Location, text: &str, backup: Option<&str>) -> Result<()> {
     }
     sync_dir(at);
     Ok(())
+}
+
+/// Rewrites each backup that `scrub` changes (temp file, fsync, rename, 0600): `aws-as keys
+/// import` takes the keys it moved into the keyring out of the versions kept here too.
+pub fn scrub_backups(at: &Location, scrub: impl Fn(&str) -> Option<String>) -> Result<usize> {
+    let mut changed = 0;
+    for n in 1..=BACKUPS {
+        let path = at.backup(n);
+        let Ok(text) = fs::read_to_string(&path) else {
+            continue;
+        };
+        let Some(new) = scrub(&text).filter(|new| *new != text) else {
+            continue;
+        };
+        let tmp = temp_file(at, "scrub", new.as_bytes()).map_err(|e| at.fail("back up", e))?;
+        if let Err(e) = fs::rename(&tmp, &path) {
+            let _ = fs::remove_file(&tmp);
+            return Err(at.fail("back up", e));
+        }
+        changed += 1;
+    }
+    if changed > 0 {
+        sync_dir(at);
+    }
+    Ok(changed)
 }
 
 /// Whether `path` is a symbolic link (for messages and tests).

@@ -29,8 +29,8 @@ use chrono::{TimeDelta, Utc};
 
 use crate::error::{Error, Result};
 use crate::identity::{Config, Identity, KeySource, Kind, Summary};
-use crate::session::keyring::keys_of;
 use crate::output::text;
+use crate::session::keyring::keys_of;
 use crate::session::sts::FederationRequest;
 use crate::session::{self, Connect, Credentials, Request, rfc3339, session_seconds, sts_region};
 

@@ -43,7 +43,11 @@ struct Json {
     access_key_id: String,
     #[serde(rename = "SecretAccessKey")]
     secret_access_key: String,
-    #[serde(rename = "CreateDate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CreateDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     created: Option<String>,
 }
 
@@ -87,7 +91,10 @@ pub fn item_name(profile: &str) -> String {
 
 /// The keys of `source`: as read with the profile, or the keyring's item (opened by `open` only
 /// then).
-pub fn keys_of(source: &KeySource, open: impl FnOnce() -> Result<Box<dyn KeyringApi>>) -> Result<Keys> {
+pub fn keys_of(
+    source: &KeySource,
+    open: impl FnOnce() -> Result<Box<dyn KeyringApi>>,
+) -> Result<Keys> {
     match source {
         KeySource::File(keys) => Ok(keys.clone()),
         KeySource::Keyring { profile, .. } => match open()?.get(profile)? {

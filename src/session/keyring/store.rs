@@ -34,12 +34,13 @@ fn timeout() -> Duration {
 #[cfg(target_os = "linux")]
 const OPTIONS: &str = "run aws-as in a desktop session with a Secret Service (GNOME Keyring, KWallet, KeePassXC), or on a headless machine start one (dbus-run-session, then gnome-keyring-daemon --unlock), or keep the keys in ~/.aws/credentials";
 #[cfg(target_os = "macos")]
-const OPTIONS: &str = "unlock the login keychain (Keychain Access), or keep the keys in ~/.aws/credentials";
-#[cfg(windows)]
 const OPTIONS: &str =
-    "check the Credential Manager is available to this user, or keep the keys in ~/.aws/credentials";
+    "unlock the login keychain (Keychain Access), or keep the keys in ~/.aws/credentials";
+#[cfg(windows)]
+const OPTIONS: &str = "check the Credential Manager is available to this user, or keep the keys in ~/.aws/credentials";
 #[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
-const OPTIONS: &str = "aws-as has no OS keyring on this system: keep the keys in ~/.aws/credentials";
+const OPTIONS: &str =
+    "aws-as has no OS keyring on this system: keep the keys in ~/.aws/credentials";
 
 /// The OS's store; an error names the options.
 fn os_store() -> std::result::Result<Arc<CredentialStore>, keyring_core::Error> {
@@ -97,7 +98,10 @@ fn call<T: Send + 'static>(
         ))),
         Ok(Err(Failed::Op(keyring_core::Error::NoStorageAccess(p)))) => Err(Error::new(format!(
             "the OS keyring refused to {doing} {item}, locked? ({}): unlock it (your desktop's keyring, or gnome-keyring-daemon --unlock) and try again",
-            p.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+            p.to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
         ))),
         Ok(Err(Failed::Op(keyring_core::Error::Ambiguous(v)))) => Err(Error::new(format!(
             "the OS keyring holds {} items {item} (service {KEYRING_SERVICE}, account {profile}): delete all but one in your keyring tool",
@@ -137,9 +141,7 @@ impl KeyringApi for OsKeyring {
             Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(e) => Err(e),
         })?;
-        secret
-            .map(|s| Stored::from_secret(profile, &s))
-            .transpose()
+        secret.map(|s| Stored::from_secret(profile, &s)).transpose()
     }
 
     fn set(&self, profile: &str, stored: &Stored) -> Result<()> {

@@ -44,7 +44,12 @@ pub async fn client(signer: Signer<'_>) -> aws_sdk_iam::Client {
 }
 
 /// One line for an IAM error: the call, the profile, the status, IAM's code and message, a fix.
-pub fn describe<E, R>(operation: &str, profile: &str, err: SdkError<E, R>, secrets: &[&str]) -> Error
+pub fn describe<E, R>(
+    operation: &str,
+    profile: &str,
+    err: SdkError<E, R>,
+    secrets: &[&str],
+) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,

@@ -57,7 +57,9 @@ impl Keyring {
             .stderr(Stdio::null())
             .spawn()
             .expect("dbus-daemon (scripts/install-deps.sh installs it)");
-        wait_for("the session bus", Duration::from_secs(10), || socket.exists());
+        wait_for("the session bus", Duration::from_secs(10), || {
+            socket.exists()
+        });
         let mut keyring = Keyring {
             dir,
             address,
@@ -161,7 +163,11 @@ print(json.dumps([k["AccessKeyId"], k["SecretAccessKey"]]))
         .args(["-c", script, &sts.endpoint(), user])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
     (v[0].clone(), v[1].clone())
 }
@@ -217,10 +223,17 @@ fn add_from_env_then_switch_with_mfa_uses_the_keyring_keys() {
         "# hand-written\n[profile {PROFILE}]\nmfa_serial = {SERIAL}\nregion = eu-west-1\n"
     )));
     assert!(config.contains(&format!("aws_as_keyring = {}", key.0)));
-    assert!(config.ends_with("[profile other]\nregion = us-east-2\n"), "{config}");
+    assert!(
+        config.ends_with("[profile other]\nregion = us-east-2\n"),
+        "{config}"
+    );
     assert!(!config.contains(&key.1));
     // GetCallerIdentity checked the key before it was stored.
-    assert!(sts.calls_of("GetCallerIdentity").iter().any(|c| c.access_key_id.as_deref() == Some(&key.0)));
+    assert!(
+        sts.calls_of("GetCallerIdentity")
+            .iter()
+            .any(|c| c.access_key_id.as_deref() == Some(&key.0))
+    );
 
     let out = switch(&kr, &home);
     ok(&out);
@@ -229,7 +242,11 @@ fn add_from_env_then_switch_with_mfa_uses_the_keyring_keys() {
     assert_eq!(gst[0].access_key_id.as_deref(), Some(key.0.as_str()));
     assert_eq!(gst[0].serial_number.as_deref(), Some(SERIAL));
     let list = stdout_str(&run(&mut kr.aws_as(&home, &["list"])));
-    assert!(list.lines().any(|l| l.contains(PROFILE) && l.contains("keyring")), "{list}");
+    assert!(
+        list.lines()
+            .any(|l| l.contains(PROFILE) && l.contains("keyring")),
+        "{list}"
+    );
     for text in [stderr_str(&out), list] {
         assert!(!text.contains(&key.1));
     }
@@ -244,25 +261,25 @@ fn add_reads_the_terminal_with_the_secret_hidden() {
     let mut cmd = kr.aws_as(&home, &[]);
     cmd.env_remove("AWS_ACCESS_KEY_ID");
     let bin = aws_as_bin();
-    let mut script = Command::new("script");
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => script.env(k, v),
-            None => script.env_remove(k),
-        };
-    }
+    let mut script = Command::new("sh");
     script.env_clear();
     for (k, v) in cmd.get_envs() {
         if let Some(v) = v {
             script.env(k, v);
         }
     }
+    // The secret typed only once the prompt has turned echo off (typed ahead, the terminal would
+    // echo it as it arrived, before aws-as asked).
     script.env("PATH", test_path()).current_dir(home.path()).args([
-        "-qec",
-        &format!("{} keys add {PROFILE}", bin.display()),
-        "/dev/null",
+        "-c",
+        "(printf '%s\\n' \"$1\"; sleep 2; printf '%s\\n' \"$2\") | script -qec \"$3 keys add $4\" /dev/null",
+        "sh",
+        &key.0,
+        &key.1,
+        &bin.to_string_lossy(),
+        PROFILE,
     ]);
-    let out = run_with_input(&mut script, format!("{}\n{}\n", key.0, key.1).as_bytes());
+    let out = run_with_timeout(&mut script, Duration::from_secs(60));
     let screen = stdout_str(&out);
     assert!(out.status.success(), "{screen}");
     assert!(screen.contains("Access key ID:") && screen.contains("Secret access key"));
@@ -301,7 +318,11 @@ fn a_cache_hit_list_and_completion_never_reach_the_session_bus() {
     let key = iam_user(&sts, PROFILE);
     ok(&add_from_env(&kr, &home, &key));
     // A miss reaches the bus (the check can fail)...
-    let miss = connects(&kr, &home, &[PROFILE, "--shell", "bash", "--mfa-code", "123456"]);
+    let miss = connects(
+        &kr,
+        &home,
+        &[PROFILE, "--shell", "bash", "--mfa-code", "123456"],
+    );
     assert!(miss.contains("keyring-session/bus"), "{miss}");
     // ...a hit, list and list --names do not.
     for args in [
@@ -310,7 +331,10 @@ fn a_cache_hit_list_and_completion_never_reach_the_session_bus() {
         &["list", "--names"][..],
     ] {
         let log = connects(&kr, &home, args);
-        assert!(!log.contains("keyring-session/bus") && !log.contains("AF_UNIX"), "{args:?}: {log}");
+        assert!(
+            !log.contains("keyring-session/bus") && !log.contains("AF_UNIX"),
+            "{args:?}: {log}"
+        );
     }
     assert_eq!(sts.count("GetSessionToken"), 1);
 }
@@ -335,7 +359,10 @@ fn import_moves_keys_out_of_the_file_and_its_backups() {
     no_bus.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
     let out = run(&mut no_bus);
     assert!(!out.status.success());
-    assert_eq!(std::fs::read_to_string(home.credentials_path()).unwrap(), credentials);
+    assert_eq!(
+        std::fs::read_to_string(home.credentials_path()).unwrap(),
+        credentials
+    );
     assert_eq!(std::fs::read_to_string(&backup).unwrap(), credentials);
 
     ok(&run(&mut kr.aws_as(&home, &["keys", "import", PROFILE])));
@@ -349,9 +376,16 @@ fn import_moves_keys_out_of_the_file_and_its_backups() {
         let text = std::fs::read_to_string(f.unwrap().path()).unwrap_or_default();
         assert!(!text.contains(&key.1), "a file keeps the imported secret");
     }
-    assert!(std::fs::read_to_string(home.config_path()).unwrap().contains(&format!("aws_as_keyring = {}", key.0)));
+    assert!(
+        std::fs::read_to_string(home.config_path())
+            .unwrap()
+            .contains(&format!("aws_as_keyring = {}", key.0))
+    );
     ok(&switch(&kr, &home));
-    assert_eq!(sts.calls_of("GetSessionToken")[0].access_key_id.as_deref(), Some(key.0.as_str()));
+    assert_eq!(
+        sts.calls_of("GetSessionToken")[0].access_key_id.as_deref(),
+        Some(key.0.as_str())
+    );
 }
 
 #[test]
@@ -382,13 +416,19 @@ fn remove_asks_first() {
     assert!(kr.lookup(&home, PROFILE).is_some());
     ok(&on_tty("y"));
     assert!(kr.lookup(&home, PROFILE).is_none());
-    assert!(!std::fs::read_to_string(home.config_path()).unwrap().contains("aws_as_keyring"));
+    assert!(
+        !std::fs::read_to_string(home.config_path())
+            .unwrap()
+            .contains("aws_as_keyring")
+    );
     // No terminal and no --yes: refused.
     ok(&add_from_env(&kr, &home, &key));
     let out = run(&mut kr.aws_as(&home, &["keys", "remove", PROFILE]));
     assert!(!out.status.success());
     assert!(kr.lookup(&home, PROFILE).is_some());
-    ok(&run(&mut kr.aws_as(&home, &["keys", "remove", PROFILE, "--yes"])));
+    ok(&run(
+        &mut kr.aws_as(&home, &["keys", "remove", PROFILE, "--yes"])
+    ));
     assert!(kr.lookup(&home, PROFILE).is_none());
 }
 
@@ -414,8 +454,14 @@ fn rotate_in_the_keyring_signs_with_the_new_key_and_deletes_the_old() {
     assert_ne!(new, old.0);
     assert!(item.contains(&new));
     let config = std::fs::read_to_string(home.config_path()).unwrap();
-    assert!(config.contains(&format!("aws_as_keyring = {new}")), "{config}");
-    assert!(config.contains(&format!("aws_as_key_created = {new} ")), "{config}");
+    assert!(
+        config.contains(&format!("aws_as_keyring = {new}")),
+        "{config}"
+    );
+    assert!(
+        config.contains(&format!("aws_as_key_created = {new} ")),
+        "{config}"
+    );
     // The old key's session was dropped: the next switch makes one with the new key.
     sts.reset();
     ok(&switch(&kr, &home));
@@ -423,7 +469,11 @@ fn rotate_in_the_keyring_signs_with_the_new_key_and_deletes_the_old() {
     assert_eq!(gst.len(), 1);
     assert_eq!(gst[0].access_key_id.as_deref(), Some(new.as_str()));
     let list = stdout_str(&run(&mut kr.aws_as(&home, &["list"])));
-    assert!(list.lines().any(|l| l.contains(PROFILE) && l.contains("keyring, 0 d")), "{list}");
+    assert!(
+        list.lines()
+            .any(|l| l.contains(PROFILE) && l.contains("keyring, 0 d")),
+        "{list}"
+    );
     // The old key is refused.
     let mut with_old = Command::new(python());
     with_old.args([
@@ -450,10 +500,19 @@ fn rotate_in_the_credentials_file_edits_it_in_place() {
     let listed = listed_keys(&sts, PROFILE);
     assert_eq!(listed.len(), 1);
     let text = std::fs::read_to_string(home.credentials_path()).unwrap();
-    assert!(text.starts_with(&format!("[a]\nregion = x\n[{PROFILE}]\naws_access_key_id = {}\naws_secret_access_key = ", listed[0])), "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "[a]\nregion = x\n[{PROFILE}]\naws_access_key_id = {}\naws_secret_access_key = ",
+            listed[0]
+        )),
+        "{text}"
+    );
     assert!(text.ends_with("\n# end\n"));
     assert!(!text.contains(&old.1));
-    assert!(kr.lookup(&home, PROFILE).is_none(), "the keyring is not used");
+    assert!(
+        kr.lookup(&home, PROFILE).is_none(),
+        "the keyring is not used"
+    );
 }
 
 /// `aws-as` paused at `step` (AWS_AS_TEST_PAUSE), then SIGKILLed.
@@ -504,7 +563,11 @@ fn a_rotation_killed_at_any_step_leaves_a_working_key() {
         // A switch works with whatever is stored.
         std::fs::remove_dir_all(home.cache_dir()).ok();
         let out = switch(&kr, &home);
-        assert!(out.status.success(), "after a kill at {step}: {}", stderr_str(&out));
+        assert!(
+            out.status.success(),
+            "after a kill at {step}: {}",
+            stderr_str(&out)
+        );
         // One key is stored; a second rotation either finishes or says what to do.
         let again = run(&mut rotate(&kr, &home));
         let listed = listed_keys(&sts, PROFILE);
@@ -516,13 +579,21 @@ fn a_rotation_killed_at_any_step_leaves_a_working_key() {
             assert_eq!(listed.len(), 2, "{step}");
         }
         let item = kr.lookup(&home, PROFILE).unwrap();
-        assert!(listed.iter().any(|k| item.contains(k.as_str())), "{step}: the stored key is gone");
+        assert!(
+            listed.iter().any(|k| item.contains(k.as_str())),
+            "{step}: the stored key is gone"
+        );
     }
 }
 
 #[test]
 fn an_import_killed_at_any_step_leaves_a_working_key() {
-    for step in ["import:stored", "import:marked", "import:scrubbed", "import:removed"] {
+    for step in [
+        "import:stored",
+        "import:marked",
+        "import:scrubbed",
+        "import:removed",
+    ] {
         let sts = Sts::moto();
         let home = home(&sts);
         let kr = Keyring::start(&home, true);
@@ -533,12 +604,25 @@ fn an_import_killed_at_any_step_leaves_a_working_key() {
         ));
         killed_at(kr.aws_as(&home, &["keys", "import", PROFILE]), step);
         let out = switch(&kr, &home);
-        assert!(out.status.success(), "after a kill at {step}: {}", stderr_str(&out));
+        assert!(
+            out.status.success(),
+            "after a kill at {step}: {}",
+            stderr_str(&out)
+        );
         std::fs::remove_dir_all(home.cache_dir()).ok();
         let again = run(&mut kr.aws_as(&home, &["keys", "import", PROFILE]));
         let text = std::fs::read_to_string(home.credentials_path()).unwrap_or_default();
-        assert!(again.status.success() || !text.contains(&key.1), "{step}: {}", stderr_str(&again));
-        assert!(!std::fs::read_to_string(home.credentials_path()).unwrap_or_default().contains(&key.1), "{step}");
+        assert!(
+            again.status.success() || !text.contains(&key.1),
+            "{step}: {}",
+            stderr_str(&again)
+        );
+        assert!(
+            !std::fs::read_to_string(home.credentials_path())
+                .unwrap_or_default()
+                .contains(&key.1),
+            "{step}"
+        );
         ok(&switch(&kr, &home));
     }
 }
@@ -549,7 +633,10 @@ fn no_session_bus_is_one_line_naming_the_options() {
     let home = home(&sts);
     let kr = Keyring::start(&home, true);
     let key = iam_user(&sts, PROFILE);
-    let mut cmd = kr.aws_as(&home, &["keys", "add", PROFILE, "--from-env", "--no-verify"]);
+    let mut cmd = kr.aws_as(
+        &home,
+        &["keys", "add", PROFILE, "--from-env", "--no-verify"],
+    );
     cmd.env("AWS_ACCESS_KEY_ID", &key.0)
         .env("AWS_SECRET_ACCESS_KEY", &key.1)
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
@@ -558,11 +645,19 @@ fn no_session_bus_is_one_line_naming_the_options() {
     assert!(!out.status.success());
     let e = stderr_str(&out);
     assert_eq!(e.trim_end().lines().count(), 1, "{e}");
-    for word in ["cannot open the OS keyring", "dbus-run-session", "~/.aws/credentials"] {
+    for word in [
+        "cannot open the OS keyring",
+        "dbus-run-session",
+        "~/.aws/credentials",
+    ] {
         assert!(e.contains(word), "{e}");
     }
     assert!(!e.contains(&key.1));
-    assert!(!std::fs::read_to_string(home.config_path()).unwrap().contains("aws_as_keyring"));
+    assert!(
+        !std::fs::read_to_string(home.config_path())
+            .unwrap()
+            .contains("aws_as_keyring")
+    );
 }
 
 #[test]
@@ -573,10 +668,23 @@ fn a_locked_collection_and_a_daemon_gone_are_clear_errors_in_bounded_time() {
     let key = iam_user(&sts, PROFILE);
     ok(&add_from_env(&kr, &home, &key));
     // Locked: the unlock prompt has no one to answer it.
-    let mut lock = Command::new("secret-tool");
-    kr.env(&mut lock, &home)
-        .args(["lock", "--collection=/org/freedesktop/secrets/collection/login"]);
-    assert!(lock.output().unwrap().status.success());
+    let lock = Command::new("dbus-send")
+        .args([
+            &format!("--bus={}", kr.address),
+            "--print-reply",
+            "--reply-timeout=5000",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            "array:objpath:/org/freedesktop/secrets/collection/login",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        lock.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lock.stderr)
+    );
     let start = Instant::now();
     let out = switch(&kr, &home);
     assert!(!out.status.success());

@@ -15,7 +15,9 @@
 use super::{edit_config, keyring, keyring_values, step};
 use crate::error::{Error, Result};
 use crate::identity::{CredentialsText, MARKER};
-use crate::output::credentials_file::{edit, file, model};
+use crate::output::credentials_file::edit;
+use crate::output::credentials_file::file;
+use crate::output::credentials_file::model;
 use crate::session::Connect;
 use crate::session::keyring::{Stored, item_name};
 

@@ -23,7 +23,9 @@ use std::io::{BufRead, Write};
 
 use crate::error::{Error, Result};
 use crate::identity::{KEY_CREATED, KEYRING_MARKER, config_file_path, read_config_file};
-use crate::output::credentials_file::{edit, file, model};
+use crate::output::credentials_file::edit;
+use crate::output::credentials_file::file;
+use crate::output::credentials_file::model;
 use crate::session::keyring::KeyringApi;
 use crate::session::{Connect, Request, sts::StsApi};
 

@@ -24,7 +24,9 @@ use crate::error::{Error, Result};
 use crate::identity::{
     Config, CredentialsText, KEY_CREATED, KeySource, Keys, Kind, read_config_file,
 };
-use crate::output::credentials_file::{edit, file, model};
+use crate::output::credentials_file::edit;
+use crate::output::credentials_file::file;
+use crate::output::credentials_file::model;
 use crate::session::cache::Cache;
 use crate::session::keyring::Stored;
 use crate::session::sts::{Signer, StsApi};

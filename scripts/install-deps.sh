@@ -11,7 +11,9 @@
 #     for the browser tests), systemd (for `systemd-analyze verify` on unit files; see below),
 #     iproute2 (`ip netns`), util-linux (`unshare`; `setpriv`, which runs a test's attacker as a
 #     second user) and passwd (`useradd`, `userdel`: that user, made and removed by the test), curl
-#     (the fake browser of the IAM Identity Center sign-in tests); and
+#     (the fake browser of the IAM Identity Center sign-in tests); gnome-keyring, dbus-daemon and
+#     libsecret-tools (the Secret Service tests/keyring.rs starts headless in a private D-Bus
+#     session, and `secret-tool`, which reads its items); and
 #     Node.js and npm, only when the machine has none (Debian's are Node 18, which the pinned
 #     playwright-core still supports).
 #   - tests/browser/node_modules: playwright-core from tests/browser/package-lock.json (npm ci),
@@ -55,9 +57,10 @@ apt_install() {
 
 # --- Debian packages -------------------------------------------------------------------------
 APT_PACKAGES=(zsh fish tcsh dash shellcheck golang-go golang-github-aws-aws-sdk-go-dev hyperfine tmux strace bash-completion
-    awscli chromium systemd iproute2 util-linux passwd curl)
+    awscli chromium systemd iproute2 util-linux passwd curl gnome-keyring dbus-daemon libsecret-tools)
 missing=()
-for cmd in zsh fish tcsh dash shellcheck go hyperfine tmux strace systemd-analyze ip unshare setpriv curl; do
+for cmd in zsh fish tcsh dash shellcheck go hyperfine tmux strace systemd-analyze ip unshare setpriv curl \
+    gnome-keyring-daemon dbus-daemon secret-tool; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
 [ -f /usr/share/bash-completion/bash_completion ] || missing+=(bash-completion)

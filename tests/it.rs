@@ -27,6 +27,7 @@ mod generated; // completions/ and man/ are what the code generates (AWS_AS_BLES
 mod harness; // the harness itself: the clients really reach the local STS
 mod hostile; // property tests of hostile values and names in every real shell
 mod include_profile; // aws-vault's include_profile, alone and with source_profile
+mod keyring; // keys in a real Secret Service (gnome-keyring on a private bus), add/import/remove/rotate
 mod layout; // the architecture's arrows point one way
 mod linking; // the lean binary: static, no SDK, a hit's code in .text.hot
 mod login; // the console sign-in against moto and the federation stand-in

@@ -168,7 +168,7 @@ fn no_folder_has_a_circle_among_its_files() {
 
 /// The outputs: one per command (or family of commands). None uses another's internals. A new
 /// module in src/output/ goes in this list or in [`SHARED`] (src/output/mod.rs lists both).
-const OUTPUTS: [&str; 11] = [
+const OUTPUTS: [&str; 12] = [
     "switch",
     "shell",
     "exec",
@@ -180,6 +180,7 @@ const OUTPUTS: [&str; 11] = [
     "server",
     "control",
     "sso",
+    "keys",
 ];
 
 /// What several outputs share, each module named for what it shares.
@@ -199,7 +200,17 @@ const SHARED: [&str; 9] = [
 /// for a shell (`aws-as NAME --shell D` picks one; `export --format env` is the sh switch; `aws-as
 /// server env` writes POSIX words); and `exec::Options`, the one set of arguments `exec` takes
 /// with or without `--server`.
-const SHARED_PIECES: [&str; 3] = ["shell::Dialect", "shell::Shell", "exec::Options"];
+///
+/// The credentials file's line model, editor and writer are open to `keys`, which edits the
+/// config and credentials files by the same rules.
+const SHARED_PIECES: [&str; 6] = [
+    "shell::Dialect",
+    "shell::Shell",
+    "exec::Options",
+    "credentials_file::model",
+    "credentials_file::edit",
+    "credentials_file::file",
+];
 
 /// The module a file is, as path segments from `src/`: `output/server/mod.rs` is
 /// `["output", "server"]`.

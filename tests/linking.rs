@@ -40,14 +40,39 @@ fn symbols_from(binary: &Path, crates: &[&str]) -> Vec<String> {
 /// Crates of the SDK and its network stack. Not aws-lc: a few of its C objects (CPU feature
 /// detection, referenced from its own archive) come into every binary of the crate, and none of
 /// them runs on a cache hit (a profile of one shows none).
-const HEAVY: [&str; 6] = [
+const HEAVY: [&str; 7] = [
     "aws_sdk_sts",
+    "aws_sdk_iam",
     "aws_smithy_runtime",
     "aws_smithy_http_client",
     "hyper",
     "axum",
     "rustls",
 ];
+
+/// The OS keyring: its common API, the Secret Service store and the D-Bus client under it. A hit,
+/// `list` and completion know where keys are without it (the config file's `aws_as_keyring`).
+const KEYRING: [&str; 4] = [
+    "keyring_core",
+    "zbus_secret_service_keyring_store",
+    "secret_service",
+    "zbus",
+];
+
+#[test]
+fn the_lean_binary_links_no_keyring() {
+    let found = symbols_from(&lean(), &KEYRING);
+    assert!(
+        found.is_empty(),
+        "aws-as links {} symbols of the OS keyring or D-Bus, e.g. {:?}: only aws-as-sts may open the \
+         keyring, when STS needs a user's long-term keys",
+        found.len(),
+        &found[..found.len().min(5)]
+    );
+    // The check can fail: the full binary does hold them.
+    assert!(!symbols_from(&full(), &["keyring_core"]).is_empty());
+    assert!(!symbols_from(&full(), &["zbus"]).is_empty());
+}
 
 #[test]
 fn the_lean_binary_links_no_sdk_and_no_network_code() {

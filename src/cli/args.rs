@@ -283,6 +283,12 @@ pub enum Command {
         #[command(subcommand)]
         action: SsoAction,
     },
+    /// Long-term keys in the OS keyring (add, import from ~/.aws/credentials, remove) and their
+    /// rotation
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Print the completion script for a shell
     Completions {
         #[arg(value_enum)]
@@ -326,6 +332,52 @@ pub enum SsoAction {
         /// Show what would change, and change nothing
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum KeysAction {
+    /// Store a user's keys in the OS keyring (typed on the terminal, the secret not shown), and
+    /// make or mark its profile in ~/.aws/config (aws_as_keyring)
+    #[command(
+        after_help = "The item is service \"aws-as\", account NAME (secret-tool lookup service aws-as username NAME \
+                      finds it on Linux). The keys are checked with GetCallerIdentity first. They are never \
+                      taken from an argument, which every user can read."
+    )]
+    Add {
+        /// The profile the keys are for (made in ~/.aws/config if missing)
+        name: String,
+        /// Take the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of the terminal
+        #[arg(long)]
+        from_env: bool,
+        /// Store the keys without checking them with GetCallerIdentity
+        #[arg(long)]
+        no_verify: bool,
+    },
+    /// Move keys from ~/.aws/credentials into the OS keyring, and out of the file (and its backups)
+    Import {
+        /// The profile whose keys move
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        name: Option<String>,
+        /// Every profile with long-term keys in the file
+        #[arg(long)]
+        all: bool,
+    },
+    /// Delete a user's keys from the OS keyring (the key stays active in IAM)
+    Remove {
+        /// The profile whose keyring item is deleted
+        name: String,
+        /// Delete without asking on the terminal
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Replace a user's access key with a new one (CreateAccessKey with the MFA session), stored
+    /// where the old one was; the old key deleted and its cached sessions dropped
+    Rotate {
+        /// The user profile whose key is rotated
+        name: String,
+        #[command(flatten)]
+        session: SessionArgs,
     },
 }
 

@@ -1,12 +1,12 @@
 //! The arguments clap read (`args.rs`) as each command's options: what the dispatch hands to the
 //! command's entry. Nothing runs here.
 
-use super::args::{Cli, Command, ServerAction, SessionArgs, SsoAction, command};
+use super::args::{Cli, Command, KeysAction, ServerAction, SessionArgs, SsoAction, command};
 use crate::output::credentials_file::refresh;
 use crate::output::server;
 use crate::output::shell::completions;
 use crate::output::{
-    control, credential_process, credentials_file, exec, export, list, login, sso, switch,
+    control, credential_process, credentials_file, exec, export, keys, list, login, sso, switch,
 };
 use crate::session;
 
@@ -24,6 +24,7 @@ pub enum Options {
     Serve(server::Options),
     Server(control::Options),
     Sso(sso::Options),
+    Keys(keys::Options),
     Completions(completions::Options),
 }
 
@@ -192,6 +193,23 @@ impl From<Cli> for Options {
                     ServerAction::Env { name, token_file } => {
                         control::Action::Env { name, token_file }
                     }
+                },
+            }),
+            Command::Keys { action } => Options::Keys(match action {
+                KeysAction::Add {
+                    name,
+                    from_env,
+                    no_verify,
+                } => keys::Options::Add {
+                    name,
+                    from_env,
+                    verify: !no_verify,
+                },
+                KeysAction::Import { name, all } => keys::Options::Import { name, all },
+                KeysAction::Remove { name, yes } => keys::Options::Remove { name, yes },
+                KeysAction::Rotate { name, session } => keys::Options::Rotate {
+                    name,
+                    request: session.request(),
                 },
             }),
             Command::Completions { shell } => {

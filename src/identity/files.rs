@@ -237,7 +237,7 @@ pub fn credentials_file_path() -> PathBuf {
 }
 
 /// Where the config file is (`AWS_CONFIG_FILE`, else `~/.aws/config`), as
-/// [`super::Config::load`] finds it: the path `aws-as sso populate` edits.
+/// [`super::Config::load`] finds it: the path `aws-as sso populate` and `aws-as keys` edit.
 pub fn config_file_path() -> PathBuf {
     let [config, _] = profile_files();
     config.path

@@ -2,7 +2,7 @@
 //! profile never gets the old session. One hash for the whole program lives here too: the cache
 //! names its files with it.
 
-use super::{Identity, Kind, RoleSettings, SsoSignIn};
+use super::{Identity, KeySource, Kind, RoleSettings, SsoSignIn};
 
 /// 64-bit FNV-1a: a stable hash for cache file names (std's hasher may change between releases).
 pub fn fnv1a(bytes: &[u8]) -> u64 {
@@ -20,12 +20,25 @@ impl Identity {
     pub fn fingerprint(&self) -> String {
         match &self.kind {
             Kind::User {
-                keys, mfa_serial, ..
+                keys: KeySource::File(keys),
+                mfa_serial,
+                ..
             } => format!(
                 "user\0{}\0{}\0{:016x}",
                 keys.access_key_id,
                 mfa_serial.as_deref().unwrap_or(""),
                 fnv1a(keys.secret_access_key.as_bytes())
+            ),
+            // Known without opening the keyring: the key id the config file records. A rotation
+            // records the new one, so no session of the old key is served again.
+            Kind::User {
+                keys: KeySource::Keyring { access_key_id, .. },
+                mfa_serial,
+                ..
+            } => format!(
+                "user\0{}\0{}\0keyring",
+                access_key_id,
+                mfa_serial.as_deref().unwrap_or("")
             ),
             // The sign-in's start URL and region say which directory; the session name says which
             // token (two sessions of one portal are two sign-ins, and may differ in scopes).

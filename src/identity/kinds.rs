@@ -6,8 +6,9 @@ use super::Config;
 use super::include::View;
 
 /// Keys by which a profile gets credentials without aws-as (or as an aws-as identity).
-const CREDENTIAL_KEYS: [&str; 9] = [
+const CREDENTIAL_KEYS: [&str; 10] = [
     "aws_access_key_id",
+    super::KEYRING_MARKER,
     "role_arn",
     "source_profile",
     "credential_source",

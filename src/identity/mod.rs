@@ -99,11 +99,59 @@ impl TotpSecret {
     }
 }
 
+/// The key in a profile of the config file that says its user's long-term keys are in the OS
+/// keyring (service [`KEYRING_SERVICE`], account the profile's name), with the access key id
+/// stored there as its value: `aws_as_keyring = AKIA…`. Written by `aws-as keys add|import|rotate`;
+/// SDKs ignore keys they do not know. It is how everything but a new session knows where the keys
+/// are without opening the keyring: the fingerprint (and so the cache key) is made from it, and
+/// `list` shows it.
+pub const KEYRING_MARKER: &str = "aws_as_keyring";
+
+/// When the access key of a user was created, as aws-as learnt it (CreateAccessKey at a rotation,
+/// ListAccessKeys at `keys add`): `aws_as_key_created = AKIA… 2026-12-01T10:00:00Z` in the
+/// profile of the config file. The key id says which key the date is of: a key replaced by hand
+/// has no age shown rather than another key's.
+pub const KEY_CREATED: &str = "aws_as_key_created";
+
+/// The service name of the keyring items aws-as keeps; the account is the profile's name.
+pub const KEYRING_SERVICE: &str = "aws-as";
+
+/// Where a user's long-term keys are.
+#[derive(Clone, Debug)]
+pub enum KeySource {
+    /// In the profile files (`~/.aws/credentials`, usually), read with the profile.
+    File(Keys),
+    /// In the OS keyring (item: service `aws-as`, account `profile`), read by the session layer
+    /// only when STS needs the keys. `access_key_id` is the one the config file records
+    /// ([`KEYRING_MARKER`]).
+    Keyring {
+        profile: String,
+        access_key_id: String,
+    },
+}
+
+impl KeySource {
+    pub fn access_key_id(&self) -> &str {
+        match self {
+            KeySource::File(keys) => &keys.access_key_id,
+            KeySource::Keyring { access_key_id, .. } => access_key_id,
+        }
+    }
+
+    /// Where the keys are, as `list` shows it: `file` or `keyring`.
+    pub fn place(&self) -> &'static str {
+        match self {
+            KeySource::File(_) => "file",
+            KeySource::Keyring { .. } => "keyring",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Kind {
     /// Long-term keys: aws-as calls GetSessionToken (with MFA when `mfa_serial` is set).
     User {
-        keys: Keys,
+        keys: KeySource,
         mfa_serial: Option<String>,
         code_source: Option<CodeSource>,
     },

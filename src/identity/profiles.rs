@@ -20,8 +20,8 @@ use super::kinds::unsupported;
 use super::process::{aws_as_target, running};
 use super::unknown::unknown;
 use super::{
-    CodeSource, Config, CredentialSource, DURATION_RANGE, Identity, Keys, Kind, Process,
-    RoleSettings, TotpSecret, WebIdentity, split_command, valid_region,
+    CodeSource, Config, CredentialSource, DURATION_RANGE, Identity, KEYRING_MARKER, KeySource, Keys,
+    Kind, Process, RoleSettings, TotpSecret, WebIdentity, split_command, valid_region,
 };
 use crate::error::{Error, Result};
 
@@ -338,29 +338,40 @@ impl Config {
             });
         }
 
-        match (get("aws_access_key_id"), get("aws_secret_access_key")) {
-            (Some(access_key_id), Some(secret_access_key)) => Ok(Identity {
+        // Keys in the files win over the keyring, as they do for the SDKs (which know nothing of
+        // it): an import stopped between its keyring write and its edit of the file still works.
+        let keys = match (get("aws_access_key_id"), get("aws_secret_access_key")) {
+            (Some(access_key_id), Some(secret_access_key)) => Some(KeySource::File(Keys {
+                access_key_id,
+                secret_access_key,
+            })),
+            (None, None) => get(KEYRING_MARKER).map(|access_key_id| KeySource::Keyring {
+                profile: name.to_string(),
+                access_key_id,
+            }),
+            _ => None,
+        };
+        match (keys, get("aws_access_key_id"), get("aws_secret_access_key")) {
+            (Some(keys), _, _) => Ok(Identity {
                 name: name.to_string(),
                 kind: Kind::User {
-                    keys: Keys {
-                        access_key_id,
-                        secret_access_key,
-                    },
+                    keys,
                     mfa_serial: get("mfa_serial"),
                     code_source,
                 },
                 region,
                 duration_seconds,
             }),
-            (Some(_), None) | (None, Some(_)) => Err(Error::new(format!(
+            (None, Some(_), None) | (None, None, Some(_)) => Err(Error::new(format!(
                 "profile {name:?} has only half of its keys: set both aws_access_key_id and aws_secret_access_key in ~/.aws/credentials"
             ))),
-            (None, None) => match get("credential_process") {
+            (None, None, None) => match get("credential_process") {
                 Some(command) => self.process(name, command, region, duration_seconds, seen),
                 None => Err(Error::new(format!(
-                    "profile {name:?} is neither a user (aws_access_key_id + aws_secret_access_key), a role (role_arn + source_profile) nor an IAM Identity Center role (sso_session + sso_account_id + sso_role_name): add one of them"
+                    "profile {name:?} is neither a user (aws_access_key_id + aws_secret_access_key, or keys in the keyring: aws-as keys add {name}), a role (role_arn + source_profile) nor an IAM Identity Center role (sso_session + sso_account_id + sso_role_name): add one of them"
                 ))),
             },
+            (None, _, _) => unreachable!("both keys make a user; one of them is refused above"),
         }
     }
 

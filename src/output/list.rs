@@ -8,7 +8,7 @@ use super::rows::{self, Cached, SignInToken, chain};
 use super::text::{left, printable};
 use crate::env_var as env;
 use crate::error::Result;
-use crate::identity::{Config, Identity};
+use crate::identity::{Config, Identity, KEY_CREATED, Kind};
 use crate::session::Connect;
 use crate::session::cache::Cache;
 
@@ -23,6 +23,30 @@ fn chain_text(identity: &Identity) -> String {
             .map(|n| printable(n))
             .collect::<Vec<_>>()
             .join(" < ")
+    }
+}
+
+/// Days after which a key is marked as due for rotation (AWS's own advice, and Security Hub's
+/// IAM.3 check).
+const KEY_DAYS: i64 = 90;
+
+/// Where a user's keys are (`file` or `keyring`: the profile says, no keyring is opened) and their
+/// age where aws-as recorded the creation date (`aws_as_key_created`, for the key it names).
+fn keys_text(config: &Config, identity: &Identity, now: DateTime<Utc>) -> String {
+    let Kind::User { keys, .. } = &identity.kind else {
+        return "-".to_string();
+    };
+    let created = config.setting(&identity.name, KEY_CREATED).and_then(|v| {
+        let (id, date) = v.split_once(' ')?;
+        (id == keys.access_key_id()).then(|| DateTime::parse_from_rfc3339(date.trim()).ok())?
+    });
+    match created {
+        None => keys.place().to_string(),
+        Some(created) => {
+            let days = (now - created.with_timezone(&Utc)).num_days().max(0);
+            let mark = if days > KEY_DAYS { " (!) rotate" } else { "" };
+            format!("{}, {days} d{mark}", keys.place())
+        }
     }
 }
 
@@ -83,6 +107,7 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
         String::new(),
         "NAME".to_string(),
         "KIND".to_string(),
+        "KEYS".to_string(),
         "SOURCE CHAIN".to_string(),
         "REGION".to_string(),
         "SESSION".to_string(),
@@ -101,6 +126,7 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
                 mark.to_string(),
                 printable(&row.name),
                 identity.kind_name().to_string(),
+                keys_text(&config, identity, now),
                 chain_text(identity),
                 identity
                     .region
@@ -126,10 +152,12 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
                     "-".to_string(),
                     "-".to_string(),
                     "-".to_string(),
+                    "-".to_string(),
                 ],
                 None => [
                     mark.to_string(),
                     printable(&row.name),
+                    "-".to_string(),
                     "-".to_string(),
                     "-".to_string(),
                     "-".to_string(),
@@ -141,10 +169,10 @@ pub fn run(options: &Options, _: Option<Connect>) -> Result<String> {
         rows.push(cells);
     }
     // The SIGN-IN column is there only when an identity signs in through IAM Identity Center.
-    let columns = if tokens.is_empty() { 6 } else { 7 };
+    let columns = if tokens.is_empty() { 7 } else { 8 };
     // The mark column is one character; the others are padded to their widest cell, two spaces
     // apart.
-    let mut widths = [0usize; 7];
+    let mut widths = [0usize; 8];
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());

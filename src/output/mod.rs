@@ -23,6 +23,9 @@
 //! - `control.rs`: `aws-as server …`, the terminal's client of a running server (lean binary).
 //! - `sso/`: `aws-as sso login|logout|populate`: IAM Identity Center's sign-in, sign-out, and a
 //!   profile in `~/.aws/config` for every account and role of the portal (in `aws-as-sts` only).
+//! - `keys/`: `aws-as keys add|import|remove|rotate`: long-term keys in the OS keyring, and
+//!   their rotation (in `aws-as-sts` only: the keyring and IAM). It edits the profile files with
+//!   `credentials_file`'s line model, lock and atomic writer (`model`, `edit`, `file`).
 //!
 //! Shared:
 //! - `env.rs`: the environment change of a switch (the shell switch, `exec`, `export`,
@@ -49,6 +52,7 @@ pub mod exec;
 pub mod export;
 pub mod handout;
 pub mod ini;
+pub mod keys;
 pub mod list;
 pub mod login;
 pub mod notify;

@@ -12,11 +12,14 @@
 //! - `sources.rs`: credentials from outside STS: a `credential_process`, the environment, a web
 //!   identity token.
 //! - `mfa/`: where a code comes from.
+//! - `keyring/`: long-term keys in the OS keyring, read only when STS needs them (the store
+//!   itself linked into `aws-as-sts` only).
 //! - `sso/`: IAM Identity Center: the shared token, the sign-ins, GetRoleCredentials.
 
 pub mod cache;
 pub mod credentials;
 pub mod index;
+pub mod keyring;
 pub mod mfa;
 pub mod resolver;
 pub mod sources;

@@ -5,6 +5,7 @@ use chrono::{TimeDelta, Utc};
 
 use super::cache::{Cache, warn};
 use super::credentials::{Credentials, RENEW_BEFORE};
+use super::keyring;
 use super::mfa::{self, Ask};
 use super::sources::{self, Obtained};
 use super::sso;
@@ -263,6 +264,8 @@ impl<'a> Resolver<'a> {
             } => {
                 let duration = session_seconds(&identity.summary(), duration);
                 let name = &identity.name;
+                // The keyring is opened here, and only here: STS needs the keys now.
+                let keys = &keyring::keys_of(keys, || self.sts()?.keyring())?;
                 let Some(serial) = mfa_serial else {
                     return self
                         .sts()?

@@ -233,6 +233,9 @@ class StsApp:
         self.throttle_left = 0
         self.issued = set()
         self.expired = set()
+        # Access keys IAM's DeleteAccessKey removed: moto checks no signature, so a call signed
+        # with one is refused here, as AWS refuses it (InvalidClientTokenId).
+        self.deleted_keys = set()
         self.moto = None
         self.federation = Federation()
         if fault is not None and fault.startswith(("token-suffix:", "wrong-mfa-unless:")):
@@ -293,12 +296,23 @@ class StsApp:
                 time.sleep(self.delay)
             with self.lock:
                 expired = call["security_token"] in self.expired
+                deleted = call["access_key_id"] in self.deleted_keys
+                if call["action"] == "DeleteAccessKey" and params.get("AccessKeyId"):
+                    self.deleted_keys.add(params["AccessKeyId"])
+            if deleted:
+                return sts_error(
+                    start_response, "403 Forbidden", "InvalidClientTokenId",
+                    "The security token included in the request is invalid.",
+                )
             if expired:
                 return sts_error(
                     start_response, "400 Bad Request", "ExpiredToken",
                     "The security token included in the request is expired",
                 )
             lifetime = self.lifetimes.get(call["action"])
+            if call["action"] in IAM_ACTIONS:
+                # IAM's access keys are long-term: their AKIA ids stay as moto gives them.
+                return self.moto(environ, start_response)
             return self.remember_tokens(
                 self.rewritten(
                     environ, start_response,
@@ -421,6 +435,13 @@ class StsApp:
         headers.append(("Content-Length", str(len(body))))
         start_response(seen["status"], headers)
         return [body]
+
+
+# IAM calls tests make through this server (moto answers them too).
+IAM_ACTIONS = {
+    "CreateUser", "CreateAccessKey", "ListAccessKeys", "DeleteAccessKey", "UpdateAccessKey",
+    "GetUser",
+}
 
 
 def temporary_key_id(body):

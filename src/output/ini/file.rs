@@ -268,6 +268,31 @@ pub fn replace(at: &Location, text: &str, backup: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// Rewrites each backup that `scrub` changes (temp file, fsync, rename, 0600): `aws-as keys
+/// import` takes the keys it moved into the keyring out of the versions kept here too.
+pub fn scrub_backups(at: &Location, scrub: impl Fn(&str) -> Option<String>) -> Result<usize> {
+    let mut changed = 0;
+    for n in 1..=BACKUPS {
+        let path = at.backup(n);
+        let Ok(text) = fs::read_to_string(&path) else {
+            continue;
+        };
+        let Some(new) = scrub(&text).filter(|new| *new != text) else {
+            continue;
+        };
+        let tmp = temp_file(at, "scrub", new.as_bytes()).map_err(|e| at.fail("back up", e))?;
+        if let Err(e) = fs::rename(&tmp, &path) {
+            let _ = fs::remove_file(&tmp);
+            return Err(at.fail("back up", e));
+        }
+        changed += 1;
+    }
+    if changed > 0 {
+        sync_dir(at);
+    }
+    Ok(changed)
+}
+
 /// Whether `path` is a symbolic link (for messages and tests).
 pub fn is_link(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())

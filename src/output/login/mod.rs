@@ -28,8 +28,9 @@ use std::time::Instant;
 use chrono::{TimeDelta, Utc};
 
 use crate::error::{Error, Result};
-use crate::identity::{Config, Identity, Keys, Kind, Summary};
+use crate::identity::{Config, Identity, KeySource, Kind, Summary};
 use crate::output::text;
+use crate::session::keyring::keys_of;
 use crate::session::sts::FederationRequest;
 use crate::session::{self, Connect, Credentials, Request, rfc3339, session_seconds, sts_region};
 
@@ -137,7 +138,7 @@ fn role_session(identity: &Identity, options: &Options, connect: Connect) -> Res
 /// A federated session of the user (GetFederationToken with its long-term keys).
 fn user_session(
     identity: &Identity,
-    keys: &Keys,
+    keys: &KeySource,
     has_mfa: bool,
     options: &Options,
     connect: Connect,
@@ -155,5 +156,8 @@ fn user_session(
         policy: ALLOW_ALL,
         duration_seconds: session_seconds(&identity.summary(), options.request.duration),
     };
-    connect()?.get_federation_token(&sts_region(identity), keys, &request)
+    let sts = connect()?;
+    // GetFederationToken takes the long-term keys: the keyring is opened for them here.
+    let keys = keys_of(keys, || sts.keyring())?;
+    sts.get_federation_token(&sts_region(identity), &keys, &request)
 }

@@ -11,7 +11,7 @@ use aws_types::region::Region;
 use chrono::{DateTime, Utc};
 
 use super::excerpt::excerpt;
-use super::{FederationRequest, RoleRequest, StsApi, WebIdentityRequest};
+use super::{AccessKey, FederationRequest, RoleRequest, Signer, StsApi, WebIdentityRequest, iam};
 use crate::error::{Cause, Error, Result};
 use crate::identity::{CredentialSource, Keys};
 use crate::session::credentials::Credentials;
@@ -22,7 +22,7 @@ pub struct Sts {
 }
 
 /// How long one STS call may take in all, retries included (`AWS_AS_STS_TIMEOUT`, seconds).
-fn operation_timeout() -> Duration {
+pub(super) fn operation_timeout() -> Duration {
     crate::env_seconds("AWS_AS_STS_TIMEOUT", Duration::from_secs(30))
 }
 
@@ -247,9 +247,87 @@ impl Sts {
     }
 }
 
+/// What a signer's secrets are, to be cut out of any message.
+fn secrets_of<'a>(signer: &Signer<'a>) -> Vec<&'a str> {
+    match signer {
+        Signer::Keys(k) => vec![&k.secret_access_key],
+        Signer::Session(c) => vec![&c.secret_access_key, &c.session_token],
+    }
+}
+
 impl StsApi for Sts {
     fn sso(&self) -> &dyn crate::session::sso::SsoApi {
         &self.sso
+    }
+
+    fn keyring(&self) -> Result<Box<dyn crate::session::keyring::KeyringApi>> {
+        crate::session::keyring::store::open()
+    }
+
+    fn caller_arn(&self, profile: &str, region: &str, signer: Signer<'_>) -> Result<String> {
+        let (key, secret, token) = match signer {
+            Signer::Keys(k) => (&k.access_key_id, &k.secret_access_key, None),
+            Signer::Session(c) => (
+                &c.access_key_id,
+                &c.secret_access_key,
+                Some(c.session_token.as_str()),
+            ),
+        };
+        self.runtime.block_on(async {
+            let out = Self::client(region, key, secret, token)
+                .await
+                .get_caller_identity()
+                .send()
+                .await
+                .map_err(|e| describe("GetCallerIdentity", profile, e, &secrets_of(&signer)))?;
+            Ok(out.arn().unwrap_or_default().to_string())
+        })
+    }
+
+    fn create_access_key(
+        &self,
+        profile: &str,
+        session: &Credentials,
+        user: &str,
+    ) -> Result<(Keys, Option<DateTime<Utc>>)> {
+        let signer = Signer::Session(session);
+        self.runtime.block_on(iam::create_access_key(
+            profile,
+            signer,
+            user,
+            &secrets_of(&signer),
+        ))
+    }
+
+    fn delete_access_key(
+        &self,
+        profile: &str,
+        session: &Credentials,
+        user: &str,
+        access_key_id: &str,
+    ) -> Result<()> {
+        let signer = Signer::Session(session);
+        self.runtime.block_on(iam::delete_access_key(
+            profile,
+            signer,
+            user,
+            access_key_id,
+            &secrets_of(&signer),
+        ))
+    }
+
+    fn list_access_keys(
+        &self,
+        profile: &str,
+        signer: Signer<'_>,
+        user: &str,
+    ) -> Result<Vec<AccessKey>> {
+        self.runtime.block_on(iam::list_access_keys(
+            profile,
+            signer,
+            user,
+            &secrets_of(&signer),
+        ))
     }
 
     fn get_session_token(

@@ -4,10 +4,33 @@
 
 pub mod client;
 pub mod excerpt;
+pub mod iam;
+
+use chrono::{DateTime, Utc};
 
 use super::credentials::Credentials;
-use crate::error::Result;
+use super::keyring::KeyringApi;
+use crate::error::{Error, Result};
 use crate::identity::{CredentialSource, Keys, RoleSettings};
+
+/// What an IAM or STS call is signed with: a user's long-term keys, or a session.
+#[derive(Clone, Copy)]
+pub enum Signer<'a> {
+    Keys(&'a Keys),
+    Session(&'a Credentials),
+}
+
+/// An access key of a user, as IAM lists it.
+#[derive(Clone, Debug)]
+pub struct AccessKey {
+    pub access_key_id: String,
+    pub created: Option<DateTime<Utc>>,
+    pub active: bool,
+}
+
+fn not_here(what: &str) -> Error {
+    Error::new(format!("{what} is not in this binary: run aws-as-sts"))
+}
 
 /// What the resolver needs of STS. The `aws-as` binary links no implementation (so a cache hit
 /// loads no SDK code at all); `aws-as-sts` passes [`client::connect`].
@@ -52,6 +75,47 @@ pub trait StsApi {
 
     /// IAM Identity Center's OIDC service and portal, beside STS in the one network binary.
     fn sso(&self) -> &dyn crate::session::sso::SsoApi;
+
+    /// The OS keyring, opened now (called only when STS needs a user's long-term keys).
+    fn keyring(&self) -> Result<Box<dyn KeyringApi>> {
+        Err(not_here("the OS keyring"))
+    }
+
+    /// STS GetCallerIdentity: the ARN of whoever `signer` is.
+    fn caller_arn(&self, _profile: &str, _region: &str, _signer: Signer<'_>) -> Result<String> {
+        Err(not_here("GetCallerIdentity"))
+    }
+
+    /// IAM CreateAccessKey for `user`: the new keys and their creation date.
+    fn create_access_key(
+        &self,
+        _profile: &str,
+        _session: &Credentials,
+        _user: &str,
+    ) -> Result<(Keys, Option<DateTime<Utc>>)> {
+        Err(not_here("IAM"))
+    }
+
+    /// IAM DeleteAccessKey of `user`'s key `access_key_id`.
+    fn delete_access_key(
+        &self,
+        _profile: &str,
+        _session: &Credentials,
+        _user: &str,
+        _access_key_id: &str,
+    ) -> Result<()> {
+        Err(not_here("IAM"))
+    }
+
+    /// IAM ListAccessKeys of `user`.
+    fn list_access_keys(
+        &self,
+        _profile: &str,
+        _signer: Signer<'_>,
+        _user: &str,
+    ) -> Result<Vec<AccessKey>> {
+        Err(not_here("IAM"))
+    }
 }
 
 /// Builds the STS client (and IAM Identity Center's), on the first cache miss only.

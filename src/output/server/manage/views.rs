@@ -123,7 +123,7 @@ impl ProfileView {
             }
         };
         let (role_arn, access_key) = match &identity.kind {
-            Kind::User { keys, .. } => (None, Some(keys.access_key_id.clone())),
+            Kind::User { keys, .. } => (None, Some(keys.access_key_id().to_string())),
             _ => (identity.role_arn().map(str::to_string), None),
         };
         let duration = state.sessions.duration();

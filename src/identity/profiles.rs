@@ -20,8 +20,8 @@ use super::kinds::unsupported;
 use super::process::{aws_as_target, running};
 use super::unknown::unknown;
 use super::{
-    CodeSource, Config, CredentialSource, DURATION_RANGE, Identity, KEYRING_MARKER, KeySource, Keys,
-    Kind, Process, RoleSettings, TotpSecret, WebIdentity, split_command, valid_region,
+    CodeSource, Config, CredentialSource, DURATION_RANGE, Identity, KEYRING_MARKER, KeySource,
+    Keys, Kind, Process, RoleSettings, TotpSecret, WebIdentity, split_command, valid_region,
 };
 use crate::error::{Error, Result};
 

@@ -292,11 +292,7 @@ fn store(
             record_created(name, created);
         }
         Place::ConfigFile(section) => {
-            stored_in_file(
-                file::Location::of(file::Which::Config)?,
-                section,
-            )
-            .map_err(fail)?;
+            stored_in_file(file::Location::of(file::Which::Config)?, section).map_err(fail)?;
             record_created(name, created);
         }
     }

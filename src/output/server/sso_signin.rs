@@ -24,7 +24,7 @@ use super::{lock, note};
 use crate::identity::Config;
 use crate::output::text::printable;
 use crate::session::cache::Cache;
-use crate::session::sso::signin::{self, Started};
+use crate::session::sso::signin;
 
 /// Sign-ins started and not yet called back; the oldest goes when there are more.
 const MOST: usize = 8;
@@ -32,11 +32,6 @@ const MOST: usize = 8;
 /// How long a started sign-in waits for its callback (as `aws-as sso login`'s listener).
 fn life() -> Duration {
     crate::session::sso::callback::wait()
-}
-
-#[derive(Default)]
-pub struct SignIns {
-    started: std::sync::Mutex<Vec<(Instant, Started)>>,
 }
 
 #[derive(serde::Serialize)]

@@ -36,8 +36,15 @@ pub struct Inner {
     pub stop: tokio::sync::watch::Sender<bool>,
     /// The management page's login codes and logged-in browsers.
     pub logins: super::logins::Logins,
-    /// IAM Identity Center sign-ins started from the page, waiting for their callback.
-    pub sso_sign_ins: super::sso_signin::SignIns,
+    /// IAM Identity Center sign-ins started from the page, waiting for their callback
+    /// (sso_signin.rs).
+    pub sso_sign_ins: SignIns,
+}
+
+/// IAM Identity Center sign-ins started from the page, with when each was started.
+#[derive(Default)]
+pub struct SignIns {
+    pub started: Mutex<Vec<(std::time::Instant, crate::session::sso::signin::Started)>>,
 }
 
 impl State {

@@ -339,14 +339,16 @@ fn list_shows_every_identity_its_chain_and_its_session() {
         [
             "my-role2-dev",
             "role",
+            "-",
             "my-role1-dev < my-user1-dev",
             "us-west-2",
             "none"
         ]
     );
+    // KEYS: where a user's long-term keys are (a role has none of its own).
     assert_eq!(
         row(USER_PROFILE),
-        ["my-user1-dev", "user", "-", "eu-west-1", "none"]
+        ["my-user1-dev", "user", "file", "-", "eu-west-1", "none"]
     );
 
     ok(&aws_as(&home, &["--mfa-code", "123456", ROLE1_PROFILE]));

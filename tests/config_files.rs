@@ -438,7 +438,45 @@ fn links_and_special_paths_that_the_aws_cli_accepts_work() {
 
 /// Runs `cmd` to completion (killed after `limit`) and returns its output, wall time and peak
 /// resident memory in KiB, from the kernel's accounting of that one child (wait4).
-fn run_measured(cmd: &mut Command, limit: Duration) -> (Output, Duration, i64) {
+/// Runs the command under a small Python parent that forks and execs it and reports the child's
+/// peak RSS. The quirk this works around: a process's peak RSS counts the memory of what it was
+/// before its exec, and std spawns with vfork from the test binary, whose hundreds of MiB of
+/// other tests' pages would be this command's "peak" (a forked Python is about 10 MiB).
+const MEASURED: &str = r#"
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{usage.ru_maxrss}\n")
+code = os.waitstatus_to_exitcode(status)
+if code < 0:
+    os.kill(os.getpid(), -code)
+os._exit(code)
+"#;
+
+fn run_measured(measured: &mut Command, limit: Duration) -> (Output, Duration, i64) {
+    let rss_file = std::env::temp_dir().join(format!(
+        "aws-as-rss-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let mut cmd = Command::new(python());
+    cmd.env_clear()
+        .arg("-c")
+        .arg(MEASURED)
+        .arg(&rss_file)
+        .arg(measured.get_program())
+        .args(measured.get_args());
+    for (key, value) in measured.get_envs() {
+        if let Some(value) = value {
+            cmd.env(key, value);
+        }
+    }
+    if let Some(dir) = measured.get_current_dir() {
+        cmd.current_dir(dir);
+    }
     let started = Instant::now();
     // The child is reaped by wait4 below (std's wait would not give its rusage), which clippy
     // cannot see.
@@ -483,6 +521,11 @@ fn run_measured(cmd: &mut Command, limit: Duration) -> (Output, Duration, i64) {
     let stdout = pipes.next().unwrap().join().unwrap();
     let stderr = pipes.next().unwrap().join().unwrap();
     let status = std::process::ExitStatus::from_raw(status);
+    let rss = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .expect("the measuring parent wrote the peak RSS");
+    let _ = std::fs::remove_file(&rss_file);
     (
         Output {
             status,
@@ -490,7 +533,7 @@ fn run_measured(cmd: &mut Command, limit: Duration) -> (Output, Duration, i64) {
             stderr,
         },
         elapsed,
-        usage.ru_maxrss,
+        rss,
     )
 }
 

@@ -27,6 +27,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 'serve' 'Serve credentials to SDKs: an EC2 metadata (IMDSv2) and an ECS endpoint on loopback' \
                 'server' 'Control a running credentials server (serve): status, switch NAME, stop, env NAME, page' \
                 'sso' 'IAM Identity Center: sign in (shared with the AWS CLI and the SDKs), sign out, and write a profile for every account and role the portal shows' \
+                'doctor' 'Check the setup: the binaries, the shell\'s activation, the profile files, the cache and state directories, IAM Identity Center sign-ins, a [default] profile, the server, the clock' \
                 'completions' 'Print the completion script for a shell' \
                 'help' 'Print this message or the help of the given subcommand(s)'
         case ':opts'
@@ -177,6 +178,9 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
             printf '%s\n' \
                 '--server'
         case 'sso:opts'
+            printf '%s\t%s\n' \
+                '--help' 'Print help'
+        case 'doctor:opts'
             printf '%s\t%s\n' \
                 '--help' 'Print help'
         case 'completions:opts'

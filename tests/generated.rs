@@ -112,6 +112,7 @@ fn man_pages_are_what_clap_mangen_makes() {
             "aws-as-activate.1",
             "aws-as-completions.1",
             "aws-as-credential-process.1",
+            "aws-as-doctor.1",
             "aws-as-exec.1",
             "aws-as-export.1",
             "aws-as-list.1",
@@ -144,6 +145,7 @@ fn man_pages_are_what_clap_mangen_makes() {
         "login",
         "serve",
         "server",
+        "doctor",
     ] {
         assert!(page.contains(&format!("aws\\-as\\-{sub}(1)")), "{sub}");
     }

@@ -19,6 +19,7 @@ mod completions; // TAB in interactive bash, zsh, fish and tcsh under tmux
 mod config_files; // profile files broken in every way a file can be
 mod credentials_file; // `aws-as write` with real clients, hand-written files, concurrency
 mod credentials_file_property; // the credentials-file editor over generated files
+mod doctor; // aws-as doctor on a healthy setup and on broken ones, line by line
 mod e2e; // the binary against moto, its output in a real shell, used by real clients
 mod export; // every export format read back by its consumer
 mod faults; // a switch killed holding the lock, read-only caches, sessions expired early

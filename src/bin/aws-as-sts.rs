@@ -1,5 +1,5 @@
 //! aws-as with the network: `aws-as` runs it (same arguments) when a new session is needed, and
-//! for `login`, `serve`, `exec --server`, `refresh` and `sso`.
+//! for `login`, `serve`, `exec --server`, `refresh`, `sso` and `doctor`.
 fn main() {
     // No core file, ptrace or /proc/PID/mem for a process that holds secrets (`serve` holds the
     // served keys and the management token for days).
@@ -11,5 +11,6 @@ fn main() {
         exec_server: aws_as::output::server::exec::run,
         refresh: aws_as::output::credentials_file::refresh::run,
         sso: aws_as::output::sso::run,
+        doctor: aws_as::output::doctor::run,
     }))
 }

@@ -9,7 +9,7 @@ use crate::output::shell::Shell;
 
 /// The subcommands' names (clap's `help` among them): a word that is one of them is never read
 /// as a NAME by [`quick_parse`]. A unit test holds this to clap's definition.
-const SUBCOMMANDS: [&str; 12] = [
+const SUBCOMMANDS: [&str; 13] = [
     "exec",
     "credential-process",
     "write",
@@ -21,6 +21,7 @@ const SUBCOMMANDS: [&str; 12] = [
     "sso",
     "list",
     "completions",
+    "doctor",
     "help",
 ];
 

@@ -103,6 +103,7 @@ fn run(options: Options, network: &Network) -> Result<String> {
         Options::Serve(o) => (network.serve)(&o, connect),
         Options::Server(o) => control::run(&o, connect),
         Options::Sso(o) => (network.sso)(&o, connect),
+        Options::Doctor(o) => (network.doctor)(&o, connect),
         Options::Completions(o) => completions::run(&o, connect),
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::output::credentials_file::refresh;
-use crate::output::{exec, login, server, sso};
+use crate::output::{doctor, exec, login, server, sso};
 use crate::session::Connect;
 
 /// Every command's entry has this shape: its options, and the STS client when the binary has one.
@@ -26,6 +26,8 @@ pub struct Network {
     pub refresh: Entry<refresh::Options>,
     /// `aws-as sso …`: IAM Identity Center's sign-in, sign-out and portal.
     pub sso: Entry<sso::Options>,
+    /// `aws-as doctor`: its clock check asks STS over HTTPS.
+    pub doctor: Entry<doctor::Options>,
 }
 
 impl Network {
@@ -37,6 +39,7 @@ impl Network {
         exec_server: handed_over,
         refresh: handed_over,
         sso: handed_over,
+        doctor: handed_over,
     };
 
     /// Whether this is the lean `aws-as`.

@@ -6,7 +6,7 @@ use crate::output::credentials_file::refresh;
 use crate::output::server;
 use crate::output::shell::completions;
 use crate::output::{
-    control, credential_process, credentials_file, exec, export, list, login, sso, switch,
+    control, credential_process, credentials_file, doctor, exec, export, list, login, sso, switch,
 };
 use crate::session;
 
@@ -24,6 +24,7 @@ pub enum Options {
     Serve(server::Options),
     Server(control::Options),
     Sso(sso::Options),
+    Doctor(doctor::Options),
     Completions(completions::Options),
 }
 
@@ -186,6 +187,7 @@ impl From<Cli> for Options {
                     }
                 },
             }),
+            Command::Doctor => Options::Doctor(doctor::Options {}),
             Command::Completions { shell } => {
                 Options::Completions(completions::Options { shell, command })
             }

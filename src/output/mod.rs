@@ -23,6 +23,8 @@
 //! - `control.rs`: `aws-as server …`, the terminal's client of a running server (lean binary).
 //! - `sso/`: `aws-as sso login|logout|populate`: IAM Identity Center's sign-in, sign-out, and a
 //!   profile in `~/.aws/config` for every account and role of the portal (in `aws-as-sts` only).
+//! - `doctor/`: `aws-as doctor`, the setup checked a line at a time (in `aws-as-sts` only: the
+//!   clock is compared with STS's over HTTPS).
 //!
 //! Shared:
 //! - `env.rs`: the environment change of a switch (the shell switch, `exec`, `export`,
@@ -41,6 +43,7 @@ pub mod command;
 pub mod control;
 pub mod credential_process;
 pub mod credentials_file;
+pub mod doctor;
 pub mod endpoint;
 pub mod env;
 pub mod exec;

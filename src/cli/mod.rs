@@ -12,11 +12,14 @@
 //!   `aws-as-sts`.
 //! - `exit.rs`: what is printed, and the exit status.
 //! - `activate.rs`: `aws-as-activate`.
+//! - `manual.rs`: what the man pages say beyond the command lines (ENVIRONMENT, FILES,
+//!   `aws-as-deactivate`).
 
 mod activate;
 mod args;
 mod exit;
 mod lean;
+pub mod manual;
 mod network;
 mod options;
 

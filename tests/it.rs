@@ -34,6 +34,7 @@ mod login; // the console sign-in against moto and the federation stand-in
 mod manage_api; // the management API against moto and docs/manage-api.yaml
 mod manage_page; // the management page in headless Chromium
 mod mfa; // MFA codes not typed: mfa_process, TOTP, rejected codes
+mod package; // the Debian package installed into a root of its own: man, TAB, a switch, the units
 mod profile_index; // a cache hit opens no profile file once indexed
 mod prompt_expiry; // the expiry mark and AWS_AS_AUTO_RENEW in interactive shells
 mod refresh; // the daemon that keeps credentials-file sections fresh

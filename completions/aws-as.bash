@@ -20,7 +20,7 @@
 _aws_as_spec() {
     case $1 in
     '')
-        _aws_as_subs=(exec credential-process write refresh export login list serve server sso keys completions help)
+        _aws_as_subs=(exec credential-process write refresh export login list serve server sso keys doctor completions help)
         _aws_as_opts=(--pick --shell --mfa-code --duration --no-input --role-arn --region --help --version)
         _aws_as_vopts=(--shell --mfa-code --duration --role-arn --region)
         _aws_as_pos=(identity-or-dash)
@@ -86,6 +86,12 @@ _aws_as_spec() {
         _aws_as_pos=()
         ;;
     keys)
+        _aws_as_subs=()
+        _aws_as_opts=(--help)
+        _aws_as_vopts=()
+        _aws_as_pos=()
+        ;;
+    doctor)
         _aws_as_subs=()
         _aws_as_opts=(--help)
         _aws_as_vopts=()

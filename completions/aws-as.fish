@@ -28,6 +28,7 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
                 'server' 'Control a running credentials server (serve): status, switch NAME, stop, env NAME, page' \
                 'sso' 'IAM Identity Center: sign in (shared with the AWS CLI and the SDKs), sign out, and write a profile for every account and role the portal shows' \
                 'keys' 'Long-term keys in the OS keyring (add, import from ~/.aws/credentials, remove) and their rotation' \
+                'doctor' 'Check the setup: the binaries, the shell\'s activation, the profile files, the cache and state directories, IAM Identity Center sign-ins, a [default] profile, the server, the clock' \
                 'completions' 'Print the completion script for a shell' \
                 'help' 'Print this message or the help of the given subcommand(s)'
         case ':opts'
@@ -193,6 +194,9 @@ function __aws_as_spec --argument-names cmd what --description 'aws-as: what it 
             printf '%s\t%s\n' \
                 '--help' 'Print help'
         case 'keys:opts'
+            printf '%s\t%s\n' \
+                '--help' 'Print help'
+        case 'doctor:opts'
             printf '%s\t%s\n' \
                 '--help' 'Print help'
         case 'completions:opts'

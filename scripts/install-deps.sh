@@ -4,7 +4,8 @@
 #   - Debian packages: the shells the activation scripts are tested in, shellcheck, Go and
 #     Debian's aws-sdk-go v1 (for tests/support/goclient; its aws/ec2metadata,
 #     aws/credentials/ec2rolecreds and aws/credentials/endpointcreds are there too), hyperfine,
-#     tmux, strace (which proves the prompt hooks start no process, tests/prompt_expiry.rs),
+#     tmux, lintian (which checks the Debian package, scripts/package), man-db (man, for the
+#     installed pages: tests/package.rs), strace (which proves the prompt hooks start no process, tests/prompt_expiry.rs),
 #     bash-completion (whose command completion `aws-as exec NAME …` defers to,
 #     tests/completions.rs), the AWS CLI v2 (Debian's awscli 2.9.x, at /usr/bin/aws: a Python
 #     program on /usr/bin/python3 with its own bundled botocore), Chromium (/usr/bin/chromium,
@@ -57,10 +58,11 @@ apt_install() {
 
 # --- Debian packages -------------------------------------------------------------------------
 APT_PACKAGES=(zsh fish tcsh dash shellcheck golang-go golang-github-aws-aws-sdk-go-dev hyperfine tmux strace bash-completion
-    awscli chromium systemd iproute2 util-linux passwd curl gnome-keyring dbus-daemon libsecret-tools)
+    awscli chromium systemd iproute2 util-linux passwd curl gnome-keyring dbus-daemon libsecret-tools
+    lintian man-db)
 missing=()
 for cmd in zsh fish tcsh dash shellcheck go hyperfine tmux strace systemd-analyze ip unshare setpriv curl \
-    gnome-keyring-daemon dbus-daemon secret-tool; do
+    gnome-keyring-daemon dbus-daemon secret-tool lintian man; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
 [ -f /usr/share/bash-completion/bash_completion ] || missing+=(bash-completion)

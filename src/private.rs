@@ -89,6 +89,9 @@ pub fn ensure_dir(dir: &Path, what: &str, env: &str) -> Result<()> {
 /// process reads its own `/proc/self` files still (aws-as reads only `/proc/self/exe`, and the
 /// activation a parent shell's `/proc/PID/exe`, which this does not touch). Not RLIMIT_CORE: it
 /// is inherited across `execve`, and would take the core files of the user's own commands.
+/// Elsewhere (macOS) nothing is done: its core limit is 0 by default, and ptrace's
+/// `PT_DENY_ATTACH` would only stop a debugger, not a task_for_pid of the same user's with the
+/// rights to it; no call here is better than one that promises what it does not hold.
 pub fn undumpable() {
     #[cfg(target_os = "linux")]
     // SAFETY: prctl with PR_SET_DUMPABLE takes plain integers and touches no memory.

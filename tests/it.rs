@@ -19,6 +19,7 @@ mod completions; // TAB in interactive bash, zsh, fish and tcsh under tmux
 mod config_files; // profile files broken in every way a file can be
 mod credentials_file; // `aws-as write` with real clients, hand-written files, concurrency
 mod credentials_file_property; // the credentials-file editor over generated files
+mod doctor; // aws-as doctor on a healthy setup and on broken ones, line by line
 mod e2e; // the binary against moto, its output in a real shell, used by real clients
 mod export; // every export format read back by its consumer
 mod faults; // a switch killed holding the lock, read-only caches, sessions expired early
@@ -34,6 +35,7 @@ mod login; // the console sign-in against moto and the federation stand-in
 mod manage_api; // the management API against moto and docs/manage-api.yaml
 mod manage_page; // the management page in headless Chromium
 mod mfa; // MFA codes not typed: mfa_process, TOTP, rejected codes
+mod package; // the Debian package installed into a root of its own: man, TAB, a switch, the units
 mod profile_index; // a cache hit opens no profile file once indexed
 mod profile_kinds; // credential_process, credential_source, web identity, role settings (issue 22)
 mod prompt_expiry; // the expiry mark and AWS_AS_AUTO_RENEW in interactive shells

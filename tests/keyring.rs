@@ -702,3 +702,37 @@ fn a_locked_collection_and_a_daemon_gone_are_clear_errors_in_bounded_time() {
     assert!(e.contains("OS keyring"), "{e}");
     assert_eq!(e.trim_end().lines().count(), 1, "{e}");
 }
+
+#[test]
+fn doctor_finds_the_keys_the_config_says_are_in_the_keyring() {
+    let sts = Sts::moto();
+    let home = home(&sts);
+    let kr = Keyring::start(&home, true);
+    let key = iam_user(&sts, PROFILE);
+    ok(&add_from_env(&kr, &home, &key));
+    let doctor_lines = || {
+        let out = run(&mut kr.aws_as(&home, &["doctor"]));
+        stdout_str(&out)
+    };
+    let text = doctor_lines();
+    assert!(
+        text.contains(&format!(
+            "✓ {PROFILE}: its keys are in the OS keyring (key id {})",
+            key.0
+        )),
+        "{text}"
+    );
+    assert!(!text.contains(&key.1), "no secret: {text}");
+    // The item gone from under the config's record: the line says so, with the fix.
+    let mut clear = Command::new("secret-tool");
+    kr.env(&mut clear, &home)
+        .args(["clear", "service", "aws-as", "username", PROFILE]);
+    assert!(clear.status().unwrap().success());
+    let text = doctor_lines();
+    assert!(
+        text.contains(&format!(
+            "✗ {PROFILE}: the config says its keys are in the OS keyring, which has none for it: aws-as keys add {PROFILE}"
+        )),
+        "{text}"
+    );
+}

@@ -168,7 +168,7 @@ fn no_folder_has_a_circle_among_its_files() {
 
 /// The outputs: one per command (or family of commands). None uses another's internals. A new
 /// module in src/output/ goes in this list or in [`SHARED`] (src/output/mod.rs lists both).
-const OUTPUTS: [&str; 12] = [
+const OUTPUTS: [&str; 13] = [
     "switch",
     "shell",
     "exec",
@@ -181,6 +181,7 @@ const OUTPUTS: [&str; 12] = [
     "control",
     "sso",
     "keys",
+    "doctor",
 ];
 
 /// What several outputs share, each module named for what it shares.

@@ -234,3 +234,74 @@ fn a_hits_code_lies_together() {
         &stale[..stale.len().min(3)]
     );
 }
+
+/// build.rs compiled alone and run as cargo runs it, for a Linux glibc target, with `CC` named:
+/// what it prints.
+fn build_script_output(cc: &str, dir: &Path) -> String {
+    let root = common::repo_root();
+    let script = dir.join("build-script");
+    let out = Command::new("rustc")
+        .args(["--edition", "2024", "-o"])
+        .arg(&script)
+        .arg(root.join("build.rs"))
+        .env("CARGO_MANIFEST_DIR", &root)
+        .output()
+        .expect("rustc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out_dir = dir.join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = Command::new(&script)
+        .env("CARGO_CFG_TARGET_OS", "linux")
+        .env("CARGO_CFG_TARGET_ENV", "gnu")
+        .env("CC", cc)
+        .env("OUT_DIR", &out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Where the static archives are missing (`cc -print-file-name=libc.a` answers the bare name, as
+/// gcc does for a file it cannot find), the build links aws-as dynamically and says so in one
+/// warning: it never fails. With the real compiler here, the static link is asked for.
+#[test]
+fn without_a_static_libc_the_build_falls_back_with_one_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = common::Home::new();
+    let cc = home.path().join("cc-without-static");
+    std::fs::write(
+        &cc,
+        "#!/bin/sh\ncase \"$1\" in -print-file-name=*) echo \"${1#-print-file-name=}\" ;; *) exec cc \"$@\" ;; esac\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&cc, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let printed = build_script_output(cc.to_str().unwrap(), home.path());
+    let warnings: Vec<&str> = printed
+        .lines()
+        .filter(|l| l.starts_with("cargo:warning="))
+        .collect();
+    assert_eq!(
+        warnings,
+        ["cargo:warning=no static libc here: aws-as is linked dynamically (slower start)"],
+        "{printed}"
+    );
+    assert!(!printed.contains("rustc-link-arg"), "{printed}");
+
+    let printed = build_script_output("cc", home.path());
+    assert!(!printed.contains("cargo:warning"), "{printed}");
+    for bin in ["aws-as", "aws-as-activate"] {
+        assert!(
+            printed.contains(&format!("cargo:rustc-link-arg-bin={bin}=-static")),
+            "{printed}"
+        );
+    }
+    assert!(!printed.contains("bin=aws-as-sts"), "{printed}");
+}

@@ -1,5 +1,5 @@
 //! aws-as with the network: `aws-as` runs it (same arguments) when a new session is needed, and
-//! for `login`, `serve`, `exec --server`, `refresh`, `sso` and `keys`.
+//! for `login`, `serve`, `exec --server`, `refresh`, `sso`, `keys` and `doctor`.
 fn main() {
     // No core file, ptrace or /proc/PID/mem for a process that holds secrets (`serve` holds the
     // served keys and the management token for days).
@@ -12,5 +12,6 @@ fn main() {
         refresh: aws_as::output::credentials_file::refresh::run,
         sso: aws_as::output::sso::run,
         keys: aws_as::output::keys::run,
+        doctor: aws_as::output::doctor::run,
     }))
 }

@@ -289,6 +289,15 @@ pub enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Check the setup: the binaries, the shell's activation, the profile files, the cache and
+    /// state directories, IAM Identity Center sign-ins, a [default] profile, the server, the clock
+    #[command(
+        after_help = "One line a check: ✓ right, ! worth knowing, ✗ wrong (with what to do). \
+                      Exits 1 when a line is ✗. Prints no secret; the clock is compared with the \
+                      Date of one unsigned request to the STS endpoint (AWS_ENDPOINT_URL_STS, else \
+                      https://sts.amazonaws.com/)."
+    )]
+    Doctor,
     /// Print the completion script for a shell
     Completions {
         #[arg(value_enum)]

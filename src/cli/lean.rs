@@ -9,7 +9,7 @@ use crate::output::shell::Shell;
 
 /// The subcommands' names (clap's `help` among them): a word that is one of them is never read
 /// as a NAME by [`quick_parse`]. A unit test holds this to clap's definition.
-const SUBCOMMANDS: [&str; 13] = [
+const SUBCOMMANDS: [&str; 14] = [
     "exec",
     "credential-process",
     "write",
@@ -22,6 +22,7 @@ const SUBCOMMANDS: [&str; 13] = [
     "keys",
     "list",
     "completions",
+    "doctor",
     "help",
 ];
 

@@ -12,11 +12,14 @@
 //!   `aws-as-sts`.
 //! - `exit.rs`: what is printed, and the exit status.
 //! - `activate.rs`: `aws-as-activate`.
+//! - `manual.rs`: what the man pages say beyond the command lines (ENVIRONMENT, FILES,
+//!   `aws-as-deactivate`).
 
 mod activate;
 mod args;
 mod exit;
 mod lean;
+pub mod manual;
 mod network;
 mod options;
 
@@ -104,6 +107,7 @@ fn run(options: Options, network: &Network) -> Result<String> {
         Options::Server(o) => control::run(&o, connect),
         Options::Sso(o) => (network.sso)(&o, connect),
         Options::Keys(o) => (network.keys)(&o, connect),
+        Options::Doctor(o) => (network.doctor)(&o, connect),
         Options::Completions(o) => completions::run(&o, connect),
     }
 }

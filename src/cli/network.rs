@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::output::credentials_file::refresh;
-use crate::output::{exec, keys, login, server, sso};
+use crate::output::{doctor, exec, keys, login, server, sso};
 use crate::session::Connect;
 
 /// Every command's entry has this shape: its options, and the STS client when the binary has one.
@@ -28,6 +28,8 @@ pub struct Network {
     pub sso: Entry<sso::Options>,
     /// `aws-as keys …`: the OS keyring and IAM.
     pub keys: Entry<keys::Options>,
+    /// `aws-as doctor`: its clock check asks STS over HTTPS.
+    pub doctor: Entry<doctor::Options>,
 }
 
 impl Network {
@@ -40,6 +42,7 @@ impl Network {
         refresh: handed_over,
         sso: handed_over,
         keys: handed_over,
+        doctor: handed_over,
     };
 
     /// Whether this is the lean `aws-as`.

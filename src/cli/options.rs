@@ -6,7 +6,8 @@ use crate::output::credentials_file::refresh;
 use crate::output::server;
 use crate::output::shell::completions;
 use crate::output::{
-    control, credential_process, credentials_file, exec, export, keys, list, login, sso, switch,
+    control, credential_process, credentials_file, doctor, exec, export, keys, list, login, sso,
+    switch,
 };
 use crate::session;
 
@@ -25,6 +26,7 @@ pub enum Options {
     Server(control::Options),
     Sso(sso::Options),
     Keys(keys::Options),
+    Doctor(doctor::Options),
     Completions(completions::Options),
 }
 
@@ -212,6 +214,7 @@ impl From<Cli> for Options {
                     request: session.request(),
                 },
             }),
+            Command::Doctor => Options::Doctor(doctor::Options {}),
             Command::Completions { shell } => {
                 Options::Completions(completions::Options { shell, command })
             }

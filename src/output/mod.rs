@@ -26,6 +26,8 @@
 //! - `keys/`: `aws-as keys add|import|remove|rotate`: long-term keys in the OS keyring, and
 //!   their rotation (in `aws-as-sts` only: the keyring and IAM). It edits the profile files with
 //!   `credentials_file`'s line model, lock and atomic writer (`model`, `edit`, `file`).
+//! - `doctor/`: `aws-as doctor`, the setup checked a line at a time (in `aws-as-sts` only: the
+//!   clock is compared with STS's over HTTPS).
 //!
 //! Shared:
 //! - `env.rs`: the environment change of a switch (the shell switch, `exec`, `export`,
@@ -46,6 +48,7 @@ pub mod command;
 pub mod control;
 pub mod credential_process;
 pub mod credentials_file;
+pub mod doctor;
 pub mod endpoint;
 pub mod env;
 pub mod exec;

@@ -223,7 +223,8 @@ pub fn environment(profile: &str) -> Result<Obtained> {
     let switched = crate::env_var("AWS_AS_IDENTITY").is_some();
     let var = |name: &str| {
         if switched {
-            crate::env_var(&format!("AWS_AS_SAVED_{}", &name["AWS_".len()..]))
+            // The name less its `AWS_` (four bytes): AWS_ACCESS_KEY_ID → AWS_AS_SAVED_ACCESS_KEY_ID.
+            crate::env_var(&format!("AWS_AS_SAVED_{}", &name[4..]))
         } else {
             crate::env_var(name)
         }

@@ -158,6 +158,11 @@ impl Sts {
         Sts::start(&args)
     }
 
+    /// moto, but every answer's `Date` header is `seconds` off (a server whose clock is wrong).
+    pub fn moto_with_date_offset(seconds: i64) -> Sts {
+        Sts::start(&["moto", "--date-offset", &seconds.to_string()])
+    }
+
     /// moto mode: every STS request gets fault `mode` (as for [`Sts::fault`]) from now on;
     /// `None` goes back to moto.
     pub fn set_fault(&self, mode: Option<&str>) {

@@ -2,7 +2,7 @@
 """Local STS for the aws-as integration tests. Loopback only; started by tests/common/sts.rs.
 
 Usage:
-    .venv/bin/python tests/support/sts.py moto [--delay SECONDS]
+    .venv/bin/python tests/support/sts.py moto [--delay SECONDS] [--date-offset SECONDS]
     .venv/bin/python tests/support/sts.py fault MODE
 
 Binds 127.0.0.1 on a free port, prints exactly one line ``PORT <n>`` to stdout, then serves
@@ -15,6 +15,8 @@ Modes:
                   ``--lifetime ACTION=S`` (repeatable) makes the sessions ACTION (GetSessionToken,
                   AssumeRole) issues expire S seconds after they are issued, whatever
                   DurationSeconds asked for: sessions that expire within a test.
+                  ``--date-offset S`` puts every answer's Date header S seconds from now (a
+                  server whose clock is off: aws-as doctor's clock check).
   fault MODE      every STS request gets an STS-shaped failure:
                     wrong-mfa          403 AccessDenied (invalid MFA one time pass code)
                     wrong-mfa-unless:CODE  that, for a GetSessionToken whose TokenCode is not
@@ -458,8 +460,16 @@ def shorten(body, seconds):
     return _EXPIRATION_RE.sub(b"<Expiration>" + when.encode() + b"</Expiration>", body, count=1)
 
 
+# Seconds added to the clock of every answer's Date header (--date-offset): a server whose clock
+# is off, for aws-as doctor's clock check.
+DATE_OFFSET = 0.0
+
+
 class QuietHandler(WSGIRequestHandler):
     """No access log: keeps request details (and anything secret-looking) off stderr."""
+
+    def date_time_string(self, timestamp=None):
+        return super().date_time_string((time.time() if timestamp is None else timestamp) + DATE_OFFSET)
 
     def log_request(self, *args, **kwargs):
         pass
@@ -492,6 +502,8 @@ def main(argv):
                         help="moto mode: seconds to sleep before GetSessionToken/AssumeRole")
     parser.add_argument("--lifetime", action="append", default=[], metavar="ACTION=SECONDS",
                         help="moto mode: sessions ACTION issues expire SECONDS after issue")
+    parser.add_argument("--date-offset", type=float, default=0.0, metavar="SECONDS",
+                        help="every answer's Date header SECONDS from now (a skewed clock)")
     parser.add_argument("--ignore-stdin", action="store_true",
                         help="do not exit when stdin reaches EOF")
     args = parser.parse_args(argv)
@@ -507,6 +519,8 @@ def main(argv):
         if action not in SLOW_ACTIONS or not seconds.isdigit():
             parser.error(f"--lifetime takes GetSessionToken=S or AssumeRole=S, not {item!r}")
         lifetimes[action] = int(seconds)
+    global DATE_OFFSET
+    DATE_OFFSET = args.date_offset
     app = StsApp(args.mode, fault=args.fault, delay=args.delay, lifetimes=lifetimes)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     server.daemon_threads = True

@@ -134,6 +134,7 @@ fn block(set: &libc::sigset_t) {
 }
 
 /// Sleeps up to `d`; returns the signal that ended the sleep, if one did.
+#[cfg(not(target_os = "macos"))]
 fn wait(set: &libc::sigset_t, d: Duration) -> Option<i32> {
     let ts = libc::timespec {
         tv_sec: d.as_secs() as libc::time_t,
@@ -142,6 +143,34 @@ fn wait(set: &libc::sigset_t, d: Duration) -> Option<i32> {
     // SAFETY: a valid set and timespec; no siginfo is asked for.
     let sig = unsafe { libc::sigtimedwait(set, std::ptr::null_mut(), &ts) };
     (sig > 0).then_some(sig)
+}
+
+/// macOS has no `sigtimedwait`: the blocked signals are polled (`sigpending`) every 100 ms and one
+/// that is pending is taken with `sigwait`, which then returns at once. Still only between
+/// renewals, never in a write. Not built here (no macOS target): written to the manual pages.
+#[cfg(target_os = "macos")]
+fn wait(set: &libc::sigset_t, d: Duration) -> Option<i32> {
+    let until = std::time::Instant::now() + d;
+    loop {
+        // SAFETY: valid sets; sigwait is given only a signal that is pending and blocked.
+        unsafe {
+            let mut pending: libc::sigset_t = std::mem::zeroed();
+            libc::sigpending(&mut pending);
+            for s in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+                if libc::sigismember(set, s) == 1 && libc::sigismember(&pending, s) == 1 {
+                    let mut sig = 0;
+                    if libc::sigwait(set, &mut sig) == 0 {
+                        return Some(sig);
+                    }
+                }
+            }
+        }
+        let now = std::time::Instant::now();
+        if now >= until {
+            return None;
+        }
+        std::thread::sleep((until - now).min(Duration::from_millis(100)));
+    }
 }
 
 fn signal_name(sig: i32) -> &'static str {

@@ -33,7 +33,7 @@ function aws-as --description 'Switch this shell to an AWS identity (aws-as -h)'
         return
     end
     switch $argv[1]
-        case -h --help -V --version exec credential-process write refresh export login serve server sso keys list completions help
+        case -h --help -V --version exec credential-process write refresh export login serve server sso keys doctor list completions help
             # Human text, or a command that owns the terminal (exec): never captured, never evaluated.
             command '@AWS_AS@' $argv
             return

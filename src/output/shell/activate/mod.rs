@@ -69,8 +69,9 @@ pub fn target_from_shell_var(shell: Option<OsString>) -> Target {
 /// shell itself.
 pub fn bourne_target() -> Target {
     let parent = std::os::unix::process::parent_id();
-    let shell = std::fs::read_link(format!("/proc/{parent}/exe"))
-        .ok()
+    let shell = cfg!(target_os = "linux")
+        .then(|| std::fs::read_link(format!("/proc/{parent}/exe")).ok())
+        .flatten()
         .and_then(|exe| Shell::from_program(exe.to_str()?));
     match shell {
         Some(shell @ (Shell::Bash | Shell::Zsh | Shell::Sh)) => Target::Dialect(shell),

@@ -34,7 +34,7 @@ __aws_as() {
         return
     fi
     case $1 in
-    -h | --help | -V | --version | exec | credential-process | write | refresh | export | login | serve | server | sso | keys | list | completions | help)
+    -h | --help | -V | --version | exec | credential-process | write | refresh | export | login | serve | server | sso | keys | doctor | list | completions | help)
         # Human text, or a command that owns the terminal (exec): never captured, never evaluated.
         \command '@AWS_AS@' "$@"
         return

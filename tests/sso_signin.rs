@@ -668,3 +668,42 @@ fn a_sign_in_by_the_aws_cli_is_used_without_a_new_one() {
     );
     assert!(s.browsed().is_empty());
 }
+
+/// The browser sign-in in a real browser: headless Chromium (tests/browser/smoke.mjs, which prints
+/// the title of the page it ends on) opens the authorize address, follows the portal's redirect
+/// to aws-as's one-time listener, and is shown the page saying it worked.
+#[test]
+fn headless_chromium_follows_the_redirect_to_the_one_time_listener() {
+    let s = setup();
+    let chromium = s.home.path().join("chromium-browser");
+    let titles = s.home.path().join("chromium.log");
+    std::fs::write(
+        &chromium,
+        format!(
+            "#!/bin/sh\nexec node {} \"$1\" >>{} 2>&1\n",
+            repo_root().join("tests/browser/smoke.mjs").display(),
+            titles.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&chromium, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(s
+        .aws_as(&["sso", "login", SESSION])
+        .env("BROWSER", &chromium)
+        .env("AWS_AS_SSO_SIGNIN_TIMEOUT", "90"));
+    ok(&out);
+    // The browser prints the title once the page has loaded, after aws-as has its token.
+    let shown = || std::fs::read_to_string(&titles).unwrap_or_default();
+    wait_for("Chromium's page", Duration::from_secs(30), || {
+        shown().ends_with('\n')
+    });
+    assert_eq!(shown().trim(), "aws-as: Signed in", "{}", shown());
+    assert!(s.token()["accessToken"].is_string());
+    let grants: Vec<_> = s
+        .sso
+        .calls_of("CreateToken")
+        .into_iter()
+        .filter_map(|c| c.grant_type)
+        .collect();
+    assert_eq!(grants, ["authorization_code"]);
+}

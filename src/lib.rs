@@ -10,6 +10,7 @@ pub mod error;
 pub mod browser;
 pub mod cli;
 pub mod identity;
+pub mod loopback;
 pub mod output;
 pub mod peer;
 pub mod private;

@@ -10,6 +10,7 @@ pub mod error;
 pub mod browser;
 pub mod cli;
 pub mod identity;
+pub mod loopback;
 pub mod output;
 pub mod peer;
 pub mod private;
@@ -18,6 +19,17 @@ pub mod session;
 /// An environment variable that is set and not empty: an empty one counts as unset everywhere.
 pub fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Bytes from the operating system's generator.
+pub fn random<const N: usize>() -> error::Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        error::Error::new(format!(
+            "the operating system gave no random bytes ({e}): check /dev/urandom"
+        ))
+    })?;
+    Ok(bytes)
 }
 
 /// Variables that hold credentials: the shell's identity's, and the user's own a switch keeps in

@@ -22,6 +22,7 @@ pub mod index;
 pub mod keyring;
 pub mod mfa;
 pub mod resolver;
+pub mod sdk;
 pub mod sources;
 pub mod sso;
 pub mod sts;

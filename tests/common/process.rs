@@ -1,9 +1,10 @@
 //! Running a process to its end with a time limit (stdin closed or fed, both outputs gathered
 //! by threads of their own), asserting it succeeded without printing its stdout (which may hold
-//! secrets), and waiting for a condition.
+//! secrets), and waiting for a condition; starting a helper server of tests/support that prints
+//! `PORT n` first.
 
-use std::io::{Read, Write};
-use std::process::{Command, Output, Stdio};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -154,5 +155,70 @@ pub fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     while !done() {
         assert!(start.elapsed() < limit, "timed out waiting for {what}");
         thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A helper server started by [`start_helper`]: its stdin is its lifeline (it exits when the
+/// pipe closes), its stderr gathered.
+pub(super) struct Helper {
+    pub child: Child,
+    pub stdin: ChildStdin,
+    pub port: u16,
+    pub stderr: Arc<Mutex<Vec<u8>>>,
+}
+
+/// Starts `cmd` (a Python helper of tests/support, `what` in messages) with its three pipes and
+/// waits up to `timeout` for its first line, `PORT n`; stdout is drained after it (moto may print
+/// to it). A helper that does not come up is killed, with its stderr in the panic.
+pub(super) fn start_helper(mut cmd: Command, what: &str, timeout: Duration) -> Helper {
+    let mut child = cmd
+        .env("PYTHONUNBUFFERED", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    let stdin = child.stdin.take().expect("piped stdin");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stderr = collect(child.stderr.take().expect("piped stderr"));
+    let (tx, rx) = mpsc::channel::<Result<String, String>>();
+    thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        let first = match reader.read_line(&mut line) {
+            Ok(0) => Err("stdout closed before the PORT line".to_string()),
+            Ok(_) => Ok(line.clone()),
+            Err(e) => Err(format!("reading stdout: {e}")),
+        };
+        let _ = tx.send(first);
+        let mut sink = Vec::new();
+        let _ = reader.read_to_end(&mut sink);
+    });
+    let port = match rx.recv_timeout(timeout) {
+        Ok(Ok(line)) => line
+            .strip_prefix("PORT ")
+            .and_then(|p| p.trim().parse::<u16>().ok())
+            .ok_or_else(|| format!("unexpected first line {line:?}")),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(format!("no PORT line within {}s", timeout.as_secs())),
+    };
+    match port {
+        Ok(port) => Helper {
+            child,
+            stdin,
+            port,
+            stderr,
+        },
+        Err(why) => {
+            let _ = child.kill();
+            let status = child.wait();
+            thread::sleep(Duration::from_millis(100)); // let the stderr reader finish
+            panic!(
+                "{what} failed to start: {why} (exit: {status:?}).\n\
+                 Is the venv installed (scripts/install-deps.sh)? Its stderr:\n{}",
+                String::from_utf8_lossy(&stderr.lock().unwrap())
+            );
+        }
     }
 }

@@ -10,18 +10,16 @@
 //! its [`token_hash`].
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, ChildStdin, Command};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::process::collect;
+use super::process::start_helper;
 use super::{Home, Sts, python, redact, repo_root};
 
 const SSO_STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -346,62 +344,17 @@ impl Sso {
     /// With sso.py's flags: `--interval S`, `--auto-approve N`, `--accounts N`,
     /// `--start-url URL` (repeatable).
     pub fn start_with(sts: &Sts, args: &[&str]) -> Sso {
-        let mut child = Command::new(python())
-            .arg(sso_script())
+        let mut cmd = Command::new(python());
+        cmd.arg(sso_script())
             .arg("--sts")
             .arg(sts.endpoint())
-            .args(args)
-            .env("PYTHONUNBUFFERED", "1")
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start tests/support/sso.py: {e}"));
-        let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let stderr = collect(child.stderr.take().expect("piped stderr"));
-        let (tx, rx) = mpsc::channel::<Result<String, String>>();
-        thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            let mut line = String::new();
-            let first = match reader.read_line(&mut line) {
-                Ok(0) => Err("stdout closed before the PORT line".to_string()),
-                Ok(_) => Ok(line.clone()),
-                Err(e) => Err(format!("reading stdout: {e}")),
-            };
-            let _ = tx.send(first);
-            let mut sink = Vec::new();
-            let _ = reader.read_to_end(&mut sink);
-        });
-        let mut sso = Sso {
-            child,
-            _stdin: stdin,
-            port: 0,
-            stderr,
-        };
-        let port = match rx.recv_timeout(SSO_STARTUP_TIMEOUT) {
-            Ok(Ok(line)) => line
-                .strip_prefix("PORT ")
-                .and_then(|p| p.trim().parse::<u16>().ok())
-                .ok_or_else(|| format!("unexpected first line {line:?}")),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err("no PORT line in time".to_string()),
-        };
-        match port {
-            Ok(port) => {
-                sso.port = port;
-                sso
-            }
-            Err(why) => {
-                let _ = sso.child.kill();
-                let status = sso.child.wait();
-                thread::sleep(Duration::from_millis(100));
-                panic!(
-                    "tests/support/sso.py failed to start: {why} (exit: {status:?}). Its stderr:\n{}",
-                    sso.stderr_output()
-                );
-            }
+            .args(args);
+        let helper = start_helper(cmd, "tests/support/sso.py", SSO_STARTUP_TIMEOUT);
+        Sso {
+            child: helper.child,
+            _stdin: helper.stdin,
+            port: helper.port,
+            stderr: helper.stderr,
         }
     }
 

@@ -4,16 +4,13 @@
 //! listens.
 
 use std::fmt;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::thread;
+use std::process::{Child, ChildStdin, Command};
 use std::time::Duration;
 
-use super::process::collect;
+use super::process::start_helper;
 use super::{python, redact, repo_root};
 
 /// How long `Sts` startup may take (importing moto is slow on a cold machine).
@@ -131,7 +128,6 @@ pub struct Sts {
     child: Child,
     _stdin: ChildStdin,
     port: u16,
-    stderr: Arc<Mutex<Vec<u8>>>,
 }
 
 impl Sts {
@@ -179,70 +175,14 @@ impl Sts {
     }
 
     fn start(args: &[&str]) -> Sts {
-        let mut child = Command::new(python())
-            .arg(sts_script())
-            .args(args)
-            .env("PYTHONUNBUFFERED", "1")
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start tests/support/sts.py: {e}"));
-        let stdin = child.stdin.take().expect("piped stdin");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let stderr_pipe = child.stderr.take().expect("piped stderr");
-
-        let stderr = collect(stderr_pipe);
-
-        // Read the `PORT n` line, then keep draining stdout (moto may print to it).
-        let (tx, rx) = mpsc::channel::<Result<String, String>>();
-        thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            let mut line = String::new();
-            let first = match reader.read_line(&mut line) {
-                Ok(0) => Err("stdout closed before the PORT line".to_string()),
-                Ok(_) => Ok(line.clone()),
-                Err(e) => Err(format!("reading stdout: {e}")),
-            };
-            let _ = tx.send(first);
-            let mut sink = Vec::new();
-            let _ = reader.read_to_end(&mut sink);
-        });
-
-        let mut sts = Sts {
-            child,
-            _stdin: stdin,
-            port: 0,
-            stderr,
-        };
-        let port = match rx.recv_timeout(STS_STARTUP_TIMEOUT) {
-            Ok(Ok(line)) => line
-                .strip_prefix("PORT ")
-                .and_then(|p| p.trim().parse::<u16>().ok())
-                .ok_or_else(|| format!("unexpected first line {line:?}")),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(format!(
-                "no PORT line within {}s",
-                STS_STARTUP_TIMEOUT.as_secs()
-            )),
-        };
-        match port {
-            Ok(port) => {
-                sts.port = port;
-                sts
-            }
-            Err(why) => {
-                let _ = sts.child.kill();
-                let status = sts.child.wait();
-                thread::sleep(Duration::from_millis(100)); // let the stderr reader finish
-                panic!(
-                    "tests/support/sts.py {} failed to start: {why} (exit: {status:?}).\n\
-                     Is the venv installed (scripts/install-deps.sh)? Its stderr:\n{}",
-                    args.join(" "),
-                    sts.stderr_output()
-                );
-            }
+        let mut cmd = Command::new(python());
+        cmd.arg(sts_script()).args(args);
+        let what = format!("tests/support/sts.py {}", args.join(" "));
+        let helper = start_helper(cmd, &what, STS_STARTUP_TIMEOUT);
+        Sts {
+            child: helper.child,
+            _stdin: helper.stdin,
+            port: helper.port,
         }
     }
 
@@ -253,11 +193,6 @@ impl Sts {
     /// `http://127.0.0.1:PORT`
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// What the server wrote to stderr so far (tracebacks; never request contents).
-    pub fn stderr_output(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
     }
 
     /// Every STS request seen so far, in arrival order.

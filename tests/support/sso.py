@@ -126,7 +126,6 @@ import argparse
 import base64
 import hashlib
 import json
-import os
 import secrets
 import socket
 import sys
@@ -134,7 +133,9 @@ import threading
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
+
+from serving import serve
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 AUTH_CODE_GRANT = "authorization_code"
@@ -994,23 +995,7 @@ def main(argv):
     app = SsoApp(args.sts, settings)
     if args.accounts is not None:
         app.accounts = generated_directory(args.accounts, DEFAULT_ROLES, False)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    server.daemon_threads = True
-    app.port = server.server_port
-    sys.stdout.write(f"PORT {server.server_port}\n")
-    sys.stdout.flush()
-
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    if args.ignore_stdin:
-        thread.join()
-    else:
-        try:
-            while sys.stdin.buffer.read(4096):
-                pass
-        except (OSError, ValueError):
-            pass
-    os._exit(0)
+    serve(app, QuietHandler, args.ignore_stdin, on_port=lambda port: setattr(app, "port", port))
 
 
 if __name__ == "__main__":

@@ -55,7 +55,6 @@ import argparse
 import hashlib
 import io
 import json
-import os
 import re
 import sys
 import threading
@@ -63,9 +62,10 @@ import time
 import uuid
 from urllib.parse import parse_qs
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
 
 from federation import Federation
+from serving import serve
 
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 SLOW_ACTIONS = ("GetSessionToken", "AssumeRole")
@@ -522,22 +522,7 @@ def main(argv):
     global DATE_OFFSET
     DATE_OFFSET = args.date_offset
     app = StsApp(args.mode, fault=args.fault, delay=args.delay, lifetimes=lifetimes)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    server.daemon_threads = True
-    sys.stdout.write(f"PORT {server.server_port}\n")
-    sys.stdout.flush()
-
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    if args.ignore_stdin:
-        thread.join()
-    else:
-        try:
-            while sys.stdin.buffer.read(4096):
-                pass
-        except (OSError, ValueError):
-            pass
-    os._exit(0)
+    serve(app, QuietHandler, args.ignore_stdin)
 
 
 if __name__ == "__main__":

@@ -35,16 +35,7 @@ pub fn default_manage_token_path() -> Result<PathBuf> {
     Ok(state_dir()?.join(MANAGE_TOKEN_FILE))
 }
 
-/// Bytes from the operating system's generator.
-pub fn random<const N: usize>() -> Result<[u8; N]> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        Error::new(format!(
-            "the operating system gave no random bytes ({e}): check /dev/urandom"
-        ))
-    })?;
-    Ok(bytes)
-}
+pub use crate::random;
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -44,24 +44,7 @@ pub fn set(doc: &Document<'_>, name: &str, values: &[(&str, &str)], remove: &[&s
     let nl = doc.newline();
     let n = doc.lines().len();
     let Some(section) = doc.section(name) else {
-        let mut out: Vec<Out> = (0..n).map(|i| original(doc, i)).collect();
-        if let Some(last) = out.last_mut() {
-            if last.end.is_empty() {
-                last.end = nl.into();
-            }
-            if doc.lines()[n - 1].kind != Kind::Blank {
-                out.push(Out {
-                    text: "".into(),
-                    end: nl.into(),
-                });
-            }
-        }
-        out.push(Out {
-            text: format!("[{name}]").into(),
-            end: nl.into(),
-        });
-        out.extend(values.iter().map(|(k, v)| new_line(k, v, nl)));
-        return finish(doc, out);
+        return append(doc, &[(name.to_string(), values.to_vec())]);
     };
     let entries = doc.entries(section);
     let mut out: Vec<Out> = (0..section.header + 1).map(|i| original(doc, i)).collect();

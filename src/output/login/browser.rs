@@ -11,18 +11,17 @@
 //! address too, but it holds the sign-in URL at rest for as long as the browser may take to read
 //! it, which aws-as cannot know, and not every browser follows a page's redirect (lynx, w3m).
 //!
-//! The server is std only: one listener on loopback, one connection at a time, a request head of
-//! at most 8 KiB read within 5 seconds; any other request gets a 404 and the address waits on.
+//! The server is std only (`crate::loopback`): one listener on loopback, one connection at a
+//! time, a request head of at most 8 KiB read within 5 seconds; any other request gets a 404 and
+//! the address waits on.
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 pub use crate::browser::Browser;
 use crate::error::{Error, Result};
-
-const MAX_HEAD: usize = 8 * 1024;
-const READ_TIME: Duration = Duration::from_secs(5);
+use crate::loopback::{self, Knock};
 
 /// How long the address waits for the browser (`AWS_AS_BROWSER_TIMEOUT`, seconds).
 pub fn wait() -> Duration {
@@ -50,12 +49,7 @@ impl OneTime {
 
     /// What the browser is given.
     pub fn address(&self) -> Result<String> {
-        let port = self
-            .listener
-            .local_addr()
-            .map_err(|e| Error::new(format!("cannot read the local address: {e}")))?
-            .port();
-        Ok(format!("http://127.0.0.1:{port}{}", self.path))
+        loopback::address(&self.listener, &self.path)
     }
 
     /// Waits until `deadline` for the one GET of the path and answers it with a redirect to
@@ -74,39 +68,25 @@ impl OneTime {
             .map_err(|e| Error::new(format!("cannot listen for the browser: {e}")))?;
         let (mut unknown_owner, mut refused) = (false, false);
         loop {
-            match listener.accept() {
-                Ok((mut stream, peer)) => {
-                    let owner = stream
-                        .local_addr()
-                        .ok()
-                        .and_then(|local| crate::peer::owner(peer, local));
-                    match owner {
-                        // Closed unread: another user learns nothing, not even a 404.
-                        Some(uid) if uid != own_uid() => {
-                            if !refused {
-                                eprintln!(
-                                    "aws-as: refused a connection to the one-time address from another user (uid {uid})"
-                                );
-                            }
-                            refused = true;
-                        }
-                        None if crate::peer::CAN_TELL => unknown_owner = true,
-                        _ => {
-                            if is_the_get(&mut stream, &path) {
-                                drop(listener);
-                                respond(stream, Some(target));
-                                return Ok(());
-                            }
-                            respond(stream, None);
-                        }
+            match loopback::knock(&listener) {
+                Ok(Knock::Own(mut stream)) => {
+                    if is_the_get(&mut stream, &path) {
+                        drop(listener);
+                        respond(stream, Some(target));
+                        return Ok(());
                     }
+                    respond(stream, None);
                 }
-                // Asleep only when nobody waits: connections another user queues cost the
-                // browser's nothing but the lookup of their owner.
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    std::thread::sleep(Duration::from_millis(20))
+                Ok(Knock::Stranger(uid)) => {
+                    if !refused {
+                        eprintln!(
+                            "aws-as: refused a connection to the one-time address from another user (uid {uid})"
+                        );
+                    }
+                    refused = true;
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Ok(Knock::Unknown) => unknown_owner = true,
+                Ok(Knock::Nobody) => {}
                 Err(e) => return Err(Error::new(format!("cannot listen for the browser: {e}"))),
             }
             if let Some(b) = browser.as_deref_mut() {
@@ -123,28 +103,15 @@ impl OneTime {
     }
 }
 
-fn own_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
-}
-
 /// Reads one request; true when it is the GET of `path`.
 fn is_the_get(stream: &mut TcpStream, path: &str) -> bool {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(READ_TIME));
-    let _ = stream.set_write_timeout(Some(READ_TIME));
-    let Some(head) = read_head(stream) else {
-        return false;
-    };
-    let mut words = head.lines().next().unwrap_or("").split(' ');
-    let (method, target, version) = (words.next(), words.next(), words.next());
-    method == Some("GET")
-        && target.is_some_and(|t| same(t.as_bytes(), path.as_bytes()))
-        && version.is_some_and(|v| v.starts_with("HTTP/1."))
+    loopback::request_line(stream).is_some_and(|line| {
+        loopback::get_target(&line).is_some_and(|t| loopback::same(t.as_bytes(), path.as_bytes()))
+    })
 }
 
 /// A redirect to `target`, or a 404 without one.
-fn respond(mut stream: TcpStream, target: Option<&str>) {
+fn respond(stream: TcpStream, target: Option<&str>) {
     let response = match target {
         Some(target) => format!(
             "HTTP/1.1 302 Found\r\nLocation: {target}\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -153,37 +120,7 @@ fn respond(mut stream: TcpStream, target: Option<&str>) {
             "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
         }
     };
-    let _ = stream.write_all(response.as_bytes());
-    let _ = stream.flush();
-    // Closing with unread bytes would reset the connection and could lose the answer: read
-    // until the browser closes its side, briefly.
-    let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
-    let mut sink = [0u8; 1024];
-    while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
-}
-
-/// The request head (up to the blank line), if one arrives whole, in time and small enough.
-fn read_head(stream: &mut TcpStream) -> Option<String> {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
-    let started = Instant::now();
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        if head.len() > MAX_HEAD || started.elapsed() > READ_TIME {
-            return None;
-        }
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    String::from_utf8(head).ok()
-}
-
-/// Compares the whole of both, whatever they hold, in a time that does not depend on where
-/// they differ.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    loopback::respond(stream, &response);
 }
 
 fn random_hex(bytes: usize) -> Result<String> {
@@ -197,6 +134,7 @@ fn random_hex(bytes: usize) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
     fn get(address: &str, path: &str) -> std::io::Result<String> {
         let host = address
@@ -259,12 +197,5 @@ mod tests {
             .unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(5));
         assert!(err.to_string().contains("--print"), "{err}");
-    }
-
-    #[test]
-    fn paths_compare_whole() {
-        assert!(same(b"/abc", b"/abc"));
-        assert!(!same(b"/abc", b"/abd"));
-        assert!(!same(b"/ab", b"/abc"));
     }
 }

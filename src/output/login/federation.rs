@@ -22,7 +22,7 @@ const MAX_ANSWER: usize = 64 * 1024;
 
 /// How long the whole exchange may take (`AWS_AS_STS_TIMEOUT`, as for STS).
 fn timeout() -> Duration {
-    crate::env_seconds("AWS_AS_STS_TIMEOUT", Duration::from_secs(30))
+    crate::session::sdk::operation_timeout()
 }
 
 /// GETs `url` (`endpoint` with the getSigninToken query) and returns the `SigninToken` of the
@@ -33,10 +33,7 @@ pub fn signin_token(url: &str, endpoint: &str, profile: &str) -> Result<String> 
             "cannot get a console sign-in token for {profile:?} from {endpoint}: {why}"
         ))
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::new(format!("cannot start the network runtime: {e}")))?;
+    let runtime = crate::session::sdk::runtime()?;
     let limit = timeout();
     let answer = runtime.block_on(async {
         // As the SDK's default client does for STS: HTTPS_PROXY, NO_PROXY and friends.

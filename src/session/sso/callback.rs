@@ -10,21 +10,19 @@
 //!   listener waits on. A right state carrying `error` ends the sign-in with it.
 //! - The port is closed as soon as one good callback came: a second finds nobody. The browser's
 //!   connection is kept open until the sign-in is finished, so its page says whether it worked.
-//! - std only: one connection at a time, a request head of at most 8 KiB read within 5 seconds.
+//! - std only (`crate::loopback`): one connection at a time, a request head of at most 8 KiB read
+//!   within 5 seconds.
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::browser::Browser;
 use crate::error::{Cause, Error, Result};
+use crate::loopback::{self, Knock};
 use crate::session::sts::excerpt::excerpt;
 
 /// The only path the callback may come to (AWS accepts only it).
 pub const PATH: &str = "/oauth/callback";
-
-const MAX_HEAD: usize = 8 * 1024;
-const READ_TIME: Duration = Duration::from_secs(5);
 
 /// How long a browser sign-in may take (`AWS_AS_SSO_SIGNIN_TIMEOUT`, seconds).
 pub fn wait() -> Duration {
@@ -55,12 +53,7 @@ impl Listener {
 
     /// The redirect address, with the port: what the authorize address and CreateToken name.
     pub fn redirect_uri(&self) -> Result<String> {
-        let port = self
-            .listener
-            .local_addr()
-            .map_err(|e| Error::new(format!("cannot read the local address: {e}")))?
-            .port();
-        Ok(format!("http://127.0.0.1:{port}{PATH}"))
+        loopback::address(&self.listener, PATH)
     }
 
     /// Waits until `deadline` for the callback with this sign-in's state. The code, and the
@@ -77,42 +70,30 @@ impl Listener {
         let (mut refused_user, mut unknown_owner, mut told_state, mut told_browser) =
             (false, false, false, false);
         loop {
-            match listener.accept() {
-                Ok((stream, peer)) => {
-                    let owner = stream
-                        .local_addr()
-                        .ok()
-                        .and_then(|local| crate::peer::owner(peer, local));
-                    match owner {
-                        // Closed unread: another user learns nothing, not even a 404.
-                        Some(uid) if uid != own_uid() => {
-                            if !refused_user {
-                                eprintln!(
-                                    "aws-as: refused a connection to the sign-in's callback from another user (uid {uid})"
-                                );
-                            }
-                            refused_user = true;
+            match loopback::knock(&listener) {
+                Ok(Knock::Own(stream)) => match answer(stream, &state) {
+                    Heard::Code(code, stream) => return Ok((code, Browserside { stream })),
+                    Heard::Refused(error) => return Err(error),
+                    Heard::WrongState => {
+                        if !told_state {
+                            eprintln!(
+                                "aws-as: refused a callback that is not this sign-in's (its state differs); still waiting"
+                            );
                         }
-                        None if crate::peer::CAN_TELL => unknown_owner = true,
-                        _ => match answer(stream, &state) {
-                            Heard::Code(code, stream) => return Ok((code, Browserside { stream })),
-                            Heard::Refused(error) => return Err(error),
-                            Heard::WrongState => {
-                                if !told_state {
-                                    eprintln!(
-                                        "aws-as: refused a callback that is not this sign-in's (its state differs); still waiting"
-                                    );
-                                }
-                                told_state = true;
-                            }
-                            Heard::Other => {}
-                        },
+                        told_state = true;
                     }
+                    Heard::Other => {}
+                },
+                Ok(Knock::Stranger(uid)) => {
+                    if !refused_user {
+                        eprintln!(
+                            "aws-as: refused a connection to the sign-in's callback from another user (uid {uid})"
+                        );
+                    }
+                    refused_user = true;
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Ok(Knock::Unknown) => unknown_owner = true,
+                Ok(Knock::Nobody) => {}
                 Err(e) => {
                     return Err(Error::new(format!(
                         "cannot listen for the sign-in's callback: {e}"
@@ -168,19 +149,15 @@ enum Heard {
 
 /// Reads one request of the user's own process and answers it, unless it brings the code.
 fn answer(mut stream: TcpStream, state: &str) -> Heard {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(READ_TIME));
-    let _ = stream.set_write_timeout(Some(READ_TIME));
-    let Some(head) = read_head(&mut stream) else {
+    let Some(line) = loopback::request_line(&mut stream) else {
         return Heard::Other;
     };
-    let mut words = head.lines().next().unwrap_or("").split(' ');
-    let (method, target, version) = (words.next(), words.next(), words.next());
+    let target = loopback::get_target(&line);
     let (path, query) = target
         .unwrap_or("")
         .split_once('?')
         .unwrap_or((target.unwrap_or(""), ""));
-    if method != Some("GET") || path != PATH || !version.is_some_and(|v| v.starts_with("HTTP/1.")) {
+    if target.is_none() || path != PATH {
         respond(stream, "404 Not Found", "Not found", "Nothing is here.");
         return Heard::Other;
     }
@@ -195,7 +172,7 @@ fn answer(mut stream: TcpStream, state: &str) -> Heard {
             _ => {}
         }
     }
-    if !given_state.is_some_and(|s| same(s.as_bytes(), state.as_bytes())) {
+    if !given_state.is_some_and(|s| loopback::same(s.as_bytes(), state.as_bytes())) {
         respond(
             stream,
             "400 Bad Request",
@@ -242,7 +219,7 @@ fn answer(mut stream: TcpStream, state: &str) -> Heard {
 }
 
 /// A small page; closes the connection.
-fn respond(mut stream: TcpStream, status: &str, title: &str, text: &str) {
+fn respond(stream: TcpStream, status: &str, title: &str, text: &str) {
     let body = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>aws-as: {}</title></head><body><h1>{}</h1><p>{}</p></body></html>",
         html(title),
@@ -253,16 +230,7 @@ fn respond(mut stream: TcpStream, status: &str, title: &str, text: &str) {
         "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nContent-Security-Policy: default-src 'none'\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_write_timeout(Some(READ_TIME));
-    let _ = stream.write_all(response.as_bytes());
-    let _ = stream.flush();
-    // Closing with unread bytes would reset the connection and could lose the page: read until
-    // the browser closes its side, briefly.
-    let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
-    let mut sink = [0u8; 1024];
-    while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+    loopback::respond(stream, &response);
 }
 
 fn html(text: &str) -> String {
@@ -273,36 +241,10 @@ fn html(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// The request head (up to the blank line), if one arrives whole, in time and small enough.
-fn read_head(stream: &mut TcpStream) -> Option<String> {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
-    let started = Instant::now();
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        if head.len() > MAX_HEAD || started.elapsed() > READ_TIME {
-            return None;
-        }
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    String::from_utf8(head).ok()
-}
-
-/// Compares the whole of both in a time that does not depend on where they differ.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn own_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
 
     fn get(port: u16, target: &str) -> std::io::Result<String> {
         let mut s = TcpStream::connect(("127.0.0.1", port))?;

@@ -3,12 +3,7 @@
 //! SDK reaches the services through the standard endpoint variables (`AWS_ENDPOINT_URL_SSO_OIDC`,
 //! `AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL`); neither service signs its requests.
 
-use std::time::Duration;
-
-use aws_config::BehaviorVersion;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
-use aws_types::region::Region;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::token::Client;
@@ -16,15 +11,11 @@ use super::{Account, DeviceAuthorization, Grant, NewToken, Registration, SsoApi}
 use crate::error::{Cause, Error, Result};
 use crate::identity::{SsoRole, SsoSignIn};
 use crate::session::credentials::Credentials;
+use crate::session::sdk;
 use crate::session::sts::excerpt::excerpt;
 
 pub struct Sso {
     runtime: tokio::runtime::Runtime,
-}
-
-/// How long one call may take in all, retries included (`AWS_AS_STS_TIMEOUT`, seconds, as STS's).
-fn operation_timeout() -> Duration {
-    crate::env_seconds("AWS_AS_STS_TIMEOUT", Duration::from_secs(30))
 }
 
 /// Where a service's calls go, for messages: the endpoint variable that sets it, else AWS's.
@@ -103,7 +94,7 @@ where
         }
         SdkError::TimeoutError(_) => Error::new(format!(
             "{failed}: no answer from {at} within {:?}: check the network, or raise AWS_AS_STS_TIMEOUT",
-            operation_timeout()
+            sdk::operation_timeout()
         )),
         SdkError::DispatchFailure(d) => Error::new(format!(
             "{failed}: {} {at}: check the network and the endpoint variables (AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC)",
@@ -130,24 +121,15 @@ where
 
 impl Sso {
     pub fn new() -> Result<Sso> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::new(format!("cannot start the network runtime: {e}")))?;
-        Ok(Sso { runtime })
+        Ok(Sso {
+            runtime: sdk::runtime()?,
+        })
     }
 
     async fn config(region: &str) -> aws_config::SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region.to_string()))
+        sdk::defaults(region)
             // Neither service signs its requests: the SDK must not look for credentials.
             .no_credentials()
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(10).min(operation_timeout()))
-                    .operation_timeout(operation_timeout())
-                    .build(),
-            )
             .load()
             .await
     }

@@ -18,8 +18,9 @@ use super::callback::{self, Listener};
 use super::token::{self, Client, Token};
 use super::{DeviceAuthorization, Grant, NewToken, Registration, SsoApi};
 use crate::browser::Browser;
-use crate::error::{Cause, Error, Result};
+use crate::error::{Cause, Result};
 use crate::identity::SsoSignIn;
+use crate::random;
 use crate::session::cache::Cache;
 
 /// How a sign-in is made.
@@ -97,16 +98,6 @@ fn keep(sign_in: &SsoSignIn, client: &Client, new: NewToken) -> Result<Token> {
     };
     token::write_token(sign_in, &token)?;
     Ok(token)
-}
-
-fn random<const N: usize>() -> Result<[u8; N]> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        Error::new(format!(
-            "the operating system gave no random bytes ({e}): check /dev/urandom"
-        ))
-    })?;
-    Ok(bytes)
 }
 
 /// Base64url without padding (RFC 4648 §5), as PKCE writes the verifier and the challenge.

@@ -1,13 +1,8 @@
 //! The only code that talks to AWS (aws-sdk-sts). Built lazily: a cache hit never constructs the SDK
 //! configuration nor the async runtime.
 
-use std::time::Duration;
-
-use aws_config::BehaviorVersion;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
-use aws_types::region::Region;
 use chrono::{DateTime, Utc};
 
 use super::excerpt::excerpt;
@@ -15,15 +10,11 @@ use super::{AccessKey, FederationRequest, RoleRequest, Signer, StsApi, WebIdenti
 use crate::error::{Cause, Error, Result};
 use crate::identity::{CredentialSource, Keys};
 use crate::session::credentials::Credentials;
+use crate::session::sdk;
 
 pub struct Sts {
     runtime: tokio::runtime::Runtime,
     sso: crate::session::sso::client::Sso,
-}
-
-/// How long one STS call may take in all, retries included (`AWS_AS_STS_TIMEOUT`, seconds).
-pub(super) fn operation_timeout() -> Duration {
-    crate::env_seconds("AWS_AS_STS_TIMEOUT", Duration::from_secs(30))
 }
 
 /// Where the SDK will send the call, for error messages.
@@ -80,7 +71,7 @@ where
         }
         SdkError::TimeoutError(_) => Error::new(format!(
             "STS {operation} for profile {profile:?} timed out after {:?} at {}: check the network, or raise AWS_AS_STS_TIMEOUT",
-            operation_timeout(),
+            sdk::operation_timeout(),
             endpoint()
         )),
         SdkError::DispatchFailure(d) => {
@@ -209,12 +200,8 @@ pub fn connect() -> Result<Box<dyn StsApi>> {
 
 impl Sts {
     pub fn new() -> Result<Sts> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::new(format!("cannot start the network runtime: {e}")))?;
         Ok(Sts {
-            runtime,
+            runtime: sdk::runtime()?,
             sso: crate::session::sso::client::Sso::new()?,
         })
     }
@@ -232,15 +219,8 @@ impl Sts {
             None,
             "aws-as",
         );
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region.to_string()))
+        let config = sdk::defaults(region)
             .credentials_provider(credentials)
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(10).min(operation_timeout()))
-                    .operation_timeout(operation_timeout())
-                    .build(),
-            )
             .load()
             .await;
         aws_sdk_sts::Client::new(&config)
@@ -460,17 +440,7 @@ impl StsApi for Sts {
         req: &WebIdentityRequest<'_>,
     ) -> Result<Credentials> {
         self.runtime.block_on(async {
-            let config = aws_config::defaults(BehaviorVersion::latest())
-                .region(Region::new(region.to_string()))
-                .no_credentials()
-                .timeout_config(
-                    TimeoutConfig::builder()
-                        .connect_timeout(Duration::from_secs(10).min(operation_timeout()))
-                        .operation_timeout(operation_timeout())
-                        .build(),
-                )
-                .load()
-                .await;
+            let config = sdk::defaults(region).no_credentials().load().await;
             let out = aws_sdk_sts::Client::new(&config)
                 .assume_role_with_web_identity()
                 .role_arn(req.role_arn)

@@ -35,7 +35,7 @@ pub async fn client(signer: Signer<'_>) -> aws_sdk_iam::Client {
         .credentials_provider(credentials)
         .timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
-                .operation_timeout(super::client::operation_timeout())
+                .operation_timeout(crate::session::sdk::operation_timeout())
                 .build(),
         )
         .load()

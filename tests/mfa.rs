@@ -72,16 +72,6 @@ fn fails_with(out: &Output, expect: &[&str], secrets: &[&str]) {
     }
 }
 
-fn cached_entries(home: &Home) -> usize {
-    std::fs::read_dir(home.cache_dir())
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-                .count()
-        })
-        .unwrap_or(0)
-}
-
 fn token_codes(sts: &Sts) -> Vec<Option<String>> {
     sts.calls_of("GetSessionToken")
         .into_iter()
@@ -249,7 +239,7 @@ fn mfa_process_failures_are_one_line_with_its_stderr() {
         &[],
     );
     assert_eq!(sts.calls(), vec![], "no code, no STS call");
-    assert_eq!(cached_entries(&home), 0);
+    assert_eq!(home.cached_sessions(), 0);
 }
 
 /// A hardware key that is never touched: the command (and what it started) is killed at
@@ -489,7 +479,7 @@ fn a_rejected_code_from_the_terminal_is_asked_again() {
         token_codes(&sts),
         ["111111", "222222", GOOD_CODE].map(|c| Some(c.to_string()))
     );
-    assert_eq!(cached_entries(&home), 1);
+    assert_eq!(home.cached_sessions(), 1);
 }
 
 #[test]
@@ -509,7 +499,7 @@ fn three_rejected_codes_from_the_terminal_end_the_switch() {
         token_codes(&sts),
         ["111111", "222222", "333333"].map(|c| Some(c.to_string()))
     );
-    assert_eq!(cached_entries(&home), 0, "nothing cached");
+    assert_eq!(home.cached_sessions(), 0, "nothing cached");
 }
 
 /// A code nobody typed would be just as wrong the second time: one call, then an error naming
@@ -559,7 +549,7 @@ fn a_rejected_code_from_anywhere_else_is_an_error_at_once() {
         &[&secret],
     );
     assert_eq!(sts.count("GetSessionToken"), 1);
-    assert_eq!(cached_entries(&home), 0);
+    assert_eq!(home.cached_sessions(), 0);
 }
 
 /// An mfa_process that asks on the terminal (ykman with a password on its OATH applet) gets the

@@ -175,17 +175,6 @@ fn role_arn(account: &str, role: &str) -> String {
     format!("arn:aws:sts::{account}:assumed-role/{role}/{SSO_USER}")
 }
 
-/// The cache's session entries (not its locks, the profile index or other bookkeeping).
-fn cached_sessions(home: &Home) -> usize {
-    std::fs::read_dir(home.cache_dir())
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-                .count()
-        })
-        .unwrap_or(0)
-}
-
 /// The tokens a test has seen in the token cache: none may be anywhere else.
 #[derive(Default)]
 struct Tokens(BTreeSet<String>);
@@ -538,7 +527,7 @@ fn one_line_failure(out: &Output, home: &Home, wanted: &[&str]) -> String {
     for w in wanted {
         assert!(err.contains(w), "{w:?} not in {err}");
     }
-    assert_eq!(cached_sessions(home), 0, "nothing cached");
+    assert_eq!(home.cached_sessions(), 0, "nothing cached");
     err
 }
 

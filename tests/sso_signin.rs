@@ -122,17 +122,6 @@ impl Setup {
     fn token(&self) -> Value {
         serde_json::from_str(&std::fs::read_to_string(self.token_file()).unwrap()).unwrap()
     }
-
-    /// Cache entries of aws-as (role sessions).
-    fn cached_sessions(&self) -> usize {
-        std::fs::read_dir(self.home.cache_dir())
-            .map(|d| {
-                d.flatten()
-                    .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-                    .count()
-            })
-            .unwrap_or(0)
-    }
 }
 
 /// Runs `cmd` in a session of its own: no controlling terminal.
@@ -318,7 +307,7 @@ fn pkce_sign_in_writes_the_token_the_cli_and_boto3_use_and_the_switch_makes_one_
     assert_eq!(s.browsed().len(), 2);
 
     // Sign-out: the portal's Logout, the token file and the cached role session gone.
-    let before = s.cached_sessions();
+    let before = s.home.cached_sessions();
     assert!(before >= 1, "a role session is cached");
     let out = run(&mut s.aws_as(&["sso", "logout", SESSION]));
     ok(&out);
@@ -574,7 +563,7 @@ fn nobody_at_the_terminal_gets_one_line_and_nothing_cached() {
         0
     );
     assert!(!s.token_file().exists());
-    assert_eq!(s.cached_sessions(), 0);
+    assert_eq!(s.home.cached_sessions(), 0);
 }
 
 #[test]

@@ -83,6 +83,18 @@ impl Home {
         self.dir.join("cache/aws-as")
     }
 
+    /// How many session entries the cache holds (its `.json` files: not its locks or the
+    /// profile index).
+    pub fn cached_sessions(&self) -> usize {
+        std::fs::read_dir(self.cache_dir())
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
     /// Commands will get AWS_ENDPOINT_URL_STS = `sts.endpoint()`.
     pub fn with_sts(&self, sts: &Sts) -> &Self {
         self.with_endpoint(&sts.endpoint())

@@ -10,10 +10,12 @@
 //! The keyring is opened only when an identity keeps its keys there (the config's
 //! `aws_as_keyring`): a person runs doctor, so a locked collection's prompt is theirs to answer.
 
+mod activation;
+mod binaries;
 mod clock;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::Utc;
 
@@ -71,8 +73,8 @@ const BINARIES: [&str; 3] = ["aws-as", "aws-as-sts", "aws-as-activate"];
 /// `aws-as doctor`.
 pub fn run(_: &Options, connect: Option<Connect>) -> Result<String> {
     let mut report = Report { wrong: 0 };
-    binaries(&mut report);
-    activation(&mut report);
+    binaries::binaries(&mut report);
+    activation::activation(&mut report);
     let config = profiles(&mut report);
     private_dir(
         &mut report,
@@ -101,186 +103,6 @@ pub fn run(_: &Options, connect: Option<Connect>) -> Result<String> {
             "{n} check{} failed: each ✗ line above says what to do",
             if n == 1 { "" } else { "s" }
         ))),
-    }
-}
-
-/// The first executable `name` on PATH.
-fn on_path(name: &str) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .filter(|dir| dir.is_absolute())
-        .map(|dir| dir.join(name))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-}
-
-/// The version `path --version` prints (its last word), if it prints one.
-fn version_of(path: &Path) -> Option<String> {
-    let out = std::process::Command::new(path)
-        .arg("--version")
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    let word = text.split_whitespace().last()?;
-    (out.status.success() && !word.is_empty()).then(|| word.to_string())
-}
-
-/// The three binaries on PATH, of this version, `aws-as-sts` beside `aws-as`.
-fn binaries(report: &mut Report) {
-    let mine = env!("CARGO_PKG_VERSION");
-    let mut found = Vec::new();
-    let mut fine = true;
-    for name in BINARIES {
-        let Some(path) = on_path(name) else {
-            fine = false;
-            report.line(
-                State::Wrong,
-                format!("{name} is not on PATH: add the directory aws-as is installed in to PATH, or reinstall aws-as (README, Install)"),
-            );
-            continue;
-        };
-        match version_of(&path) {
-            Some(v) if v == mine => found.push(path),
-            Some(v) => {
-                fine = false;
-                report.line(
-                    State::Wrong,
-                    format!("{} is version {v}, this aws-as-sts {mine}: install all three binaries of one version (README, Install)", path.display()),
-                );
-            }
-            None => {
-                fine = false;
-                report.line(
-                    State::Wrong,
-                    format!("{} --version failed: reinstall aws-as", path.display()),
-                );
-            }
-        }
-    }
-    if let [lean, sts, _] = found.as_slice()
-        && lean.parent() != sts.parent()
-    {
-        let dir = lean.parent().unwrap_or(Path::new("/"));
-        fine = false;
-        report.line(
-            State::Wrong,
-            format!(
-                "aws-as-sts on PATH is {}, but aws-as runs {} for every new session: install the three binaries in one directory",
-                sts.display(),
-                dir.join("aws-as-sts").display()
-            ),
-        );
-    }
-    if fine {
-        let dir = found[0].parent().unwrap_or(Path::new("/"));
-        report.line(
-            State::Ok,
-            format!(
-                "binaries: aws-as, aws-as-sts and aws-as-activate {mine} in {}",
-                dir.display()
-            ),
-        );
-    }
-}
-
-/// The shell's startup files where its activation line goes, and the line, by `$SHELL`.
-fn startup(shell: &str, home: &Path) -> Option<(Vec<PathBuf>, &'static str)> {
-    let posix = r#"eval "$(aws-as-activate -s)""#;
-    let csh = r#"eval "`aws-as-activate -c`""#;
-    let env_dir = |var: &str, default: PathBuf| {
-        std::env::var_os(var)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or(default)
-    };
-    Some(match shell {
-        "bash" => (vec![home.join(".bashrc")], posix),
-        "zsh" => (
-            vec![env_dir("ZDOTDIR", home.to_path_buf()).join(".zshrc")],
-            posix,
-        ),
-        "sh" | "dash" | "ksh" => {
-            let mut files = vec![home.join(".profile")];
-            if let Some(env) = std::env::var_os("ENV").filter(|v| !v.is_empty()) {
-                files.insert(0, PathBuf::from(env));
-            }
-            (files, posix)
-        }
-        "fish" => {
-            let dir = env_dir("XDG_CONFIG_HOME", home.join(".config")).join("fish");
-            let mut files = vec![dir.join("config.fish")];
-            if let Ok(entries) = std::fs::read_dir(dir.join("conf.d")) {
-                let mut more: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-                more.sort();
-                files.extend(more);
-            }
-            (files, "aws-as-activate --shell fish | source")
-        }
-        "tcsh" => (vec![home.join(".tcshrc"), home.join(".cshrc")], csh),
-        "csh" => (vec![home.join(".cshrc")], csh),
-        _ => return None,
-    })
-}
-
-/// A line of `text` that runs aws-as-activate (not a comment).
-fn activates(text: &str) -> bool {
-    text.lines()
-        .map(str::trim_start)
-        .any(|l| !l.starts_with('#') && l.contains("aws-as-activate"))
-}
-
-/// This shell's activation, and the line in the startup file of `$SHELL`.
-fn activation(report: &mut Report) {
-    let shell_var = crate::env_var("SHELL").unwrap_or_default();
-    let shell = Path::new(&shell_var)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
-    let found = home.as_deref().and_then(|h| startup(&shell, h));
-    let mut line_to_add = r#"eval "$(aws-as-activate -s)""#;
-    match &found {
-        None if shell.is_empty() => report.line(
-            State::Note,
-            "SHELL is not set, so no startup file was checked for the activation line",
-        ),
-        None => report.line(
-            State::Note,
-            format!("SHELL is {shell_var}: aws-as activates bash, zsh, sh, fish, csh and tcsh, so no startup file was checked"),
-        ),
-        Some((files, line)) => {
-            line_to_add = line;
-            let hit = files.iter().find(|f| {
-                std::fs::read(f).is_ok_and(|t| activates(&String::from_utf8_lossy(&t)))
-            });
-            match hit {
-                Some(file) => report.line(
-                    State::Ok,
-                    format!("{} activates aws-as in new {shell} shells", file.display()),
-                ),
-                None => report.line(
-                    State::Wrong,
-                    format!(
-                        "{} has no activation line, so new {shell} shells have no aws-as function: add {line} to it",
-                        files[0].display()
-                    ),
-                ),
-            }
-        }
-    }
-    match crate::env_var(ACTIVATED) {
-        Some(pid) => report.line(
-            State::Ok,
-            format!("this shell is activated (the shell with pid {pid} ran aws-as-activate)"),
-        ),
-        None => report.line(
-            State::Wrong,
-            format!("this shell is not activated ({ACTIVATED} is not set), so aws-as NAME cannot change it: run {line_to_add}"),
-        ),
     }
 }
 

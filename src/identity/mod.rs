@@ -15,6 +15,7 @@
 //!   not support yet (web identity, credential_process, credential_source, login_session).
 //! - `sso.rs`: IAM Identity Center profiles: an `[sso-session]` or a legacy start URL, the
 //!   account and role.
+//! - `texts.rs`: a profile file's text as aws-config alone reads it, to check an edit against.
 //! - `unknown.rs`: the "unknown identity" message, with the nearest names.
 //! - `fingerprint.rs`: what shapes an identity's credentials, hashed (the cache keys on it).
 
@@ -25,6 +26,7 @@ mod kinds;
 mod process;
 mod profiles;
 mod sso;
+mod texts;
 mod unknown;
 
 pub use files::{
@@ -34,8 +36,9 @@ pub use files::{
 pub use fingerprint::fnv1a;
 pub use kinds::Unsupported;
 pub use process::{RUNNING_PROCESSES, split_command};
-pub use profiles::{ConfigText, CredentialsText, MARKER, ROLE_BY_ARN};
+pub use profiles::{MARKER, ROLE_BY_ARN};
 pub use sso::DEFAULT_SCOPE;
+pub use texts::{ConfigText, CredentialsText};
 
 use aws_config::profile::ProfileSet;
 

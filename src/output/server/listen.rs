@@ -11,26 +11,26 @@
 //! sock_diag lookup, a few µs, in the accept loop; where sock_diag cannot say, the /proc/net
 //! tables on a blocking thread, so the loop does not wait for them), and one of another user
 //! (`--allow-user` aside), or of a user the kernel cannot name, is closed before a byte of it is
-//! read and before it takes one of the [`MAX_CONNECTIONS`]: another user can neither read
+//! read and before it takes one of the [`MAX_CONNECTIONS`](super::door::MAX_CONNECTIONS): another user can neither read
 //! credentials nor starve the user's SDKs. When the port is taken, [`bind`] names the user who
 //! holds it if that is not the user.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Semaphore, watch};
 use tower_service::Service;
 
+use super::door::{Admitted, Door, MAX_CONNECTIONS};
 use super::imds_token::ImdsTokens;
+use super::note;
 use super::sessions::Sessions;
 use super::state::{Inner, State};
-use super::{lock, note};
 use crate::error::{Error, Result};
 use crate::identity::Config;
 use crate::output::endpoint::address::{
@@ -48,11 +48,6 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// No SDK sends more than a dozen headers or a kilobyte of them.
 pub const MAX_HEADERS: usize = 64;
 pub const MAX_HEADER_BYTES: usize = 8 * 1024;
-/// Connections open at once; past it new ones are closed at once (and logged).
-pub const MAX_CONNECTIONS: usize = 256;
-/// Connections open at once from any one other user `--allow-user` names: a quarter, so no one
-/// of them can hold every connection the user's own SDKs need.
-pub const MAX_CONNECTIONS_PER_OTHER_USER: usize = MAX_CONNECTIONS / 4;
 /// The longest any one connection lives, whatever it does (a client that never reads its answer).
 pub const MAX_CONNECTION_LIFE: Duration = Duration::from_secs(300);
 /// How long a stop waits for the answers under way (a slow client does not hold it open).
@@ -419,80 +414,6 @@ pub async fn run(
     let _ = tokio::time::timeout(STOP_WAIT, door.permits.acquire_many(all)).await;
 }
 
-/// Who is let in, decided once a connection's owner is known: in the accept loop, or in the
-/// task that read the owner from the tables.
-struct Door {
-    own: u32,
-    allowed_users: Vec<u32>,
-    permits: Arc<Semaphore>,
-    /// The connections of each user `--allow-user` names.
-    others: Mutex<HashMap<u32, Arc<Semaphore>>>,
-    refusals: Mutex<Refusals>,
-    last_full: Mutex<Option<Instant>>,
-}
-
-/// What an admitted connection holds until it closes.
-struct Admitted {
-    _permit: OwnedSemaphorePermit,
-    _other: Option<OwnedSemaphorePermit>,
-}
-
-impl Door {
-    /// A place for a connection from `peer` made by `owner`, or `None` (logged) when it is
-    /// refused: another user not allowed, an owner nobody can name, too many connections.
-    fn admit(&self, owner: Option<u32>, peer: SocketAddr) -> Option<Admitted> {
-        let own = self.own;
-        let other = match owner {
-            Some(uid) if uid == own => None,
-            Some(uid) if self.allowed_users.contains(&uid) => {
-                let user =
-                    Arc::clone(lock(&self.others).entry(uid).or_insert_with(|| {
-                        Arc::new(Semaphore::new(MAX_CONNECTIONS_PER_OTHER_USER))
-                    }));
-                match user.try_acquire_owned() {
-                    Ok(permit) => Some(permit),
-                    Err(_) => {
-                        lock(&self.refusals).note(&format!(
-                            "{MAX_CONNECTIONS_PER_OTHER_USER} connections of uid {uid} are open: \
-                             closing its new ones until some end"
-                        ));
-                        return None;
-                    }
-                }
-            }
-            // Off Linux nobody can be told apart: served as before (the README says so).
-            None if !crate::peer::CAN_TELL => None,
-            refused => {
-                lock(&self.refusals).note(&match refused {
-                    Some(uid) => format!(
-                        "refused a connection from another user (uid {uid}), closed unread: only \
-                         uid {own} is served (aws-as serve --allow-user serves another)"
-                    ),
-                    None => format!(
-                        "refused a connection from {peer}, closed unread: the kernel does not say \
-                         which user made it (another network namespace?)"
-                    ),
-                });
-                return None;
-            }
-        };
-        let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
-            let mut last_full = lock(&self.last_full);
-            if last_full.is_none_or(|t| t.elapsed() > Duration::from_secs(1)) {
-                note(&format!(
-                    "{MAX_CONNECTIONS} connections are open: closing new ones until some end"
-                ));
-                *last_full = Some(Instant::now());
-            }
-            return None;
-        };
-        Some(Admitted {
-            _permit: permit,
-            _other: other,
-        })
-    }
-}
-
 /// A connection accepted, with what serving it takes.
 struct Accepted {
     stream: tokio::net::TcpStream,
@@ -533,32 +454,5 @@ impl Accepted {
         };
         let _ = tokio::time::timeout(MAX_CONNECTION_LIFE, served).await;
         drop(admitted);
-    }
-}
-
-/// The log of refused connections: a line for the first, then at most one a second (another
-/// user could otherwise fill the log), saying how many went unlogged.
-#[derive(Default)]
-struct Refusals {
-    last: Option<Instant>,
-    unlogged: u64,
-}
-
-impl Refusals {
-    fn note(&mut self, line: &str) {
-        if self
-            .last
-            .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
-        {
-            self.unlogged += 1;
-            return;
-        }
-        match std::mem::take(&mut self.unlogged) {
-            0 => note(line),
-            n => note(&format!(
-                "{line} ({n} more refused since the last such line)"
-            )),
-        }
-        self.last = Some(Instant::now());
     }
 }

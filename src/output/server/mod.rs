@@ -20,6 +20,7 @@
 //! before doing anything. What the lean binary's `aws-as server …` shares with it (addresses,
 //! secrets' files, a plain std client) is in `../endpoint/`; those commands are `../control.rs`.
 
+mod door;
 pub mod ecs;
 mod error;
 pub mod exec;
